@@ -1,0 +1,103 @@
+package pim
+
+import "time"
+
+// Kind sorts Azure's refusals into what pimtray does about them. Compare with errors.Is:
+//
+//	if errors.Is(err, pim.ErrAlreadyActive) { ... }
+type Kind int
+
+const (
+	KindOther         Kind = iota
+	KindAlreadyActive      // RoleAssignmentExists
+	KindRequestExists      // RoleAssignmentRequestExists
+	KindPolicy             // RoleAssignmentRequestPolicyValidationFailed; Error.Rules says which
+	KindAuthContext        // RoleAssignmentRequestAcrsValidationFailed or 401 insufficient_claims; Error.Claims
+	KindTooShort           // ActiveDurationTooShort: deactivate within 5 minutes of activating
+	KindNotFound           // RoleAssignmentDoesNotExist (also: not yet propagated)
+	KindThrottled          // 429; Error.RetryAfter
+	KindPermission         // 403 / PermissionScopeNotGranted / consent missing; Error.Permission names it
+	KindSignInNeeded       // no usable token without an interactive sign-in
+	KindBadResponse        // Azure answered something pimtray could not read
+	KindUnavailable        // network failure or 5xx after retries
+)
+
+// Sentinels for errors.Is. An *Error matches the sentinel of its Kind.
+var (
+	ErrAlreadyActive = &Error{Kind: KindAlreadyActive}
+	ErrRequestExists = &Error{Kind: KindRequestExists}
+	ErrPolicy        = &Error{Kind: KindPolicy}
+	ErrAuthContext   = &Error{Kind: KindAuthContext}
+	ErrTooShort      = &Error{Kind: KindTooShort}
+	ErrNotFound      = &Error{Kind: KindNotFound}
+	ErrThrottled     = &Error{Kind: KindThrottled}
+	ErrPermission    = &Error{Kind: KindPermission}
+	ErrSignInNeeded  = &Error{Kind: KindSignInNeeded}
+	ErrBadResponse   = &Error{Kind: KindBadResponse}
+	ErrUnavailable   = &Error{Kind: KindUnavailable}
+)
+
+// Policy rule names as Azure reports them in RoleAssignmentRequestPolicyValidationFailed.
+const (
+	RuleExpiration    = "ExpirationRule"
+	RuleJustification = "JustificationRule"
+	RuleTicketing     = "TicketingRule"
+	RuleMFA           = "MfaRule"
+)
+
+// Error is a refusal from Azure (or from pimtray before sending), written for people.
+type Error struct {
+	Kind  Kind
+	Plane Plane
+	// Role is the role's label ("Owner · IT") when the error is about one role.
+	Role string
+	// Code and Message are Azure's own (error.code, error.message); StatusCode the HTTP status.
+	Code       string
+	Message    string
+	StatusCode int
+	// Rules are the failed policy rules (KindPolicy): ExpirationRule, JustificationRule, TicketingRule, MfaRule.
+	Rules []string
+	// Claims is the claims challenge to sign in with (KindAuthContext), as JSON
+	// ({"access_token":{"acrs":{"essential":true,"value":"c1"}}}).
+	Claims string
+	// Permission names the missing permission or consent (KindPermission), when Azure said it.
+	Permission string
+	// RetryAfter is how long Azure asked to wait (KindThrottled).
+	RetryAfter time.Duration
+	// Max and Asked are set for an ExpirationRule failure when known.
+	Max, Asked time.Duration
+	// Text, when set, is the whole human sentence; Error() builds one otherwise.
+	Text string
+}
+
+// Is matches the sentinel of the same Kind.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t != nil && isSentinel(t) && t.Kind == e.Kind
+}
+
+func isSentinel(t *Error) bool {
+	for _, s := range sentinels {
+		if s == t {
+			return true
+		}
+	}
+	return false
+}
+
+var sentinels = []*Error{ErrAlreadyActive, ErrRequestExists, ErrPolicy, ErrAuthContext, ErrTooShort,
+	ErrNotFound, ErrThrottled, ErrPermission, ErrSignInNeeded, ErrBadResponse, ErrUnavailable}
+
+// Error is one sentence for people. (The pim client fills Text for most errors; this is the fallback.)
+func (e *Error) Error() string {
+	if e.Text != "" {
+		return e.Text
+	}
+	if e.Message != "" {
+		return e.Message
+	}
+	if e.Code != "" {
+		return e.Code
+	}
+	return "azure pim error"
+}
