@@ -1,0 +1,110 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/pimtray/pimtray/pim"
+)
+
+// ItemState is what a role looks like to the user right now.
+type ItemState string
+
+const (
+	StateEligible     ItemState = "eligible"     // can be activated
+	StateActivating   ItemState = "activating"   // a request is in flight
+	StateActive       ItemState = "active"       // active until ExpiresAt
+	StatePending      ItemState = "pending"      // waiting for approval
+	StateDeactivating ItemState = "deactivating" // a deactivation is in flight
+	StateNeedsSignIn  ItemState = "needs-sign-in"
+	StateFailed       ItemState = "failed"  // the last action failed: Item.Problem says why
+	StateUnknown      ItemState = "unknown" // a favourite not (yet) found among the eligible roles
+)
+
+// IconState is the tray icon's state, most urgent wins: attention > expiring > pending > active > idle.
+type IconState string
+
+const (
+	IconIdle      IconState = "idle"      // nothing active
+	IconActive    IconState = "active"    // something active
+	IconExpiring  IconState = "expiring"  // something ends within the first reminder threshold
+	IconPending   IconState = "pending"   // a request waits for approval
+	IconAttention IconState = "attention" // sign-in needed or an error
+)
+
+// Item is one role as the tray and the CLI show it.
+type Item struct {
+	Key       string    `json:"key"`
+	Role      pim.Role  `json:"role"`
+	State     ItemState `json:"state"`
+	Favourite bool      `json:"favourite"`
+	StartsAt  time.Time `json:"startsAt,omitzero"`
+	ExpiresAt time.Time `json:"expiresAt,omitzero"` // active: when it ends (zero: permanent)
+	// Duration is what one click asks for (favourite's, else default, capped at the policy maximum).
+	Duration time.Duration `json:"duration"`
+	Policy   *pim.Policy   `json:"policy,omitempty"`
+	Problem  string        `json:"problem,omitempty"` // one human sentence, for StateFailed and friends
+}
+
+// Account is one tenant's sign-in as the UI shows it.
+type Account struct {
+	TenantID   string `json:"tenantId"`
+	TenantName string `json:"tenantName,omitempty"`
+	User       string `json:"user,omitempty"` // UPN; empty when not signed in
+	SignedIn   bool   `json:"signedIn"`
+	// Storage is where the sign-in is kept: "keyring" or "memory" (keyring unavailable).
+	Storage string `json:"storage,omitempty"`
+}
+
+// PlaneProblem is a plane that could not be read, shown as one menu line.
+type PlaneProblem struct {
+	TenantID string    `json:"tenantId"`
+	Plane    pim.Plane `json:"plane"`
+	Message  string    `json:"message"` // "Groups: admin consent needed — see README"
+}
+
+// Snapshot is everything the UI renders, immutable once handed out.
+type Snapshot struct {
+	Demo        bool           `json:"demo"`
+	Now         time.Time      `json:"now"`
+	Accounts    []Account      `json:"accounts"`
+	Favourites  []Item         `json:"favourites"`
+	All         []Item         `json:"all"` // every eligible role, sorted by plane, scope, role
+	Problems    []PlaneProblem `json:"problems,omitempty"`
+	Refreshing  bool           `json:"refreshing"`
+	LastRefresh time.Time      `json:"lastRefresh,omitzero"`
+	Offline     bool           `json:"offline"`
+	Icon        IconState      `json:"icon"`
+	Tooltip     string         `json:"tooltip"`
+}
+
+// NoticeKind sorts the moments that deserve a desktop notification.
+type NoticeKind string
+
+const (
+	NoticeReminder     NoticeKind = "reminder"       // ends in N minutes
+	NoticeEnded        NoticeKind = "ended"          // has ended
+	NoticeReactivated  NoticeKind = "reactivated"    // re-activated: new end time
+	NoticeApproved     NoticeKind = "approved"       // pending request approved
+	NoticeDenied       NoticeKind = "denied"         // pending request denied
+	NoticeFailed       NoticeKind = "failed"         // an activation failed
+	NoticeSignInNeeded NoticeKind = "sign-in-needed" // a sign-in is needed to act
+	NoticePending      NoticeKind = "pending"        // request sent, waits for approval
+)
+
+// Notice is one notification the core wants shown. The notify package renders it; an action
+// the user picks comes back to the core as Engine.NoticeAction(notice.ID, action).
+type Notice struct {
+	ID      string     `json:"id"` // unique per notice, e.g. key + threshold + end time
+	Kind    NoticeKind `json:"kind"`
+	Key     string     `json:"key,omitempty"` // the role's key, when about one role
+	Title   string     `json:"title"`
+	Body    string     `json:"body"`
+	Actions []string   `json:"actions,omitempty"` // "reactivate", "dismiss"
+}
+
+// Notice actions.
+const (
+	ActionReactivate = "reactivate"
+	ActionDismiss    = "dismiss"
+	ActionOpen       = "default" // the notification body was clicked
+)
