@@ -1,0 +1,227 @@
+// Package notify shows the core's notices (engine.Notice) as desktop notifications and
+// reports the buttons the user picks back as ActionEvents. It is a thin renderer: it
+// decides nothing about roles, it only maps notices to the platform and clicks back.
+//
+// # Platforms
+//
+//   - Linux and the BSDs: the freedesktop notification service over D-Bus, with the
+//     "Re-activate" and "Dismiss" buttons and a body click ("default") when the server
+//     has the "actions" capability. A newer notice about the same role replaces the
+//     previous one on screen (replaces_id), so "ends in 5 minutes" takes the place of
+//     "ends in 15 minutes".
+//   - Windows: toast notifications with the same buttons; activations come back through
+//     go-toast's in-process COM callback while pimtray runs.
+//   - Elsewhere (macOS), and as the fallback when no notification service answers:
+//     github.com/gen2brain/beeep, which has no buttons, so the text points to the tray.
+//
+// # Failures
+//
+// Showing a notice never blocks for longer than Options.Timeout and never panics. When
+// no service at all can show a notice, Show returns an error wrapping ErrUnavailable;
+// the notifier has then already logged it once, so callers need not log it again (the
+// tray still shows the state). A server without buttons is logged once too.
+package notify
+
+import (
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/pimtray/pimtray/engine"
+)
+
+// Notifier shows notices and reports what the user picked.
+type Notifier interface {
+	// Show displays n, replacing the previous notice about the same role (n.Key) where
+	// the platform allows. It returns within Options.Timeout.
+	Show(n engine.Notice) error
+	// CloseNotice removes the notice with this ID from the screen, if still shown.
+	// Unknown IDs are not an error.
+	CloseNotice(noticeID string) error
+	// Actions delivers the user's picks. It is closed by Close.
+	Actions() <-chan ActionEvent
+	// Capabilities says what the platform's notification service can do.
+	Capabilities() Caps
+	// Close stops listening and releases the connection. It is safe to call twice.
+	Close() error
+}
+
+// ActionEvent is a user's pick on a notice. A notice the user closes without picking a
+// button (its close box) comes back as engine.ActionDismiss; one that expires, is
+// replaced or is closed by CloseNotice comes back as nothing.
+type ActionEvent struct {
+	NoticeID string
+	// Action is engine.ActionReactivate, engine.ActionDismiss or engine.ActionOpen
+	// ("default": the body was clicked).
+	Action string
+}
+
+// Backend names which mechanism shows notices.
+type Backend string
+
+// Backends.
+const (
+	BackendDBus  Backend = "dbus"  // freedesktop notifications over D-Bus
+	BackendToast Backend = "toast" // Windows toast notifications
+	BackendBeeep Backend = "beeep" // gen2brain/beeep: text only, no buttons
+)
+
+// Caps says what the notification service can do right now.
+type Caps struct {
+	Backend Backend
+	// Server names the notification server, e.g. "dunst 1.9.0", when known.
+	Server string
+	// Actions: buttons and body clicks come back on Actions().
+	Actions bool
+	// Replace: a notice replaces the previous one about the same role on screen.
+	Replace bool
+}
+
+// ErrUnavailable means no notification service could show the notice.
+var ErrUnavailable = errors.New("no desktop notification service is available")
+
+// TrayPointer is appended to a notice's text when the platform can't show its
+// "Re-activate" button.
+const TrayPointer = "Use the pimtray menu to re-activate."
+
+// Options configure New. Every field is optional.
+type Options struct {
+	// AppName is shown by the notification service; default "pimtray".
+	AppName string
+	// DesktopEntry is the desktop file's name without ".desktop"; default "pimtray".
+	DesktopEntry string
+	// Icon is the application icon as PNG data.
+	Icon []byte
+	// IconPath is the application icon as an absolute file path (used as is where a
+	// path is needed; when empty and Icon is set, Icon is written to the user cache).
+	IconPath string
+	// Log receives the notifier's own messages; default slog.Default().
+	Log *slog.Logger
+	// Bus is the D-Bus session connection to use (tests pass a private bus). When nil,
+	// the notifier opens its own private connection to the session bus. A passed
+	// connection is not closed by Close.
+	Bus *dbus.Conn
+	// Timeout bounds every call to the notification service; default 3s.
+	Timeout time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	if o.AppName == "" {
+		o.AppName = "pimtray"
+	}
+	if o.DesktopEntry == "" {
+		o.DesktopEntry = "pimtray"
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 3 * time.Second
+	}
+	return o
+}
+
+// New starts the notifier of this platform. It does not fail when no notification
+// service is running: notices then go through the fallback, and Show reports
+// ErrUnavailable if that fails too.
+func New(opts Options) (Notifier, error) {
+	return newPlatform(opts.withDefaults())
+}
+
+// actionLabels are the button texts of the actions the core asks for.
+var actionLabels = map[string]string{
+	engine.ActionReactivate: "Re-activate",
+	engine.ActionDismiss:    "Dismiss",
+	engine.ActionOpen:       "Open",
+}
+
+// actionLabel is the button text of an action.
+func actionLabel(action string) string {
+	if l, ok := actionLabels[action]; ok {
+		return l
+	}
+	return action
+}
+
+// hasAction reports whether n offers this action.
+func hasAction(n engine.Notice, action string) bool {
+	for _, a := range n.Actions {
+		if a == action {
+			return true
+		}
+	}
+	return false
+}
+
+// textOnlyBody is the body of n for a service without buttons: when the notice offers
+// re-activation, it tells the user where to find it instead.
+func textOnlyBody(n engine.Notice) string {
+	if !hasAction(n, engine.ActionReactivate) {
+		return n.Body
+	}
+	if strings.TrimSpace(n.Body) == "" {
+		return TrayPointer
+	}
+	return n.Body + "\n" + TrayPointer
+}
+
+// onceLog logs each distinct message key only once per notifier.
+type onceLog struct {
+	log  *slog.Logger
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func (o *onceLog) warn(key, msg string, args ...any) {
+	o.mu.Lock()
+	first := !o.seen[key]
+	if o.seen == nil {
+		o.seen = map[string]bool{}
+	}
+	o.seen[key] = true
+	o.mu.Unlock()
+	if first {
+		o.log.Warn(msg, args...)
+	} else {
+		o.log.Debug(msg, args...)
+	}
+}
+
+// eventSink delivers ActionEvents without ever blocking the sender: a reader that
+// falls far behind loses events (logged) rather than stalling D-Bus or COM.
+type eventSink struct {
+	log    *slog.Logger
+	mu     sync.Mutex
+	ch     chan ActionEvent
+	closed bool
+}
+
+func newEventSink(log *slog.Logger) *eventSink {
+	return &eventSink{log: log, ch: make(chan ActionEvent, 32)}
+}
+
+func (s *eventSink) send(ev ActionEvent) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	select {
+	case s.ch <- ev:
+	default:
+		s.log.Warn("notification action dropped: nobody is reading actions", "notice", ev.NoticeID, "action", ev.Action)
+	}
+}
+
+func (s *eventSink) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.closed {
+		s.closed = true
+		close(s.ch)
+	}
+}

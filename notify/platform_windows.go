@@ -1,0 +1,127 @@
+//go:build windows
+
+package notify
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	"git.sr.ht/~jackmordaunt/go-toast"
+
+	"github.com/pimtray/pimtray/engine"
+)
+
+// toastGUID is pimtray's own COM class for toast activations, so the callback of
+// another go-toast program can't receive (or steal) pimtray's clicks.
+const toastGUID = "{6F1A3C52-8E47-4B0D-9C1E-5A7D2B3F4E61}"
+
+func newPlatform(opts Options) (Notifier, error) {
+	t := &toastNotifier{
+		opts:   opts,
+		logs:   &onceLog{log: opts.Log},
+		events: newEventSink(opts.Log),
+		text:   newTextShower(opts),
+	}
+	icon, err := iconFile(opts)
+	if err != nil {
+		opts.Log.Debug("notification icon not usable", "error", err)
+	}
+	t.icon = icon
+	// The app data (name, icon, our COM class) goes to the registry once; notices are
+	// then pushed without an AppID so each push does not rewrite it.
+	if err := callWithTimeout(opts.Timeout, func() error {
+		return toast.SetAppData(toast.AppData{AppID: opts.AppName, GUID: toastGUID, IconPath: icon})
+	}); err != nil {
+		t.logs.warn("appdata", "register pimtray for toast notifications", "error", err)
+	}
+	// Clicks arrive through go-toast's in-process COM callback while pimtray runs.
+	// (A toast clicked after pimtray quit does nothing: no activation executable is
+	// registered, so Windows does not start pimtray for it.)
+	toast.SetActivationCallback(func(args string, _ []toast.UserData) {
+		if ev, ok := parseToastArgs(args); ok {
+			t.events.send(ev)
+		}
+	})
+	return t, nil
+}
+
+// toastNotifier shows Windows toast notifications with buttons.
+type toastNotifier struct {
+	opts   Options
+	logs   *onceLog
+	events *eventSink
+	text   textShower
+	icon   string
+
+	mu     sync.Mutex
+	closed bool
+	failed bool // toasts failed once: use the text fallback's capabilities
+}
+
+func (t *toastNotifier) Show(n engine.Notice) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return errors.New("show notification: the notifier is closed")
+	}
+	note := toast.Notification{
+		Title:               toastText(n.Title),
+		Body:                toastText(n.Body),
+		Icon:                t.icon,
+		ActivationType:      toast.Foreground,
+		ActivationArguments: toastArgs(engine.ActionOpen, n.ID),
+		Audio:               toast.Default,
+	}
+	if n.Kind == engine.NoticeReminder || n.Kind == engine.NoticeEnded {
+		note.Audio = toast.Reminder
+		note.Duration = toast.Long
+	}
+	for _, a := range n.Actions {
+		if a == engine.ActionOpen {
+			continue
+		}
+		note.Actions = append(note.Actions, toast.Action{
+			Type: toast.Foreground, Content: actionLabel(a), Arguments: toastArgs(a, n.ID),
+		})
+	}
+	err := callWithTimeout(t.opts.Timeout, note.Push)
+	if err == nil {
+		t.failed = false
+		return nil
+	}
+	t.failed = true
+	if ferr := t.text.show(n); ferr != nil {
+		t.logs.warn("unavailable", "desktop notifications are not available: reminders show in the tray only", "toast", err, "fallback", ferr)
+		return fmt.Errorf("show notification %q: %w (%v; fallback: %v)", n.Title, ErrUnavailable, err, ferr)
+	}
+	t.logs.warn("fallback", "toast notifications failed: notifications have no buttons", "error", err)
+	return nil
+}
+
+// CloseNotice does nothing: go-toast can't remove a toast once shown.
+func (t *toastNotifier) CloseNotice(string) error { return nil }
+
+func (t *toastNotifier) Actions() <-chan ActionEvent { return t.events.ch }
+
+func (t *toastNotifier) Capabilities() Caps {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.failed {
+		return Caps{Backend: BackendBeeep}
+	}
+	return Caps{Backend: BackendToast, Actions: true}
+}
+
+func (t *toastNotifier) Close() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.closed {
+		t.closed = true
+		toast.SetActivationCallback(func(string, []toast.UserData) {})
+		t.events.close()
+	}
+	return nil
+}
+
+var _ Notifier = (*toastNotifier)(nil)
