@@ -3,7 +3,14 @@
 // atomically, 0600 in 0700 folders; nothing secret is ever written in plaintext.
 package store
 
-import "time"
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/pimtray/pimtray/pim"
+)
 
 // Config is the user's configuration file (JSON). Every field is optional.
 type Config struct {
@@ -16,11 +23,15 @@ type Config struct {
 	// DefaultDuration for an activation when a favourite or the command line names none ("8h").
 	DefaultDuration Duration `json:"defaultDuration,omitzero"`
 	// Reminders: how long before an activation ends to raise a notification (default 15m and 5m).
-	Reminders []Duration `json:"reminders,omitempty"`
+	// An empty list ("reminders": []) turns reminders off; a missing one means the default.
+	Reminders []Duration `json:"reminders,omitzero"`
 	// RefreshInterval between background refreshes (default 5m, jittered).
 	RefreshInterval Duration `json:"refreshInterval,omitzero"`
 	// LogLevel: "info" (default) or "debug".
 	LogLevel string `json:"logLevel,omitempty"`
+	// Clouds are private or custom clouds by name, for TenantConfig.Cloud; the well-known
+	// clouds (AzurePublic, AzureGovernment, AzureChina) need no entry.
+	Clouds map[string]pim.Cloud `json:"clouds,omitempty"`
 }
 
 // TenantConfig is one tenant (directory) the user works in.
@@ -59,8 +70,102 @@ type Favourite struct {
 	KeepActiveUntil string `json:"keepActiveUntil,omitempty"`
 }
 
-// Duration is a time.Duration written as Go duration text in JSON ("8h", "15m").
+// Duration is a time.Duration written as Go duration text in JSON ("8h", "15m", "1h30m").
 type Duration time.Duration
 
 // D is the duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// String is the short duration text: "8h", "15m", "1h30m", "90s".
+func (d Duration) String() string {
+	t := time.Duration(d)
+	if t == 0 {
+		return "0s"
+	}
+	if t%time.Second != 0 {
+		return t.String() // sub-second values keep Go's own spelling
+	}
+	var b strings.Builder
+	if t < 0 {
+		b.WriteByte('-')
+		t = -t
+	}
+	h, m, s := t/time.Hour, (t%time.Hour)/time.Minute, (t%time.Minute)/time.Second
+	if h > 0 {
+		fmt.Fprintf(&b, "%dh", h)
+	}
+	if m > 0 {
+		fmt.Fprintf(&b, "%dm", m)
+	}
+	if s > 0 {
+		fmt.Fprintf(&b, "%ds", s)
+	}
+	return b.String()
+}
+
+// MarshalJSON writes the duration as text: "8h".
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
+
+// UnmarshalJSON reads duration text ("8h", "90m", "1h30m"); numbers are refused because
+// their unit would be a guess.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("%s is not a duration (write it as text with a unit, like \"8h\" or \"15m\")", b)
+	}
+	v, err := time.ParseDuration(strings.TrimSpace(s))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration (try %q)", s, suggestDuration(s, "h"))
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Defaults for what the configuration leaves out.
+const (
+	DefaultDuration        = 8 * time.Hour
+	DefaultRefreshInterval = 5 * time.Minute
+)
+
+// DefaultReminders are the default reminder thresholds: 15 and 5 minutes before the end.
+func DefaultReminders() []Duration {
+	return []Duration{Duration(15 * time.Minute), Duration(5 * time.Minute)}
+}
+
+// DefaultConfig is the configuration of a first start: no tenants, no favourites, defaults.
+func DefaultConfig() *Config {
+	c := &Config{}
+	c.SetDefaults()
+	return c
+}
+
+// SetDefaults fills what the configuration leaves out: DefaultDuration 8h, Reminders 15m and
+// 5m (only when absent; an empty list stays off), RefreshInterval 5m, LogLevel "info".
+func (c *Config) SetDefaults() {
+	if c.DefaultDuration == 0 {
+		c.DefaultDuration = Duration(DefaultDuration)
+	}
+	if c.Reminders == nil {
+		c.Reminders = DefaultReminders()
+	}
+	if c.RefreshInterval == 0 {
+		c.RefreshInterval = Duration(DefaultRefreshInterval)
+	}
+	if c.LogLevel == "" {
+		c.LogLevel = "info"
+	}
+}
+
+// CloudFor resolves a tenant's cloud: a well-known name, or one of Clouds.
+func (c *Config) CloudFor(t TenantConfig) (pim.Cloud, error) {
+	if cl, ok := c.Clouds[t.Cloud]; ok && t.Cloud != "" {
+		if cl.Name == "" {
+			cl.Name = t.Cloud
+		}
+		return cl, nil
+	}
+	if cl, ok := pim.CloudByName(t.Cloud); ok {
+		return cl, nil
+	}
+	return pim.Cloud{}, fmt.Errorf("unknown cloud %q for tenant %s (use AzurePublic, AzureGovernment, AzureChina or a name under \"clouds\")", t.Cloud, t.ID)
+}

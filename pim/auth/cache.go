@@ -1,0 +1,143 @@
+package auth
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sync"
+
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
+)
+
+// sharedCache lets the MSAL clients of one Session (one per distinct client id) share one
+// TokenCache without losing each other's writes. MSAL exports a client's whole cache after each
+// token; two clients exporting in turn over one blob would each drop what the other just wrote
+// (a rotated refresh token lost = signed out). So the blob holds one section per client id,
+// and each export rewrites only its own section, reading the others fresh under a lock.
+//
+// Stored form: {"pimtray": 1, "clients": {"<client id>": <MSAL's own cache JSON>}}.
+type sharedCache struct {
+	under TokenCache
+	log   *slog.Logger
+	mu    sync.Mutex
+}
+
+type sharedBlob struct {
+	Format  int                        `json:"pimtray"`
+	Clients map[string]json.RawMessage `json:"clients"`
+}
+
+func (s *sharedCache) forClient(id string) cache.ExportReplace { return &clientCache{s: s, id: id} }
+
+// load reads the stored blob (empty when nothing usable is stored).
+func (s *sharedCache) load(ctx context.Context) (sharedBlob, error) {
+	var got capture
+	if err := s.under.Replace(ctx, &got, cache.ReplaceHints{}); err != nil {
+		return sharedBlob{}, err
+	}
+	b := sharedBlob{Format: 1, Clients: map[string]json.RawMessage{}}
+	if got.data == nil {
+		return b, nil
+	}
+	var stored sharedBlob
+	if err := json.Unmarshal(got.data, &stored); err != nil || stored.Format != 1 {
+		s.log.Warn("stored sign-in cache has an unknown shape: signed out")
+		return b, nil
+	}
+	for k, v := range stored.Clients {
+		b.Clients[k] = v
+	}
+	return b, nil
+}
+
+type clientCache struct {
+	s  *sharedCache
+	id string
+}
+
+// Replace gives MSAL its client's section; without one, MSAL's cache is left as it is.
+func (c *clientCache) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.ReplaceHints) error {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	b, err := c.s.load(ctx)
+	if err != nil {
+		return err
+	}
+	section, ok := b.Clients[c.id]
+	if !ok {
+		return nil
+	}
+	if err := u.Unmarshal(section); err != nil {
+		c.s.log.Warn("stored sign-in cache does not load: signed out", "client", c.id)
+	}
+	return nil
+}
+
+// Export stores MSAL's cache as its client's section. A persistence problem is the store's to
+// log and swallow; only the context's error comes back.
+func (c *clientCache) Export(ctx context.Context, m cache.Marshaler, _ cache.ExportHints) error {
+	data, err := m.Marshal()
+	if err != nil {
+		c.s.log.Warn("sign-in cache does not serialize", "client", c.id)
+		return nil
+	}
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	b, err := c.s.load(ctx)
+	if err != nil {
+		return err
+	}
+	b.Clients[c.id] = json.RawMessage(data)
+	out, err := json.Marshal(b)
+	if err != nil {
+		c.s.log.Warn("sign-in cache does not serialize", "client", c.id)
+		return nil
+	}
+	return c.s.under.Export(ctx, bytesMarshaler(out), cache.ExportHints{})
+}
+
+type capture struct{ data []byte }
+
+func (c *capture) Unmarshal(b []byte) error {
+	c.data = append([]byte(nil), b...)
+	return nil
+}
+
+type bytesMarshaler []byte
+
+func (b bytesMarshaler) Marshal() ([]byte, error) { return b, nil }
+
+// memoryCache is the TokenCache of a Session given none: this run only.
+type memoryCache struct {
+	mu   sync.Mutex
+	data []byte
+}
+
+func (m *memoryCache) Replace(_ context.Context, u cache.Unmarshaler, _ cache.ReplaceHints) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.data == nil {
+		return nil
+	}
+	return u.Unmarshal(m.data)
+}
+
+func (m *memoryCache) Export(_ context.Context, mm cache.Marshaler, _ cache.ExportHints) error {
+	data, err := mm.Marshal()
+	if err != nil {
+		return nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.data = data
+	return nil
+}
+
+func (m *memoryCache) Storage() string { return "memory" }
+func (m *memoryCache) Warning() string { return "" }
+func (m *memoryCache) Delete(context.Context) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.data = nil
+	return nil
+}

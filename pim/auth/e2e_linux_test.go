@@ -1,0 +1,140 @@
+//go:build linux
+
+package auth_test
+
+// End to end against the real Secret Service: gnome-keyring on a private D-Bus session bus.
+// Every phase is its own process (the test binary re-executed), as pimtray's runs would be:
+// sign in and exit; start again and get tokens with no sign-in. The fake Azure of each phase
+// listens on the same address and shares a state file, like the demo's fake across runs.
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pimtray/pimtray/pim/auth"
+	"github.com/pimtray/pimtray/pim/pimfake"
+	"github.com/pimtray/pimtray/store"
+	"github.com/pimtray/pimtray/store/keyringtest"
+)
+
+const (
+	e2ePhase = "PIMTRAY_E2E_PHASE"
+	e2eHome  = "PIMTRAY_E2E_HOME"
+	e2eAddr  = "PIMTRAY_E2E_ADDR"
+	e2eState = "PIMTRAY_E2E_STATE"
+)
+
+func TestEndToEndSignInSurvivesARestart(t *testing.T) {
+	if keyringtest.InChild() {
+		e2ePhaseRun(t)
+		return
+	}
+	kr := keyringtest.Start(t)
+	home := t.TempDir()
+	env := append(kr.Environ(), e2eHome+"="+home, e2eAddr+"="+freeAddr(t), e2eState+"="+filepath.Join(t.TempDir(), "fake.json"))
+	keyringtest.RunInChild(t, append(env, e2ePhase+"=signin")...)
+	keyringtest.RunInChild(t, append(env, e2ePhase+"=restart")...)
+	// At rest: a sealed file, private, with no secret in plaintext.
+	sealed := 0
+	walkFiles(t, home, func(path string, data []byte) {
+		if strings.HasSuffix(path, ".sealed") {
+			sealed++
+			fi, _ := os.Stat(path)
+			if fi.Mode().Perm() != 0o600 {
+				t.Errorf("%s is %o", path, fi.Mode().Perm())
+			}
+		}
+		if bytes.Contains(data, []byte(pimfake.SecretMarker)) {
+			t.Errorf("%s holds a secret in plaintext", path)
+		}
+	})
+	if sealed != 1 {
+		t.Errorf("sealed files: %d", sealed)
+	}
+}
+
+func TestEndToEndKeyringGoneSignsInForTheRun(t *testing.T) {
+	if keyringtest.InChild() {
+		e2ePhaseRun(t)
+		return
+	}
+	bus := keyringtest.StartBus(t) // no Secret Service on it
+	home := t.TempDir()
+	keyringtest.RunInChild(t, append(bus.Environ(), e2eHome+"="+home, e2ePhase+"=nokeyring")...)
+	walkFiles(t, home, func(path string, _ []byte) { t.Errorf("file written without a keyring: %s", path) })
+}
+
+// e2ePhaseRun is one run of "pimtray" in a child process.
+func e2ePhaseRun(t *testing.T) {
+	ctx := context.Background()
+	t.Setenv("HOME", os.Getenv(e2eHome))
+	for _, v := range []string{"XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"} {
+		t.Setenv(v, "")
+	}
+	paths, err := store.DefaultPaths(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFake(t, pimfake.Options{Addr: os.Getenv(e2eAddr), StateFile: os.Getenv(e2eState)})
+	sealed := func() *store.SealedCache {
+		c, err := store.NewSealedCache(store.SealedCacheOptions{Keyring: store.NewKeyring(0), Service: paths.KeyringService,
+			Account: pimfake.DemoTenantID, Dir: paths.CacheDir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	switch os.Getenv(e2ePhase) {
+	case "signin":
+		s := newSession(t, f, pimfake.DemoTenantID, sealed(), f.Browser())
+		if _, err := s.SignIn(ctx, auth.SignInOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if s.Storage() != "keyring" || s.Warning() != "" {
+			t.Fatalf("storage %q warning %q", s.Storage(), s.Warning())
+		}
+	case "restart":
+		s := newSession(t, f, pimfake.DemoTenantID, sealed(), noBrowser(t))
+		acct, ok := s.Account()
+		if !ok || acct.Username != pimfake.DemoUserUPN {
+			t.Fatalf("account after restart: %+v, %v", acct, ok)
+		}
+		mustToken(t, s, ctx, graphScope(f))
+		mustToken(t, s, ctx, armScope(f))
+		// And once the access tokens have run out, the stored refresh token still works.
+		later := newSession(t, f, pimfake.DemoTenantID, expired{sealed()}, noBrowser(t))
+		mustToken(t, later, ctx, armScope(f))
+		if s.Storage() != "keyring" {
+			t.Fatalf("storage %q", s.Storage())
+		}
+	case "nokeyring":
+		s := newSession(t, f, pimfake.DemoTenantID, sealed(), f.Browser())
+		if _, err := s.SignIn(ctx, auth.SignInOptions{}); err != nil {
+			t.Fatalf("sign-in must work without a keyring: %v", err)
+		}
+		mustToken(t, s, ctx, graphScope(f))
+		mustToken(t, s, ctx, armScope(f))
+		if s.Storage() != "memory" || s.Warning() != "not remembered: keyring unavailable" {
+			t.Fatalf("storage %q warning %q", s.Storage(), s.Warning())
+		}
+	default:
+		t.Fatal("no phase")
+	}
+}
+
+// freeAddr is a loopback address with a port free right now, for the fakes of every phase
+// (the sign-in cache is keyed by the authority's host and port, so the phases must agree).
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
