@@ -43,6 +43,12 @@ type Item struct {
 	Duration time.Duration `json:"duration"`
 	Policy   *pim.Policy   `json:"policy,omitempty"`
 	Problem  string        `json:"problem,omitempty"` // one human sentence, for StateFailed and friends
+	// TenantName names the tenant in labels when the user works in more than one ("Fabrikam").
+	TenantName string `json:"tenantName,omitempty"`
+	// RequestID is the open request's id while pending (to withdraw it).
+	RequestID string `json:"requestId,omitempty"`
+	// KeepActiveUntil is the favourite's keep-alive time ("18:00"), empty when off.
+	KeepActiveUntil string `json:"keepActiveUntil,omitempty"`
 }
 
 // Account is one tenant's sign-in as the UI shows it.
@@ -75,6 +81,8 @@ type Snapshot struct {
 	Offline     bool           `json:"offline"`
 	Icon        IconState      `json:"icon"`
 	Tooltip     string         `json:"tooltip"`
+	// Header is the menu's first line (Header(s)): account and tenant, "Sign in…", DEMO.
+	Header string `json:"header"`
 }
 
 // NoticeKind sorts the moments that deserve a desktop notification.

@@ -72,14 +72,36 @@ func (f *Fake) Now() time.Time {
 func (f *Fake) NewTimer(d time.Duration) Timer {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	t := &fakeTimer{f: f, when: f.now.Add(d), c: make(chan time.Time, 1)}
-	if d <= 0 {
+	return f.newTimerLocked(f.now.Add(d))
+}
+
+// NewTimerAt fires once the clock reaches t (at once if it already has). Unlike NewTimer it
+// cannot race with a concurrent Advance: the instant is fixed, not computed from a Now read earlier.
+func (f *Fake) NewTimerAt(t time.Time) Timer {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.newTimerLocked(t)
+}
+
+func (f *Fake) newTimerLocked(when time.Time) Timer {
+	t := &fakeTimer{f: f, when: when, c: make(chan time.Time, 1)}
+	if !when.After(f.now) {
 		t.c <- f.now
 		t.fired = true
 		return t
 	}
 	f.timers = append(f.timers, t)
 	return t
+}
+
+// TimerAt arms a timer for the wall-clock instant t on c: clocks that can arm one for an
+// instant (Fake) do so, others get NewTimer(t - Now()). Whoever wakes must re-read Now():
+// a real timer runs on monotonic time and fires late after a sleep.
+func TimerAt(c Clock, t time.Time) Timer {
+	if a, ok := c.(interface{ NewTimerAt(time.Time) Timer }); ok {
+		return a.NewTimerAt(t)
+	}
+	return c.NewTimer(t.Sub(c.Now()))
 }
 
 // Advance moves the clock forward by d, firing every timer that comes due, in order.
@@ -104,6 +126,19 @@ func (f *Fake) Set(t time.Time) {
 	}
 	f.timers = keep
 	f.mu.Unlock()
+}
+
+// NextTimer is when the earliest waiting timer fires; ok is false when none waits. Tests
+// step the clock from one wake-up to the next with it.
+func (f *Fake) NextTimer() (when time.Time, ok bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, t := range f.timers {
+		if !t.fired && (!ok || t.when.Before(when)) {
+			when, ok = t.when, true
+		}
+	}
+	return when, ok
 }
 
 // Pending is how many timers wait to fire: tests use it to see that nothing wakes up idly.

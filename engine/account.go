@@ -1,0 +1,179 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/pimtray/pimtray/store"
+)
+
+// SignIn signs in to the tenant ("" = the first) in the background, as the menu's
+// "Sign in…" does (it may open the browser: the user asked), then refreshes.
+func (e *Engine) SignIn(tenant string) {
+	e.goBackground(func(ctx context.Context) {
+		if _, err := e.SignInNow(ctx, tenant, SignInOptions{}); err != nil && !errors.Is(err, context.Canceled) {
+			e.notify(e.newNotice(NoticeFailed, "", "Sign-in failed", humanError(err), nil))
+		}
+	})
+}
+
+// SignOut signs out of the tenant ("" = the first) in the background.
+func (e *Engine) SignOut(tenant string) {
+	e.goBackground(func(ctx context.Context) {
+		if err := e.SignOutNow(ctx, tenant); err != nil {
+			e.notify(e.newNotice(NoticeFailed, "", "Sign-out failed", humanError(err), nil))
+		}
+	})
+}
+
+// SignInNow signs in to the tenant ("" = the first) and refreshes it. A tenant without an
+// Authenticator (a test or demo credential) is always signed in.
+func (e *Engine) SignInNow(ctx context.Context, tenant string, opts SignInOptions) (Account, error) {
+	ts, err := e.findTenant(tenant)
+	if err != nil {
+		return Account{}, err
+	}
+	if _, err := e.signIn(ctx, ts, opts); err != nil {
+		return Account{}, err
+	}
+	if err := e.refreshTenant(ctx, ts, nil); err != nil {
+		e.log.Warn("refresh after sign-in failed", "err", err)
+	}
+	e.saveState()
+	e.signal()
+	return e.account(ts), nil
+}
+
+// signIn runs the tenant's interactive sign-in.
+func (e *Engine) signIn(ctx context.Context, ts *tenantState, opts SignInOptions) (string, error) {
+	if ts.b.Auth == nil {
+		e.mu.Lock()
+		ts.needsSignIn, ts.told = false, false
+		user := ts.user
+		e.mu.Unlock()
+		return user, nil
+	}
+	user, err := ts.b.Auth.SignIn(e.interactive(ctx, ""), opts)
+	if err != nil {
+		return "", fmt.Errorf("sign in to %s: %w", tenantLabel(ts), err)
+	}
+	e.mu.Lock()
+	ts.user, ts.signedIn = user, true
+	ts.needsSignIn, ts.told = false, false
+	ts.storage = ts.b.Auth.Storage()
+	for k, p := range e.problems {
+		if p.SignIn {
+			if _, ts2, ok := e.roleLocked(k); !ok || ts2 == ts {
+				delete(e.problems, k)
+			}
+		}
+	}
+	e.mu.Unlock()
+	e.signal()
+	return user, nil
+}
+
+// SignOutNow forgets the tenant's sign-in ("" = the first). Its roles stay listed as
+// "needs sign-in".
+func (e *Engine) SignOutNow(ctx context.Context, tenant string) error {
+	ts, err := e.findTenant(tenant)
+	if err != nil {
+		return err
+	}
+	if ts.b.Auth == nil {
+		return &InputError{Msg: tenantLabel(ts) + " uses a built-in credential: there is nothing to sign out of."}
+	}
+	if err := ts.b.Auth.SignOut(ctx); err != nil {
+		return fmt.Errorf("sign out of %s: %w", tenantLabel(ts), err)
+	}
+	e.mu.Lock()
+	ts.user, ts.signedIn = "", false
+	ts.needsSignIn, ts.told = false, false
+	ts.storage = ts.b.Auth.Storage()
+	e.mu.Unlock()
+	e.saveState()
+	e.signal()
+	return nil
+}
+
+func (e *Engine) findTenant(tenant string) (*tenantState, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, ts := range e.tenants {
+		if tenant == "" || ts.is(tenant) {
+			return ts, nil
+		}
+	}
+	return nil, &InputError{Msg: fmt.Sprintf("tenant %q is not configured", tenant)}
+}
+
+func (e *Engine) account(ts *tenantState) Account {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return Account{TenantID: ts.id(), TenantName: ts.b.Name, User: ts.user, SignedIn: ts.signedIn && !ts.needsSignIn, Storage: ts.storage}
+}
+
+// ToggleFavourite stars or unstars a role and saves the configuration.
+func (e *Engine) ToggleFavourite(key string) {
+	e.mu.Lock()
+	i := slices.IndexFunc(e.cfg.Favourites, func(f store.Favourite) bool { return f.Key == key })
+	switch {
+	case i >= 0:
+		e.cfg.Favourites = slices.Delete(e.cfg.Favourites, i, i+1)
+	default:
+		role, _, ok := e.roleLocked(key)
+		if !ok {
+			e.mu.Unlock()
+			e.log.Warn("cannot star an unknown role", "key", key)
+			return
+		}
+		e.cfg.Favourites = append(e.cfg.Favourites, favouriteFor(role))
+	}
+	e.firstRun = false
+	e.saveConfigLocked()
+	e.mu.Unlock()
+	e.signal()
+}
+
+// NoticeAction handles the action the user picked on a notification: "reactivate"
+// re-activates the notice's role (anew if it has ended), "dismiss" and "default" do nothing
+// here (the tray opens its menu on "default").
+func (e *Engine) NoticeAction(noticeID, action string) {
+	e.mu.Lock()
+	ref, ok := e.noticeRef[noticeID]
+	e.mu.Unlock()
+	switch action {
+	case ActionReactivate:
+		if !ok || ref.key == "" {
+			e.log.Warn("re-activate for an unknown notification", "id", noticeID)
+			return
+		}
+		e.Reactivate(ref.key)
+	case ActionDismiss, ActionOpen:
+	default:
+		e.log.Warn("unknown notification action", "action", action)
+	}
+}
+
+// InTenant reports whether the tenant id tenantID (a role's, an account's) belongs to the
+// tenant the user named: by its configured id, its GUID or its name.
+func (e *Engine) InTenant(tenantID, named string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	ts := e.tenant(named)
+	return ts != nil && named != "" && ts.is(tenantID)
+}
+
+// Tenants are the tenants the engine works in, with their sign-in.
+func (e *Engine) Tenants() []Account {
+	e.mu.Lock()
+	ts := slices.Clone(e.tenants)
+	e.mu.Unlock()
+	out := make([]Account, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, e.account(t))
+	}
+	return out
+}

@@ -1,0 +1,486 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pimtray/pimtray/pim"
+	"github.com/pimtray/pimtray/store"
+)
+
+// Refresh reads every tenant again in the background (coalesced with one running).
+func (e *Engine) Refresh() {
+	e.mu.Lock()
+	if e.refreshing {
+		e.refreshAgain = true
+		e.mu.Unlock()
+		return
+	}
+	e.refreshing = true
+	e.mu.Unlock()
+	e.signal()
+	e.goBackground(func(ctx context.Context) { e.runRefresh(ctx) })
+}
+
+// RefreshNow reads every tenant (or only tenant, when given) and returns when done. The
+// error is nil when at least one tenant answered; per-plane failures show in the
+// snapshot's Problems. For the command line.
+func (e *Engine) RefreshNow(ctx context.Context, tenant string) error {
+	var tenants []*tenantState
+	e.mu.Lock()
+	for _, ts := range e.tenants {
+		if tenant == "" || ts.is(tenant) {
+			tenants = append(tenants, ts)
+		}
+	}
+	e.mu.Unlock()
+	if len(tenants) == 0 {
+		return &InputError{Msg: fmt.Sprintf("tenant %q is not configured", tenant)}
+	}
+	errs := e.refreshTenants(ctx, tenants, nil)
+	e.signal()
+	if len(errs) == len(tenants) {
+		return errs[0]
+	}
+	return nil
+}
+
+// runRefresh is the background refresh: every tenant, then the next one planned (jittered),
+// or a back-off while offline. A Refresh asked meanwhile runs one more round.
+func (e *Engine) runRefresh(ctx context.Context) {
+	for {
+		e.mu.Lock()
+		tenants := slices.Clone(e.tenants)
+		e.mu.Unlock()
+		e.signal()
+
+		errs := e.refreshTenants(ctx, tenants, nil)
+		offline := false
+		for _, err := range errs {
+			if errors.Is(err, pim.ErrUnavailable) {
+				offline = true
+			}
+		}
+
+		e.mu.Lock()
+		now := e.now()
+		e.offline = offline
+		if offline {
+			e.refreshFailures++
+			wait := backoffBase << min(e.refreshFailures-1, 10)
+			e.nextRefresh = now.Add(min(wait, backoffMax))
+		} else {
+			e.refreshFailures = 0
+			iv := e.refreshInterval()
+			// ±10% so many trays do not refresh in step.
+			e.nextRefresh = now.Add(iv + time.Duration((e.jitter()-0.5)*0.2*float64(iv)))
+		}
+		again := e.refreshAgain && ctx.Err() == nil
+		e.refreshAgain = false
+		e.refreshing = again
+		e.mu.Unlock()
+		e.saveState()
+		e.signal()
+		if !again {
+			return
+		}
+	}
+}
+
+// pollPending reads the planes that have open requests, to see approvals and denials soon.
+func (e *Engine) pollPending(ctx context.Context) {
+	defer func() {
+		e.mu.Lock()
+		e.polling = false
+		e.mu.Unlock()
+		e.signal()
+	}()
+	e.mu.Lock()
+	planes := map[*tenantState][]pim.Plane{}
+	for _, ts := range e.tenants {
+		for _, a := range ts.pending {
+			if !slices.Contains(planes[ts], a.Role.Plane) {
+				planes[ts] = append(planes[ts], a.Role.Plane)
+			}
+		}
+	}
+	for key, w := range e.awaiting {
+		_, ts, ok := e.roleLocked(key)
+		if !ok {
+			continue
+		}
+		if !slices.Contains(planes[ts], w.Act.Role.Plane) {
+			planes[ts] = append(planes[ts], w.Act.Role.Plane)
+		}
+	}
+	e.mu.Unlock()
+	for ts, ps := range planes {
+		e.refreshTenants(ctx, []*tenantState{ts}, ps)
+	}
+	e.saveState()
+}
+
+// refreshTenants reads the tenants concurrently (only the given planes when some are
+// given) and returns one error per tenant that could not be read at all.
+func (e *Engine) refreshTenants(ctx context.Context, tenants []*tenantState, planes []pim.Plane) []error {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var errs []error
+	for _, ts := range tenants {
+		wg.Go(func() {
+			if err := e.refreshTenant(ctx, ts, planes); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	e.fetchFavouritePolicies(ctx)
+	return errs
+}
+
+func (e *Engine) refreshTenant(ctx context.Context, ts *tenantState, only []pim.Plane) error {
+	e.mu.Lock()
+	if ts.b.Auth != nil {
+		ts.user, ts.signedIn = ts.b.Auth.Account()
+		ts.storage = ts.b.Auth.Storage()
+	}
+	signedIn := ts.signedIn
+	planes := only
+	if planes == nil {
+		planes = ts.b.Planes
+	}
+	e.mu.Unlock()
+	if !signedIn {
+		// Background work never opens a browser: the UI says "Sign in…" and waits.
+		return &pim.Error{Kind: pim.KindSignInNeeded, Text: "Sign in needed for " + tenantLabel(ts) + "."}
+	}
+	if ts.b.Auth == nil && e.userOf(ts) == "" {
+		// A built-in credential: ask Azure who this is, for the menu's header.
+		if me, err := ts.b.API.Me(ctx); err == nil {
+			e.mu.Lock()
+			ts.user = firstNonEmpty(me.UserPrincipalName, me.DisplayName)
+			e.mu.Unlock()
+		}
+	}
+	started := e.now()
+	ov, err := ts.b.API.Overview(ctx, planes...)
+	if err == nil && ov == nil {
+		err = &pim.Error{Kind: pim.KindBadResponse, Text: "Azure returned nothing."}
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.now()
+	if err != nil {
+		e.log.Warn("refresh failed", "tenant", ts.b.ID, "err", err)
+		if errors.Is(err, pim.ErrSignInNeeded) {
+			e.markSignInNeededLocked(ts, "")
+		}
+		return fmt.Errorf("refresh %s: %w", tenantLabel(ts), err)
+	}
+	if ts.needsSignIn {
+		ts.needsSignIn, ts.told = false, false
+	}
+	if ov.TenantID != "" {
+		ts.learnedID = ov.TenantID
+	}
+	fetched := map[pim.Plane]bool{}
+	for _, p := range planesOrAll(planes) {
+		fetched[p] = true
+	}
+	// A failed plane keeps its last known roles: a passing hiccup must not empty the menu.
+	for p, perr := range ov.Errors {
+		if perr == nil {
+			continue
+		}
+		e.log.Warn("plane failed", "tenant", ts.b.ID, "plane", p, "err", perr)
+		if errors.Is(perr, pim.ErrSignInNeeded) {
+			e.markSignInNeededLocked(ts, "")
+		}
+		ts.planeErrs[p] = planeProblem(p, perr)
+		fetched[p] = false
+	}
+	for p, ok := range fetched {
+		if ok {
+			delete(ts.planeErrs, p)
+		}
+	}
+	keep := func(r pim.Role) bool { return !fetched[r.Plane] }
+	ts.eligible = slices.DeleteFunc(ts.eligible, func(r pim.Role) bool { return !keep(r) })
+	ts.active = slices.DeleteFunc(ts.active, func(a pim.Activation) bool { return !keep(a.Role) })
+	ts.pending = slices.DeleteFunc(ts.pending, func(a pim.Activation) bool { return !keep(a.Role) })
+	for _, r := range ov.Eligible {
+		if fetched[r.Plane] {
+			ts.eligible = append(ts.eligible, e.ownRole(ts, r))
+		}
+	}
+	for _, a := range ov.Active {
+		if fetched[a.Role.Plane] {
+			a.Role = e.ownRole(ts, a.Role)
+			ts.active = append(ts.active, a)
+		}
+	}
+	for _, a := range ov.Pending {
+		if fetched[a.Role.Plane] {
+			a.Role = e.ownRole(ts, a.Role)
+			ts.pending = append(ts.pending, a)
+		}
+	}
+	ts.loaded = true
+	for p, ok := range fetched {
+		if ok {
+			ts.fetched[p] = started
+		}
+	}
+	e.lastRefresh = now
+	e.resolveAwaitingLocked(ts, fetched, now)
+	e.seedDemoFavouritesLocked()
+	return nil
+}
+
+func (e *Engine) userOf(ts *tenantState) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return ts.user
+}
+
+// ownRole gives a role this tenant's id when the client left it empty, so keys always
+// carry the tenant.
+func (e *Engine) ownRole(ts *tenantState, r pim.Role) pim.Role {
+	if r.TenantID == "" {
+		r.TenantID = ts.id()
+	}
+	return r
+}
+
+func planesOrAll(p []pim.Plane) []pim.Plane {
+	if len(p) == 0 {
+		return pim.Planes
+	}
+	return p
+}
+
+// resolveAwaitingLocked turns open requests into approved (now active) or denied (gone).
+func (e *Engine) resolveAwaitingLocked(ts *tenantState, fetched map[pim.Plane]bool, now time.Time) {
+	// Requests made elsewhere (the CLI, the portal) are watched too, so their approval is told.
+	for _, a := range ts.pending {
+		key := a.Role.Key()
+		if _, ok := e.awaiting[key]; !ok {
+			e.awaiting[key] = awaitEntry{Act: a, SentAt: now, Seen: true}
+		} else {
+			w := e.awaiting[key]
+			w.Seen, w.GoneAt = true, time.Time{}
+			e.awaiting[key] = w
+		}
+	}
+	for key, w := range e.awaiting {
+		if !ts.is(w.Act.Role.TenantID) || !fetched[w.Act.Role.Plane] {
+			continue
+		}
+		if slices.ContainsFunc(ts.pending, func(a pim.Activation) bool { return a.Role.Key() == key }) {
+			continue
+		}
+		name := w.Act.Role.Label()
+		if act, ok := e.listedActiveLocked(ts, key, now); ok {
+			delete(e.awaiting, key)
+			e.recent[key] = recentOf(now, act)
+			delete(e.problems, key)
+			body := "Active now."
+			if !act.ExpiresAt.IsZero() {
+				body = "Active until " + e.clockTime(act.ExpiresAt, now) + "."
+			}
+			e.notify(e.newNoticeLocked(NoticeApproved, key, "", name+" approved", body, nil, time.Time{}))
+			continue
+		}
+		if !w.Seen && now.Sub(w.SentAt) <= RecentWindow {
+			continue // the listings may not show a fresh request yet
+		}
+		// Gone from the open requests and not active: denied, withdrawn or expired — unless
+		// the active listing lags an approval. Give it a moment.
+		if w.GoneAt.IsZero() {
+			w.GoneAt = now
+			e.awaiting[key] = w
+			continue
+		}
+		if now.Sub(w.GoneAt) < denyGrace {
+			continue
+		}
+		delete(e.awaiting, key)
+		if _, ok := e.recent[key].pending(); ok {
+			delete(e.recent, key)
+		}
+		e.notify(e.newNoticeLocked(NoticeDenied, key, "", name+" was not approved",
+			"The request was denied, withdrawn or has expired.", nil, time.Time{}))
+	}
+}
+
+func (e *Engine) listedActiveLocked(ts *tenantState, key string, now time.Time) (pim.Activation, bool) {
+	for _, a := range ts.active {
+		if a.Role.Key() == key && (a.ExpiresAt.IsZero() || a.ExpiresAt.After(now)) {
+			return a, true
+		}
+	}
+	return pim.Activation{}, false
+}
+
+// markSignInNeededLocked records that ts needs an interactive sign-in and tells the user once.
+func (e *Engine) markSignInNeededLocked(ts *tenantState, key string) {
+	ts.needsSignIn = true
+	if ts.told {
+		return
+	}
+	ts.told = true
+	body := "Open pimtray and choose Sign in to keep your roles working."
+	if ts.b.Auth == nil {
+		body = "The tenant's credential was refused."
+	}
+	e.notify(e.newNoticeLocked(NoticeSignInNeeded, key, "", "Sign in needed for "+tenantLabel(ts), body, nil, time.Time{}))
+}
+
+// planeProblem is the menu line for a plane that could not be read:
+// "Groups: admin consent needed — see README".
+func planeProblem(p pim.Plane, err error) string {
+	var pe *pim.Error
+	errors.As(err, &pe)
+	switch {
+	case errors.Is(err, pim.ErrPermission):
+		// One short menu line; the log names the missing permissions.
+		return p.Title() + ": admin consent needed — see README"
+	case errors.Is(err, pim.ErrSignInNeeded):
+		return p.Title() + ": sign in needed"
+	case errors.Is(err, pim.ErrThrottled):
+		return p.Title() + ": Azure asks to slow down; retrying later"
+	case errors.Is(err, pim.ErrUnavailable):
+		return p.Title() + ": cannot reach Azure; retrying"
+	}
+	msg := err.Error()
+	if pe != nil && pe.Text != "" {
+		msg = pe.Text
+	}
+	return p.Title() + ": " + strings.TrimSuffix(msg, ".")
+}
+
+// fetchFavouritePolicies reads the policies of the favourites that have none cached, so a
+// click needs a single request and the menu shows the capped duration.
+func (e *Engine) fetchFavouritePolicies(ctx context.Context) {
+	type job struct {
+		role pim.Role
+		ts   *tenantState
+	}
+	var jobs []job
+	e.mu.Lock()
+	now := e.now()
+	for _, f := range e.cfg.Favourites {
+		role, ts, ok := e.roleLocked(f.Key)
+		if !ok || !ts.signedIn || ts.needsSignIn {
+			continue
+		}
+		if p, ok := e.policies[f.Key]; ok && now.Sub(p.FetchedAt) < policyMaxAge {
+			continue
+		}
+		jobs = append(jobs, job{role, ts})
+	}
+	e.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, j := range jobs {
+		wg.Go(func() { e.policyFor(ctx, j.ts, j.role) })
+	}
+	wg.Wait()
+}
+
+// policyFor is the role's policy: cached, else read (and cached). Known is false when it
+// could not be read; then the activation's own answer tells what is needed.
+func (e *Engine) policyFor(ctx context.Context, ts *tenantState, role pim.Role) (pim.Policy, bool) {
+	key := role.Key()
+	e.mu.Lock()
+	p, ok := e.policies[key]
+	fresh := ok && e.now().Sub(p.FetchedAt) < policyMaxAge
+	e.mu.Unlock()
+	if fresh {
+		return p.Policy, p.Known
+	}
+	pol, err := ts.b.API.Policy(ctx, role)
+	if err != nil {
+		e.log.Info("policy unknown; the activation's answer will tell", "role", role.Label(), "err", err)
+		if ok {
+			return p.Policy, p.Known // an older copy beats none
+		}
+		return pim.Policy{}, false
+	}
+	pol.Known = true
+	e.mu.Lock()
+	e.policies[key] = policyEntry{Policy: pol, Known: true, FetchedAt: e.now()}
+	e.mu.Unlock()
+	return pol, true
+}
+
+// Policy is the role's activation policy (read and cached when needed), for the command line.
+func (e *Engine) Policy(ctx context.Context, key string) (pim.Policy, bool) {
+	e.mu.Lock()
+	role, ts, ok := e.roleLocked(key)
+	e.mu.Unlock()
+	if !ok {
+		return pim.Policy{}, false
+	}
+	return e.policyFor(ctx, ts, role)
+}
+
+// seedDemoFavouritesLocked gives a first demo start the seed tool's examples as favourites:
+// Global Administrator; Owner on IT; Contributor on MySubscription.
+func (e *Engine) seedDemoFavouritesLocked() {
+	if !e.opts.Demo || !e.firstRun || len(e.cfg.Favourites) > 0 {
+		return
+	}
+	want := []struct{ plane, role, scope string }{
+		{"entra", "Global Administrator", ""},
+		{"azure", "Owner", "IT"},
+		{"azure", "Contributor", "MySubscription"},
+	}
+	var favs []store.Favourite
+	for _, w := range want {
+		for _, ts := range e.tenants {
+			for _, r := range ts.eligible {
+				if string(r.Plane) == w.plane && equalFold(r.RoleName, w.role) && (w.scope == "" || equalFold(r.ScopeName, w.scope)) {
+					favs = append(favs, favouriteFor(r))
+					goto next
+				}
+			}
+		}
+	next:
+	}
+	if len(favs) < len(want) {
+		return // not all planes read yet
+	}
+	e.firstRun = false
+	e.cfg.Favourites = favs
+	e.saveConfigLocked()
+}
+
+func favouriteFor(r pim.Role) store.Favourite {
+	return store.Favourite{Key: r.Key(), Tenant: r.TenantID, Plane: string(r.Plane), Role: r.RoleName,
+		RoleID: r.RoleID, Scope: r.Scope, ScopeName: r.ScopeName}
+}
+
+// saveConfigLocked hands the configuration to SaveConfig outside the lock. Saves run one at
+// a time, each with the configuration as it is then, so the last one written is the latest.
+func (e *Engine) saveConfigLocked() {
+	if e.opts.SaveConfig == nil {
+		return
+	}
+	e.goBackground(func(context.Context) {
+		e.cfgSaveMu.Lock()
+		defer e.cfgSaveMu.Unlock()
+		e.mu.Lock()
+		cp := cloneConfig(e.cfg)
+		e.mu.Unlock()
+		if err := e.opts.SaveConfig(cp); err != nil {
+			e.log.Error("saving the configuration failed", "err", err)
+		}
+	})
+}

@@ -1,0 +1,182 @@
+package engine
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/pimtray/pimtray/pim"
+)
+
+// stateVersion is the state file's format; a file of another version is ignored.
+const stateVersion = 1
+
+// savedState is the last known state, kept so a start shows it at once and no reminder
+// repeats across restarts. Nothing secret is in it.
+type savedState struct {
+	Version       int                       `json:"version"`
+	SavedAt       time.Time                 `json:"savedAt"`
+	LastRefresh   time.Time                 `json:"lastRefresh,omitzero"`
+	Tenants       []savedTenant             `json:"tenants"`
+	Policies      map[string]policyEntry    `json:"policies,omitempty"`
+	Recent        map[string]recentEntry    `json:"recent,omitempty"`
+	Awaiting      map[string]awaitEntry     `json:"awaiting,omitempty"`
+	Scheduled     map[string]scheduledEntry `json:"scheduled,omitempty"`
+	RemindersSent map[string]time.Time      `json:"remindersSent,omitempty"`
+	KeptAlive     map[string]time.Time      `json:"keptAlive,omitempty"`
+}
+
+type savedTenant struct {
+	ID          string                  `json:"id"`
+	LearnedID   string                  `json:"learnedId,omitempty"`
+	User        string                  `json:"user,omitempty"`
+	Eligible    []pim.Role              `json:"eligible"`
+	Active      []pim.Activation        `json:"active,omitempty"`
+	Pending     []pim.Activation        `json:"pending,omitempty"`
+	PlaneErrors map[pim.Plane]string    `json:"planeErrors,omitempty"`
+	Fetched     map[pim.Plane]time.Time `json:"fetched,omitempty"`
+}
+
+// scheduledStale: a planned activation whose moment passed this long ago (pimtray was not
+// running) is dropped rather than sent hours late.
+const scheduledStale = 10 * time.Minute
+
+// loadState shows the last known state. A missing file is a first start; an unreadable one
+// is logged and ignored.
+func (e *Engine) loadState() {
+	path := e.opts.StateFile
+	if path == "" {
+		e.firstRun = true
+		return
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		e.firstRun = true
+		return
+	}
+	if err != nil {
+		e.log.Warn("last known state unreadable; starting empty", "err", err)
+		return
+	}
+	var st savedState
+	if err := json.Unmarshal(data, &st); err != nil || st.Version != stateVersion {
+		e.log.Warn("last known state unusable; starting empty", "path", path, "err", err)
+		return
+	}
+	now := e.now()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.lastRefresh = st.LastRefresh
+	for _, t := range st.Tenants {
+		ts := e.tenant(t.ID)
+		if ts == nil || !equalFold(ts.b.ID, t.ID) {
+			continue
+		}
+		ts.learnedID = t.LearnedID
+		if ts.user == "" {
+			ts.user = t.User
+		}
+		ts.eligible, ts.active, ts.pending = t.Eligible, t.Active, t.Pending
+		ts.loaded = true
+		copyMap(ts.fetched, t.Fetched)
+		for p, m := range t.PlaneErrors {
+			ts.planeErrs[p] = m
+		}
+	}
+	copyMap(e.policies, st.Policies)
+	copyMap(e.recent, st.Recent) // pruned once the listings catch up
+	copyMap(e.awaiting, st.Awaiting)
+	for k, s := range st.Scheduled {
+		if now.Sub(s.At) < scheduledStale {
+			e.scheduled[k] = s
+		}
+	}
+	for id, at := range st.RemindersSent {
+		if now.Sub(at) < sentKeep {
+			e.sent[id] = at
+		}
+	}
+	copyMap(e.keptAlive, st.KeptAlive)
+}
+
+func copyMap[K comparable, V any](dst, src map[K]V) {
+	for k, v := range src {
+		dst[k] = v
+	}
+}
+
+// saveState writes the last known state (unless there is no state file or it is read-only).
+func (e *Engine) saveState() {
+	if e.opts.StateFile == "" || e.opts.ReadOnlyState {
+		return
+	}
+	e.saveMu.Lock()
+	defer e.saveMu.Unlock()
+	e.mu.Lock()
+	st := savedState{Version: stateVersion, SavedAt: e.now(), LastRefresh: e.lastRefresh,
+		Policies: map[string]policyEntry{}, Recent: map[string]recentEntry{}, Awaiting: map[string]awaitEntry{},
+		Scheduled: map[string]scheduledEntry{}, RemindersSent: map[string]time.Time{}, KeptAlive: map[string]time.Time{}}
+	for _, ts := range e.tenants {
+		t := savedTenant{ID: ts.b.ID, LearnedID: ts.learnedID, User: ts.user, Fetched: map[pim.Plane]time.Time{},
+			Eligible: append([]pim.Role{}, ts.eligible...), Active: append([]pim.Activation(nil), ts.active...),
+			Pending: append([]pim.Activation(nil), ts.pending...), PlaneErrors: map[pim.Plane]string{}}
+		copyMap(t.PlaneErrors, ts.planeErrs)
+		copyMap(t.Fetched, ts.fetched)
+		if !ts.loaded {
+			continue
+		}
+		st.Tenants = append(st.Tenants, t)
+	}
+	copyMap(st.Policies, e.policies)
+	copyMap(st.Recent, e.recent)
+	copyMap(st.Awaiting, e.awaiting)
+	copyMap(st.Scheduled, e.scheduled)
+	copyMap(st.RemindersSent, e.sent)
+	copyMap(st.KeptAlive, e.keptAlive)
+	e.mu.Unlock()
+	data, err := json.MarshalIndent(st, "", " ")
+	if err == nil {
+		err = writeFileAtomic(e.opts.StateFile, data)
+	}
+	if err != nil {
+		e.log.Warn("saving the last known state failed", "err", err)
+	}
+}
+
+// writeFileAtomic writes data to path through a temporary file and a rename, 0600 in a
+// 0700 folder, so a reader (the command line beside the tray) never sees half a file.
+func writeFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	f, err := os.CreateTemp(dir, ".state-*.tmp")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // no-op after the rename
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
