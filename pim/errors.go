@@ -68,7 +68,12 @@ type Error struct {
 	Max, Asked time.Duration
 	// Text, when set, is the whole human sentence; Error() builds one otherwise.
 	Text string
+	// Err is the underlying cause (a transport error, a token error, a decoding error), when any.
+	Err error
 }
+
+// Unwrap gives the underlying cause, so errors.Is(err, context.DeadlineExceeded) and similar work.
+func (e *Error) Unwrap() error { return e.Err }
 
 // Is matches the sentinel of the same Kind.
 func (e *Error) Is(target error) bool {

@@ -1,0 +1,385 @@
+package pim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+)
+
+// planeResult is what one plane's listing found.
+type planeResult struct {
+	eligible []Role
+	active   []Activation
+	pending  []Activation
+	err      error
+}
+
+// Overview lists, for each plane asked (all when none), the eligible roles, the active
+// activations and the open requests. The planes are read concurrently, and within a plane the
+// three lists too, so the whole takes about as long as the slowest plane. A plane that fails is
+// reported in Overview.Errors (with whatever of it could be read still filled in) and never hides
+// the others. The error result is non-nil only when every plane asked failed; it is then the
+// first plane's error (also in Errors).
+func (c *Client) Overview(ctx context.Context, planes ...Plane) (*Overview, error) {
+	if len(planes) == 0 {
+		planes = Planes
+	}
+	var asked []Plane
+	for _, p := range Planes { // display order, each once
+		for _, q := range planes {
+			if p == q {
+				asked = append(asked, p)
+				break
+			}
+		}
+	}
+	ov := &Overview{Errors: map[Plane]error{}}
+	for _, q := range planes {
+		if q != PlaneEntra && q != PlaneAzure && q != PlaneGroup {
+			ov.Errors[q] = &Error{Kind: KindOther, Plane: q, Text: fmt.Sprintf("pimtray knows no plane %q.", string(q))}
+		}
+	}
+	results := make([]planeResult, len(asked))
+	var wg sync.WaitGroup
+	for i, p := range asked {
+		wg.Go(func() { results[i] = c.fetchPlane(ctx, p) })
+	}
+	wg.Wait()
+
+	tenant := c.Tenant()
+	ov.TenantID = tenant
+	var firstErr error
+	failed := 0
+	for i, p := range asked {
+		r := results[i]
+		if r.err != nil {
+			ov.Errors[p] = r.err
+			failed++
+			if firstErr == nil {
+				firstErr = r.err
+			}
+		}
+		for _, e := range r.eligible {
+			e.TenantID = tenant
+			ov.Eligible = append(ov.Eligible, e)
+		}
+		for _, a := range r.active {
+			a.Role.TenantID = tenant
+			ov.Active = append(ov.Active, a)
+		}
+		for _, a := range r.pending {
+			a.Role.TenantID = tenant
+			ov.Pending = append(ov.Pending, a)
+		}
+	}
+	ov.FetchedAt = c.now()
+	if len(asked) > 0 && failed == len(asked) {
+		return ov, firstErr
+	}
+	if len(asked) == 0 && len(ov.Errors) > 0 {
+		return ov, errors.New("pim: overview: no known plane asked")
+	}
+	return ov, nil
+}
+
+func (c *Client) fetchPlane(ctx context.Context, p Plane) planeResult {
+	switch p {
+	case PlaneEntra:
+		return c.fetchEntra(ctx)
+	case PlaneAzure:
+		return c.fetchAzure(ctx)
+	case PlaneGroup:
+		return c.fetchGroups(ctx)
+	}
+	return planeResult{err: &Error{Kind: KindOther, Plane: p, Text: fmt.Sprintf("pimtray knows no plane %q.", string(p))}}
+}
+
+// three runs the eligible, active and pending listings of one plane concurrently.
+func three(ctx context.Context, elig func() ([]Role, error), act, pend func() ([]Activation, error)) planeResult {
+	var r planeResult
+	var e1, e2, e3 error
+	var wg sync.WaitGroup
+	wg.Go(func() { r.eligible, e1 = elig() })
+	wg.Go(func() { r.active, e2 = act() })
+	wg.Go(func() { r.pending, e3 = pend() })
+	wg.Wait()
+	r.err = firstErr(e1, e2, e3)
+	return r
+}
+
+func firstErr(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// onlyPending keeps the requests still waiting (approval, evaluation, provisioning).
+func onlyPending(as []Activation) []Activation {
+	out := as[:0:0]
+	for _, a := range as {
+		if isPendingStatus(a.RequestStatus) {
+			a.Status = StatusPending
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// matchKey identifies a role at a scope across eligible, active and requested listings.
+// ARM role definition ids are compared by their GUID: the same role can be written scope-qualified
+// in different ways.
+func matchKey(r Role) string {
+	id := r.RoleID
+	if r.Plane == PlaneAzure {
+		id = lastSegment(id)
+	}
+	return strings.ToLower(string(r.Plane) + "|" + id + "|" + strings.TrimRight(r.Scope, "/"))
+}
+
+func sameRole(a, b Role) bool { return matchKey(a) == matchKey(b) }
+
+// completeFromEligible fills what an active or pending role lacks (names, eligibility id) from
+// the matching eligibility.
+func completeFromEligible(eligible []Role, as []Activation) {
+	byKey := make(map[string]Role, len(eligible))
+	for _, e := range eligible {
+		byKey[matchKey(e)] = e
+	}
+	for i := range as {
+		e, ok := byKey[matchKey(as[i].Role)]
+		if !ok {
+			continue
+		}
+		r := &as[i].Role
+		if r.RoleName == "" {
+			r.RoleName = e.RoleName
+		}
+		if r.ScopeName == "" || (r.Plane == PlaneAzure && r.ScopeName == lastSegment(r.Scope)) {
+			r.ScopeName = e.ScopeName
+		}
+		if r.ScopeType == "" {
+			r.ScopeType = e.ScopeType
+		}
+		if r.EligibilityID == "" {
+			r.EligibilityID = e.EligibilityID
+		}
+		if r.MemberType == "" {
+			r.MemberType = e.MemberType
+		}
+		r.EligibleUntil = e.EligibleUntil
+	}
+}
+
+// ---- Entra ----
+
+const (
+	entraEligiblePath = "/roleManagement/directory/roleEligibilityScheduleInstances/filterByCurrentUser(on='principal')"
+	entraActivePath   = "/roleManagement/directory/roleAssignmentScheduleInstances/filterByCurrentUser(on='principal')"
+	entraRequestsPath = "/roleManagement/directory/roleAssignmentScheduleRequests"
+	groupEligiblePath = "/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances/filterByCurrentUser(on='principal')"
+	groupActivePath   = "/identityGovernance/privilegedAccess/group/assignmentScheduleInstances/filterByCurrentUser(on='principal')"
+	groupRequestsPath = "/identityGovernance/privilegedAccess/group/assignmentScheduleRequests"
+	armEligiblePath   = "/providers/Microsoft.Authorization/roleEligibilityScheduleInstances"
+	armActivePath     = "/providers/Microsoft.Authorization/roleAssignmentScheduleInstances"
+	armRequestsPath   = "/providers/Microsoft.Authorization/roleAssignmentScheduleRequests"
+)
+
+func (c *Client) entraEligible(ctx context.Context) ([]Role, error) {
+	return listAll(ctx, c, graphAPI, c.graphEndpoint(entraEligiblePath, "$expand", "roleDefinition"), listCall(PlaneEntra), DecodeGraphEligibilities)
+}
+
+func (c *Client) entraActive(ctx context.Context) ([]Activation, error) {
+	return listAll(ctx, c, graphAPI, c.graphEndpoint(entraActivePath, "$expand", "roleDefinition"), listCall(PlaneEntra), DecodeGraphAssignments)
+}
+
+func (c *Client) entraPending(ctx context.Context) ([]Activation, error) {
+	as, err := listAll(ctx, c, graphAPI, c.graphEndpoint(entraRequestsPath+"/filterByCurrentUser(on='principal')", "$filter", "status eq 'PendingApproval'"), listCall(PlaneEntra), DecodeGraphRequests)
+	return onlyPending(as), err
+}
+
+func (c *Client) fetchEntra(ctx context.Context) planeResult {
+	r := three(ctx,
+		func() ([]Role, error) { return c.entraEligible(ctx) },
+		func() ([]Activation, error) { return c.entraActive(ctx) },
+		func() ([]Activation, error) { return c.entraPending(ctx) })
+	completeFromEligible(r.eligible, r.active)
+	completeFromEligible(r.eligible, r.pending)
+	c.entraNames(ctx, &r)
+	return r
+}
+
+// entraNames fills role names missing because $expand=roleDefinition was not honoured, and
+// administrative unit names; both looked up once and cached. A failed lookup leaves the id.
+func (c *Client) entraNames(ctx context.Context, r *planeResult) {
+	var roles []*Role
+	for i := range r.eligible {
+		roles = append(roles, &r.eligible[i])
+	}
+	for i := range r.active {
+		roles = append(roles, &r.active[i].Role)
+	}
+	for i := range r.pending {
+		roles = append(roles, &r.pending[i].Role)
+	}
+	var defIDs, auIDs []string
+	for _, ro := range roles {
+		if ro.RoleName == "" {
+			defIDs = append(defIDs, ro.RoleID)
+		}
+		if ro.ScopeName == "" {
+			if au := administrativeUnitID(ro.Scope); au != "" {
+				auIDs = append(auIDs, au)
+			}
+		}
+	}
+	var defs, aus map[string]string
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		defs = c.lookupNames(ctx, PlaneEntra, "roleDefinition", defIDs, func(id string) string {
+			return c.graphEndpoint("/roleManagement/directory/roleDefinitions/"+pathEscape(id), "$select", "id,displayName")
+		})
+	})
+	wg.Go(func() {
+		aus = c.lookupNames(ctx, PlaneEntra, "administrativeUnit", auIDs, func(id string) string {
+			return c.graphEndpoint("/directory/administrativeUnits/"+pathEscape(id), "$select", "id,displayName")
+		})
+	})
+	wg.Wait()
+	for _, ro := range roles {
+		if ro.RoleName == "" {
+			ro.RoleName = firstNonEmpty(defs[strings.ToLower(ro.RoleID)], ro.RoleID)
+		}
+		if ro.ScopeName == "" {
+			au := administrativeUnitID(ro.Scope)
+			ro.ScopeName = firstNonEmpty(aus[strings.ToLower(au)], au, ro.Scope)
+		}
+	}
+}
+
+// lookupNames reads display names by id (concurrently, each id once), through the cache.
+// The result is keyed by lower-cased id; ids whose lookup failed are missing (and logged).
+func (c *Client) lookupNames(ctx context.Context, p Plane, kind string, ids []string, endpoint func(id string) string) map[string]string {
+	out := map[string]string{}
+	var todo []string
+	c.mu.Lock()
+	for _, id := range ids {
+		k := strings.ToLower(id)
+		if _, done := out[k]; done || id == "" {
+			continue
+		}
+		if name, ok := c.names[kind+":"+k]; ok {
+			out[k] = name
+			continue
+		}
+		out[k] = "" // placeholder: once per id
+		todo = append(todo, id)
+	}
+	c.mu.Unlock()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, id := range todo {
+		wg.Go(func() {
+			data, err := c.send(ctx, graphAPI, http.MethodGet, endpoint(id), nil, call{op: opLookup, plane: p, subject: kind + " " + id})
+			var name string
+			if err == nil {
+				_, name, err = DecodeDisplayName(data)
+			}
+			if err != nil || name == "" {
+				c.log.Info("could not look up a display name; showing the id", "kind", kind, "id", id, "err", err)
+				return
+			}
+			mu.Lock()
+			out[strings.ToLower(id)] = name
+			mu.Unlock()
+			c.mu.Lock()
+			c.names[kind+":"+strings.ToLower(id)] = name
+			c.mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// ---- Azure ----
+
+func (c *Client) azureEligible(ctx context.Context) ([]Role, error) {
+	return listAll(ctx, c, armAPI, c.armEndpoint(armEligiblePath, "$filter", "asTarget()"), listCall(PlaneAzure), DecodeARMEligibilities)
+}
+
+func (c *Client) azureActive(ctx context.Context) ([]Activation, error) {
+	return listAll(ctx, c, armAPI, c.armEndpoint(armActivePath, "$filter", "asTarget()"), listCall(PlaneAzure), DecodeARMAssignments)
+}
+
+func (c *Client) azurePending(ctx context.Context) ([]Activation, error) {
+	as, err := listAll(ctx, c, armAPI, c.armEndpoint(armRequestsPath, "$filter", "asRequestor()"), listCall(PlaneAzure), DecodeARMRequests)
+	return onlyPending(as), err
+}
+
+func (c *Client) fetchAzure(ctx context.Context) planeResult {
+	r := three(ctx,
+		func() ([]Role, error) { return c.azureEligible(ctx) },
+		func() ([]Activation, error) { return c.azureActive(ctx) },
+		func() ([]Activation, error) { return c.azurePending(ctx) })
+	completeFromEligible(r.eligible, r.active)
+	completeFromEligible(r.eligible, r.pending)
+	return r
+}
+
+// ---- Groups ----
+
+func (c *Client) groupEligible(ctx context.Context) ([]Role, error) {
+	return listAll(ctx, c, graphAPI, c.graphEndpoint(groupEligiblePath), listCall(PlaneGroup), DecodeGroupEligibilities)
+}
+
+func (c *Client) groupActive(ctx context.Context) ([]Activation, error) {
+	return listAll(ctx, c, graphAPI, c.graphEndpoint(groupActivePath), listCall(PlaneGroup), DecodeGroupAssignments)
+}
+
+func (c *Client) groupPending(ctx context.Context) ([]Activation, error) {
+	as, err := listAll(ctx, c, graphAPI, c.graphEndpoint(groupRequestsPath+"/filterByCurrentUser(on='principal')", "$filter", "status eq 'PendingApproval'"), listCall(PlaneGroup), DecodeGroupRequests)
+	return onlyPending(as), err
+}
+
+func (c *Client) fetchGroups(ctx context.Context) planeResult {
+	r := three(ctx,
+		func() ([]Role, error) { return c.groupEligible(ctx) },
+		func() ([]Activation, error) { return c.groupActive(ctx) },
+		func() ([]Activation, error) { return c.groupPending(ctx) })
+	completeFromEligible(r.eligible, r.active)
+	completeFromEligible(r.eligible, r.pending)
+	var roles []*Role
+	var ids []string
+	add := func(ro *Role) {
+		roles = append(roles, ro)
+		if ro.ScopeName == "" {
+			ids = append(ids, ro.Scope)
+		}
+	}
+	for i := range r.eligible {
+		add(&r.eligible[i])
+	}
+	for i := range r.active {
+		add(&r.active[i].Role)
+	}
+	for i := range r.pending {
+		add(&r.pending[i].Role)
+	}
+	names := c.lookupNames(ctx, PlaneGroup, "group", ids, func(id string) string {
+		return c.graphEndpoint("/groups/"+pathEscape(id), "$select", "id,displayName")
+	})
+	for _, ro := range roles {
+		if ro.ScopeName == "" {
+			ro.ScopeName = firstNonEmpty(names[strings.ToLower(ro.Scope)], ro.Scope)
+		}
+	}
+	return r
+}
+
+func pathEscape(s string) string { return url.PathEscape(s) }
