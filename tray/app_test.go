@@ -1,0 +1,221 @@
+package tray
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pimtray/pimtray/engine"
+)
+
+// recordingCore records the calls the tray makes.
+type recordingCore struct {
+	mu    sync.Mutex
+	calls []string
+}
+
+func (c *recordingCore) record(format string, args ...any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.calls = append(c.calls, fmt.Sprintf(format, args...))
+}
+
+func (c *recordingCore) Calls() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.calls)
+}
+
+func (c *recordingCore) Snapshot() engine.Snapshot  { return engine.Snapshot{} }
+func (c *recordingCore) Changed() <-chan struct{}   { return nil }
+func (c *recordingCore) Activate(key string)        { c.record("Activate %s", key) }
+func (c *recordingCore) Deactivate(key string)      { c.record("Deactivate %s", key) }
+func (c *recordingCore) ActivateFavourites()        { c.record("ActivateFavourites") }
+func (c *recordingCore) ToggleFavourite(key string) { c.record("ToggleFavourite %s", key) }
+func (c *recordingCore) Refresh()                   { c.record("Refresh") }
+func (c *recordingCore) SignIn(tenant string)       { c.record("SignIn %s", tenant) }
+func (c *recordingCore) SignOut(tenant string)      { c.record("SignOut %s", tenant) }
+
+func TestHandleForwardsClicksToTheCore(t *testing.T) {
+	tests := []struct {
+		act  action
+		want string
+	}{
+		{action{kind: actActivate, key: "k1"}, "Activate k1"},
+		{action{kind: actDeactivate, key: "k2"}, "Deactivate k2"},
+		{action{kind: actActivateFavourites}, "ActivateFavourites"},
+		{action{kind: actToggleFavourite, key: "k3"}, "ToggleFavourite k3"},
+		{action{kind: actRefresh}, "Refresh"},
+		{action{kind: actSignIn, tenant: "t1"}, "SignIn t1"},
+		{action{kind: actSignOut, tenant: "t2"}, "SignOut t2"},
+	}
+	for _, tc := range tests {
+		core := &recordingCore{}
+		a := newApp(core, Options{}.withDefaults())
+		if quit := a.handle(tc.act); quit {
+			t.Errorf("%s made the tray quit", tc.want)
+		}
+		if got := core.Calls(); !slices.Equal(got, []string{tc.want}) {
+			t.Errorf("calls = %q, want [%q]", got, tc.want)
+		}
+	}
+}
+
+func TestHandleQuit(t *testing.T) {
+	core := &recordingCore{}
+	a := newApp(core, Options{}.withDefaults())
+	if !a.handle(action{kind: actQuit}) {
+		t.Fatal("Quit did not quit")
+	}
+	if len(core.Calls()) != 0 {
+		t.Fatalf("Quit called the core: %q", core.Calls())
+	}
+}
+
+func TestHandleOpensConfigAndLogWithoutWaiting(t *testing.T) {
+	opened := make(chan string, 2)
+	release := make(chan struct{})
+	defer close(release)
+	a := newApp(&recordingCore{}, Options{
+		// Opening may block (a slow file manager): the loop must not wait for it.
+		OpenConfig: func() { opened <- "config"; <-release },
+		OpenLog:    func() { opened <- "log"; <-release },
+	}.withDefaults())
+	done := make(chan struct{})
+	go func() {
+		a.handle(action{kind: actOpenConfig})
+		a.handle(action{kind: actOpenLog})
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("handle waited for OpenConfig/OpenLog to return")
+	}
+	got := []string{<-opened, <-opened}
+	slices.Sort(got)
+	if !slices.Equal(got, []string{"config", "log"}) {
+		t.Fatalf("opened %q", got)
+	}
+}
+
+type fakeAutostart struct {
+	mu  sync.Mutex
+	on  bool
+	err error
+	set []bool
+}
+
+func (f *fakeAutostart) Enabled() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.on
+}
+
+func (f *fakeAutostart) SetEnabled(on bool) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.set = append(f.set, on)
+	if f.err != nil {
+		return f.err
+	}
+	f.on = on
+	return nil
+}
+
+func TestToggleAutostart(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		on     bool
+		err    error
+		wantOn bool
+	}{
+		{"turns it on", false, nil, true},
+		{"turns it off", true, nil, false},
+		{"a failure leaves it as it was", false, errors.New("read-only home"), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			as := &fakeAutostart{on: tc.on, err: tc.err}
+			a := newApp(&recordingCore{}, Options{Autostart: as}.withDefaults())
+			a.handle(action{kind: actToggleAutostart})
+			select {
+			case <-a.rebuildReq: // the check box is redrawn either way
+			case <-time.After(5 * time.Second):
+				t.Fatal("no rebuild after changing start at login")
+			}
+			if !slices.Equal(as.set, []bool{!tc.on}) {
+				t.Errorf("SetEnabled calls = %v, want [%v]", as.set, !tc.on)
+			}
+			if as.Enabled() != tc.wantOn {
+				t.Errorf("Enabled() = %v, want %v", as.Enabled(), tc.wantOn)
+			}
+			if got := a.env().autostart; got == nil || *got != tc.wantOn {
+				t.Errorf("the menu would show start at login as %v, want %v", got, tc.wantOn)
+			}
+		})
+	}
+}
+
+func TestNoAutostartNoCheckBox(t *testing.T) {
+	a := newApp(&recordingCore{}, Options{}.withDefaults())
+	if a.env().autostart != nil {
+		t.Fatal("start at login offered without an Autostarter")
+	}
+}
+
+func TestForward(t *testing.T) {
+	a := newApp(&recordingCore{}, Options{}.withDefaults())
+	ctx, cancel := context.WithCancel(context.Background())
+	clicked := make(chan struct{})
+	done := make(chan struct{})
+	act := action{kind: actActivate, key: "k"}
+	go func() {
+		a.forward(ctx, clicked, act)
+		close(done)
+	}()
+
+	// Two clicks in a row both arrive: the goroutine is back waiting after each.
+	for range 2 {
+		clicked <- struct{}{}
+		select {
+		case got := <-a.clicks:
+			if got != act {
+				t.Fatalf("forwarded %+v, want %+v", got, act)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("click not forwarded")
+		}
+	}
+	cancel() // the menu was rebuilt
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("forward kept running after its menu was replaced")
+	}
+}
+
+func TestForwardEndsWhenTheItemIsRemoved(t *testing.T) {
+	a := newApp(&recordingCore{}, Options{}.withDefaults())
+	clicked := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		a.forward(context.Background(), clicked, action{kind: actRefresh})
+		close(done)
+	}()
+	close(clicked) // systray closes ClickedCh when it removes the item
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("forward kept running after its item was removed")
+	}
+}
+
+func TestRunWithoutACore(t *testing.T) {
+	if err := Run(context.Background(), nil, Options{}); err == nil {
+		t.Fatal("Run(nil core) = nil")
+	}
+}

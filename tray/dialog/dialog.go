@@ -1,0 +1,84 @@
+// Package dialog asks the user one question with the desktop's own input dialog:
+// zenity (or kdialog) on Linux and other Unix desktops, osascript's "display dialog" on
+// macOS, a small Windows Forms box through PowerShell on Windows.
+//
+// The dialog runs as a separate process, so Ask blocks only its caller (the core calls
+// it from a goroutine; the tray menu keeps working). The answer travels over the
+// process's standard output, never on a command line; a secret question hides what is
+// typed and never puts its default on a command line either.
+package dialog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"strings"
+	"time"
+)
+
+// Question is what to ask.
+type Question struct {
+	Title   string // the window title; default "pimtray"
+	Prompt  string // the question, one or two sentences
+	Default string // pre-filled answer
+	Secret  bool   // hide what is typed
+}
+
+// ErrUnavailable means this desktop has no dialog tool pimtray can use; errors.Is
+// matches the error Ask returns in that case.
+var ErrUnavailable = errors.New("no input dialog available")
+
+// Ask shows q and waits for the answer. ok is false when the user cancelled or closed
+// the dialog, or when ctx ended first (then err is ctx's error). err is non-nil when no
+// dialog could be shown at all; it then says what to install.
+func Ask(ctx context.Context, q Question) (answer string, ok bool, err error) {
+	if q.Title == "" {
+		q.Title = "pimtray"
+	}
+	if q.Secret {
+		q.Default = ""
+	}
+	return ask(ctx, q)
+}
+
+// exitCode is the dialog process's exit status, or -1 when it didn't run or was killed.
+func exitCode(err error) int {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode()
+	}
+	return -1
+}
+
+// runDialog runs one dialog process and sorts its outcome: exit 0 is an answer (the
+// last line break trimmed), what cancelled recognises is a cancel, anything else an error.
+func runDialog(ctx context.Context, cmd *exec.Cmd, tool string, cancelled func(code int, stderr string) bool) (string, bool, error) {
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	// A dialog killed on ctx's end may leave children holding its output open: don't wait for them.
+	cmd.WaitDelay = time.Second
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		return "", false, ctx.Err()
+	}
+	switch code := exitCode(err); {
+	case err == nil:
+		return strings.TrimRight(stdout.String(), "\r\n"), true, nil
+	case code >= 0 && cancelled(code, stderr.String()):
+		return "", false, nil
+	default:
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			msg = err.Error()
+		}
+		return "", false, fmt.Errorf("the %s dialog failed: %s", tool, firstLine(msg))
+	}
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

@@ -1,0 +1,569 @@
+package tray
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pimtray/pimtray/engine"
+	"github.com/pimtray/pimtray/pim"
+)
+
+var t0 = time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC)
+
+const (
+	contoso  = "contoso-tenant"
+	fabrikam = "fabrikam-tenant"
+)
+
+func role(plane pim.Plane, tenant, name, scopeType, scopeName string) pim.Role {
+	scope := "/" + scopeType + "/" + scopeName
+	if scopeType == pim.ScopeDirectory {
+		scope = "/"
+	}
+	return pim.Role{Plane: plane, TenantID: tenant, RoleID: strings.ToLower(name), RoleName: name,
+		Scope: scope, ScopeName: scopeName, ScopeType: scopeType}
+}
+
+var (
+	rGlobalAdmin = role(pim.PlaneEntra, contoso, "Global Administrator", pim.ScopeDirectory, "Directory")
+	rUserAdmin   = role(pim.PlaneEntra, contoso, "User Administrator", pim.ScopeDirectory, "Directory")
+	rOwnerIT     = role(pim.PlaneAzure, contoso, "Owner", pim.ScopeManagementGroup, "IT")
+	rContribSub  = role(pim.PlaneAzure, contoso, "Contributor", pim.ScopeSubscription, "MySubscription")
+	rAKSSub      = role(pim.PlaneAzure, contoso, "AKS Contributor", pim.ScopeSubscription, "MySubscription")
+	rContribRG   = role(pim.PlaneAzure, contoso, "Contributor", pim.ScopeResourceGroup, "rg-web")
+	rMember      = role(pim.PlaneGroup, contoso, "Member", pim.ScopeGroup, "PIM-Admins")
+	rReaderFab   = role(pim.PlaneAzure, fabrikam, "Reader", pim.ScopeSubscription, "Prod")
+)
+
+func itemOf(r pim.Role, state engine.ItemState) engine.Item {
+	return engine.Item{Key: r.Key(), Role: r, State: state, Duration: 8 * time.Hour}
+}
+
+func activeUntil(r pim.Role, end time.Time) engine.Item {
+	it := itemOf(r, engine.StateActive)
+	it.ExpiresAt = end
+	return it
+}
+
+func fav(it engine.Item) engine.Item {
+	it.Favourite = true
+	return it
+}
+
+var signedIn = engine.Account{TenantID: contoso, TenantName: "Contoso", User: "admin@contoso.example", SignedIn: true, Storage: "keyring"}
+
+// testLabel stands in for engine.Label: the model's structure is tested here, the label
+// wording in engine. It shows the seconds left so ticks change it.
+func testLabel(it engine.Item, now time.Time) string {
+	s := it.Role.Label() + " — " + string(it.State)
+	if it.State == engine.StateActive && !it.ExpiresAt.IsZero() {
+		s += fmt.Sprintf(" %v", it.ExpiresAt.Sub(now))
+	}
+	return s
+}
+
+func env() menuEnv { return menuEnv{label: testLabel} }
+
+// dump draws a menu one entry a line, indented by depth, with what a click does:
+//
+//	Title [disabled] [x] -> activate <role>
+func dump(entries []entry) string {
+	var b strings.Builder
+	var walk func(es []entry, depth int)
+	walk = func(es []entry, depth int) {
+		for _, e := range es {
+			b.WriteString(strings.Repeat("  ", depth))
+			if e.kind == kindSeparator {
+				b.WriteString("---\n")
+				continue
+			}
+			b.WriteString(e.title)
+			if e.kind == kindCheckbox {
+				if e.checked {
+					b.WriteString(" [x]")
+				} else {
+					b.WriteString(" [ ]")
+				}
+			}
+			if e.disabled {
+				b.WriteString(" [disabled]")
+			}
+			if a := describe(e.action); a != "" {
+				b.WriteString(" -> " + a)
+			}
+			b.WriteString("\n")
+			walk(e.children, depth+1)
+		}
+	}
+	walk(entries, 0)
+	return b.String()
+}
+
+func describe(a action) string {
+	name := map[actionKind]string{
+		actActivate: "activate", actDeactivate: "deactivate", actActivateFavourites: "activate-favourites",
+		actToggleFavourite: "toggle-favourite", actRefresh: "refresh", actSignIn: "sign-in", actSignOut: "sign-out",
+		actToggleAutostart: "toggle-autostart", actOpenConfig: "open-config", actOpenLog: "open-log", actQuit: "quit",
+	}[a.kind]
+	var args []string
+	if a.key != "" {
+		// Keys are long; the role's label says the same.
+		for _, r := range []pim.Role{rGlobalAdmin, rUserAdmin, rOwnerIT, rContribSub, rAKSSub, rContribRG, rMember, rReaderFab} {
+			if r.Key() == a.key {
+				args = append(args, r.Label())
+			}
+		}
+	}
+	if a.tenant != "" {
+		args = append(args, a.tenant)
+	}
+	if a.kind == actSignIn && a.tenant == "" {
+		args = append(args, `""`)
+	}
+	return strings.TrimSpace(name + " " + strings.Join(args, " "))
+}
+
+func TestBuildMenu(t *testing.T) {
+	autostartOn := true
+	tests := []struct {
+		name string
+		snap engine.Snapshot
+		env  menuEnv
+		want string
+	}{
+		{
+			name: "first start: not configured, nothing known",
+			snap: engine.Snapshot{},
+			want: `
+Sign in… -> sign-in ""
+---
+No favourites yet: star roles under “All eligible roles” [disabled]
+Activate all favourites [disabled] -> activate-favourites
+All eligible roles
+  No eligible roles [disabled]
+---
+Refresh -> refresh
+---
+Quit -> quit
+`,
+		},
+		{
+			name: "signed out: the core's header signs in to that tenant",
+			snap: engine.Snapshot{
+				Header:     "Sign in…",
+				Accounts:   []engine.Account{{TenantID: contoso, TenantName: "Contoso"}},
+				Favourites: []engine.Item{fav(itemOf(rGlobalAdmin, engine.StateNeedsSignIn))},
+				All:        []engine.Item{fav(itemOf(rGlobalAdmin, engine.StateNeedsSignIn))},
+			},
+			want: `
+Sign in… -> sign-in contoso-tenant
+---
+Global Administrator — needs-sign-in -> activate Global Administrator
+Activate all favourites -> activate-favourites
+All eligible roles
+  Entra ID
+    Directory [disabled]
+    Global Administrator — needs-sign-in
+      Activate -> activate Global Administrator
+      ★ Favourite [x] -> toggle-favourite Global Administrator
+---
+Refresh -> refresh
+---
+Quit -> quit
+`,
+		},
+		{
+			name: "favourites in every state",
+			snap: engine.Snapshot{
+				Header:   "admin@contoso.example · Contoso",
+				Accounts: []engine.Account{signedIn},
+				Favourites: []engine.Item{
+					fav(itemOf(rGlobalAdmin, engine.StateEligible)),
+					fav(activeUntil(rOwnerIT, t0.Add(7*time.Hour+42*time.Minute))),
+					fav(itemOf(rUserAdmin, engine.StatePending)),
+					fav(itemOf(rContribSub, engine.StateActivating)),
+					fav(itemOf(rAKSSub, engine.StateDeactivating)),
+					fav(itemOf(rContribRG, engine.StateFailed)),
+					fav(itemOf(rMember, engine.StateUnknown)),
+				},
+			},
+			want: `
+admin@contoso.example · Contoso [disabled]
+---
+Global Administrator — eligible -> activate Global Administrator
+Owner · IT — active 7h42m0s
+  Deactivate -> deactivate Owner · IT
+User Administrator — pending [disabled]
+Contributor · MySubscription — activating [disabled]
+AKS Contributor · MySubscription — deactivating [disabled]
+Contributor · rg-web — failed -> activate Contributor · rg-web
+Member · PIM-Admins — unknown [disabled]
+Activate all favourites -> activate-favourites
+All eligible roles
+  No eligible roles [disabled]
+---
+Refresh -> refresh
+Sign out -> sign-out contoso-tenant
+---
+Quit -> quit
+`,
+		},
+		{
+			name: "an active role past its end can be activated again before the next snapshot",
+			snap: engine.Snapshot{
+				Accounts:   []engine.Account{signedIn},
+				Favourites: []engine.Item{fav(activeUntil(rOwnerIT, t0.Add(-time.Second)))},
+				All:        []engine.Item{fav(activeUntil(rOwnerIT, t0.Add(-time.Second)))},
+			},
+			want: `
+admin@contoso.example · Contoso [disabled]
+---
+Owner · IT — active -1s -> activate Owner · IT
+Activate all favourites -> activate-favourites
+All eligible roles
+  Azure
+    Management group IT [disabled]
+    Owner · IT — active -1s
+      Activate -> activate Owner · IT
+      ★ Favourite [x] -> toggle-favourite Owner · IT
+---
+Refresh -> refresh
+Sign out -> sign-out contoso-tenant
+---
+Quit -> quit
+`,
+		},
+		{
+			name: "all eligible roles grouped by plane, then scope",
+			snap: engine.Snapshot{
+				Demo:     true,
+				Accounts: []engine.Account{signedIn},
+				All: []engine.Item{ // planes out of display order: the menu still shows Entra, Azure, Groups
+					itemOf(rMember, engine.StateEligible),
+					itemOf(rContribSub, engine.StatePending),
+					itemOf(rAKSSub, engine.StateActivating),
+					itemOf(rOwnerIT, engine.StateDeactivating),
+					activeUntil(rContribRG, time.Time{}),
+					itemOf(rGlobalAdmin, engine.StateEligible),
+				},
+			},
+			want: `
+DEMO · admin@contoso.example · Contoso [disabled]
+---
+No favourites yet: star roles under “All eligible roles” [disabled]
+Activate all favourites [disabled] -> activate-favourites
+All eligible roles
+  Entra ID
+    Directory [disabled]
+    Global Administrator — eligible
+      Activate -> activate Global Administrator
+      ★ Favourite [ ] -> toggle-favourite Global Administrator
+  Azure
+    Subscription MySubscription [disabled]
+    Contributor · MySubscription — pending
+      Pending approval [disabled]
+      ★ Favourite [ ] -> toggle-favourite Contributor · MySubscription
+    AKS Contributor · MySubscription — activating
+      Activating… [disabled]
+      ★ Favourite [ ] -> toggle-favourite AKS Contributor · MySubscription
+    ---
+    Management group IT [disabled]
+    Owner · IT — deactivating
+      Deactivating… [disabled]
+      ★ Favourite [ ] -> toggle-favourite Owner · IT
+    ---
+    Resource group rg-web [disabled]
+    Contributor · rg-web — active
+      Deactivate -> deactivate Contributor · rg-web
+      ★ Favourite [ ] -> toggle-favourite Contributor · rg-web
+  Groups
+    Group PIM-Admins [disabled]
+    Member · PIM-Admins — eligible
+      Activate -> activate Member · PIM-Admins
+      ★ Favourite [ ] -> toggle-favourite Member · PIM-Admins
+---
+Refresh -> refresh
+Sign out -> sign-out contoso-tenant
+---
+Quit -> quit
+`,
+		},
+		{
+			name: "offline, plane problems, refreshing, sign-in kept in memory",
+			snap: engine.Snapshot{
+				Header:     "admin@contoso.example · Contoso",
+				Accounts:   []engine.Account{{TenantID: contoso, TenantName: "Contoso", User: "admin@contoso.example", SignedIn: true, Storage: "memory"}},
+				Offline:    true,
+				Refreshing: true,
+				Problems: []engine.PlaneProblem{
+					{TenantID: contoso, Plane: pim.PlaneGroup, Message: "Groups: admin consent needed — see README"},
+					{TenantID: contoso, Plane: pim.PlaneAzure, Message: "Azure: could not be reached"},
+				},
+			},
+			want: `
+admin@contoso.example · Contoso [disabled]
+Sign-in not remembered: keyring unavailable [disabled]
+Offline: showing the last known state [disabled]
+Groups: admin consent needed — see README [disabled]
+Azure: could not be reached [disabled]
+---
+No favourites yet: star roles under “All eligible roles” [disabled]
+Activate all favourites [disabled] -> activate-favourites
+All eligible roles
+  No eligible roles [disabled]
+---
+Refreshing… [disabled] -> refresh
+Sign out -> sign-out contoso-tenant
+---
+Quit -> quit
+`,
+		},
+		{
+			name: "several tenants",
+			snap: engine.Snapshot{
+				Header: "admin@contoso.example · Contoso",
+				Accounts: []engine.Account{
+					signedIn,
+					{TenantID: fabrikam, TenantName: "Fabrikam"},
+					{TenantID: "third-tenant"},
+				},
+				All: []engine.Item{itemOf(rOwnerIT, engine.StateEligible), itemOf(rReaderFab, engine.StateNeedsSignIn)},
+			},
+			want: `
+admin@contoso.example · Contoso [disabled]
+---
+No favourites yet: star roles under “All eligible roles” [disabled]
+Activate all favourites [disabled] -> activate-favourites
+All eligible roles
+  Azure · Contoso
+    Management group IT [disabled]
+    Owner · IT — eligible
+      Activate -> activate Owner · IT
+      ★ Favourite [ ] -> toggle-favourite Owner · IT
+  Azure · Fabrikam
+    Subscription Prod [disabled]
+    Reader · Prod — needs-sign-in
+      Activate -> activate Reader · Prod
+      ★ Favourite [ ] -> toggle-favourite Reader · Prod
+---
+Refresh -> refresh
+Sign out of Contoso -> sign-out contoso-tenant
+Sign in to Fabrikam… -> sign-in fabrikam-tenant
+Sign in to third-tenant… -> sign-in third-tenant
+---
+Quit -> quit
+`,
+		},
+		{
+			name: "start at login, configuration and log",
+			snap: engine.Snapshot{Header: "Sign in…"},
+			env:  menuEnv{label: testLabel, autostart: &autostartOn, openConfig: true, openLog: true},
+			want: `
+Sign in… -> sign-in ""
+---
+No favourites yet: star roles under “All eligible roles” [disabled]
+Activate all favourites [disabled] -> activate-favourites
+All eligible roles
+  No eligible roles [disabled]
+---
+Refresh -> refresh
+---
+Start at login [x] -> toggle-autostart
+Open configuration -> open-config
+Open log -> open-log
+---
+Quit -> quit
+`,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := tc.env
+			if e.label == nil {
+				e = env()
+			}
+			got := dump(buildMenu(tc.snap, t0, e))
+			if want := strings.TrimPrefix(tc.want, "\n"); got != want {
+				t.Errorf("menu:\n%s\nwant:\n%s", got, want)
+			}
+		})
+	}
+}
+
+func TestBuildMenuHeaderWithoutCoreHeader(t *testing.T) {
+	tests := []struct {
+		name string
+		snap engine.Snapshot
+		want string
+	}{
+		{"signed in", engine.Snapshot{Accounts: []engine.Account{signedIn}}, "admin@contoso.example · Contoso [disabled]"},
+		{"demo", engine.Snapshot{Demo: true, Accounts: []engine.Account{signedIn}}, "DEMO · admin@contoso.example · Contoso [disabled]"},
+		{"demo signed out", engine.Snapshot{Demo: true, Accounts: []engine.Account{{TenantID: contoso}}}, "DEMO · Sign in… -> sign-in contoso-tenant"},
+		{"no tenant name", engine.Snapshot{Accounts: []engine.Account{{TenantID: contoso, SignedIn: true}}}, "contoso-tenant [disabled]"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := strings.SplitN(dump(buildMenu(tc.snap, t0, env())), "\n", 2)[0]
+			if got != tc.want {
+				t.Errorf("header = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// Ids must be unique, or a countdown tick would retitle the wrong item.
+func TestBuildMenuIDsAreUnique(t *testing.T) {
+	s := engine.Snapshot{
+		Accounts:   []engine.Account{signedIn, {TenantID: fabrikam}},
+		Favourites: []engine.Item{fav(activeUntil(rOwnerIT, t0.Add(time.Hour))), fav(itemOf(rGlobalAdmin, engine.StateEligible))},
+		All: []engine.Item{itemOf(rGlobalAdmin, engine.StateEligible), activeUntil(rOwnerIT, t0.Add(time.Hour)),
+			itemOf(rContribSub, engine.StateEligible), itemOf(rAKSSub, engine.StateEligible), itemOf(rReaderFab, engine.StateEligible)},
+		Problems: []engine.PlaneProblem{{Message: "a"}, {Message: "b"}},
+	}
+	on := false
+	seen := map[string]bool{}
+	var walk func([]entry)
+	walk = func(es []entry) {
+		for _, e := range es {
+			if seen[e.id] {
+				t.Errorf("duplicate id %q", e.id)
+			}
+			seen[e.id] = true
+			walk(e.children)
+		}
+	}
+	walk(buildMenu(s, t0, menuEnv{label: testLabel, autostart: &on, openConfig: true, openLog: true}))
+}
+
+func TestTitleChanges(t *testing.T) {
+	snap := engine.Snapshot{
+		Accounts:   []engine.Account{signedIn},
+		Favourites: []engine.Item{fav(activeUntil(rOwnerIT, t0.Add(90*time.Second))), fav(itemOf(rGlobalAdmin, engine.StateEligible))},
+		All:        []engine.Item{itemOf(rGlobalAdmin, engine.StateEligible), fav(activeUntil(rOwnerIT, t0.Add(90*time.Second)))},
+	}
+	before := buildMenu(snap, t0, env())
+
+	t.Run("a tick retitles only the countdowns", func(t *testing.T) {
+		changes, same := titleChanges(before, buildMenu(snap, t0.Add(time.Second), env()))
+		if !same {
+			t.Fatal("a tick changed the menu's shape")
+		}
+		want := map[string]string{
+			"fav/" + rOwnerIT.Key(): "Owner · IT — active 1m29s",
+			"all/" + rOwnerIT.Key(): "Owner · IT — active 1m29s",
+		}
+		if !maps.Equal(changes, want) {
+			t.Errorf("changes = %v, want %v", changes, want)
+		}
+	})
+	t.Run("nothing changes, nothing to retitle", func(t *testing.T) {
+		changes, same := titleChanges(before, buildMenu(snap, t0, env()))
+		if !same || len(changes) != 0 {
+			t.Errorf("changes = %v, same = %v; want none, true", changes, same)
+		}
+	})
+	t.Run("the end of a countdown needs a rebuild", func(t *testing.T) {
+		// Past its end the favourite is clickable again and loses its Deactivate submenu.
+		if _, same := titleChanges(before, buildMenu(snap, t0.Add(91*time.Second), env())); same {
+			t.Error("the menu's shape changed at expiry but titleChanges says a retitle is enough")
+		}
+	})
+	t.Run("another snapshot needs a rebuild", func(t *testing.T) {
+		other := snap
+		other.Favourites = slices.Clone(snap.Favourites[:1])
+		if _, same := titleChanges(before, buildMenu(other, t0, env())); same {
+			t.Error("a favourite went away but titleChanges says a retitle is enough")
+		}
+	})
+}
+
+func TestTickDelay(t *testing.T) {
+	tests := []struct {
+		next   time.Duration
+		want   time.Duration
+		wantOK bool
+	}{
+		{0, 0, false}, // nothing counts down: no timer at all
+		{-time.Second, 0, false},
+		{time.Nanosecond, time.Second, true}, // never more than once a second
+		{300 * time.Millisecond, time.Second, true},
+		{time.Second, time.Second, true},
+		{42 * time.Second, 42 * time.Second, true},
+		{time.Minute, time.Minute, true},
+	}
+	for _, tc := range tests {
+		got, ok := tickDelay(tc.next)
+		if got != tc.want || ok != tc.wantOK {
+			t.Errorf("tickDelay(%v) = %v, %v; want %v, %v", tc.next, got, ok, tc.want, tc.wantOK)
+		}
+	}
+}
+
+// The default wake-up schedule is engine.NextTick: none when nothing counts down.
+func TestDefaultTickSchedule(t *testing.T) {
+	o := Options{}.withDefaults()
+	idle := engine.Snapshot{Favourites: []engine.Item{itemOf(rGlobalAdmin, engine.StateEligible), itemOf(rUserAdmin, engine.StatePending)}}
+	if d, ok := tickDelay(o.NextTick(idle, t0)); ok {
+		t.Errorf("nothing counts down, yet a timer of %v would be set", d)
+	}
+	counting := engine.Snapshot{Favourites: []engine.Item{activeUntil(rOwnerIT, t0.Add(90*time.Second))}}
+	d, ok := tickDelay(o.NextTick(counting, t0))
+	if !ok || d < time.Second || d > time.Minute {
+		t.Errorf("a countdown in seconds gives timer %v, %v; want between 1s and 1m", d, ok)
+	}
+	if got := o.Label(itemOf(rGlobalAdmin, engine.StateEligible), t0); !strings.HasPrefix(got, "Global Administrator") {
+		t.Errorf("default label = %q, want it to name the role", got)
+	}
+	if now := o.Now(); time.Since(now).Abs() > time.Minute {
+		t.Errorf("default clock says %v", now)
+	}
+}
+
+func TestIconFor(t *testing.T) {
+	icons := Icons{Idle: []byte("idle"), Active: []byte("active"), Expiring: []byte("expiring"), Pending: []byte("pending"), Attention: []byte("attention")}
+	tests := []struct {
+		icons Icons
+		state engine.IconState
+		want  string
+	}{
+		{icons, engine.IconIdle, "idle"},
+		{icons, engine.IconActive, "active"},
+		{icons, engine.IconExpiring, "expiring"},
+		{icons, engine.IconPending, "pending"},
+		{icons, engine.IconAttention, "attention"},
+		{icons, "", "idle"},
+		{icons, "something-new", "idle"},
+		{Icons{Idle: []byte("idle")}, engine.IconAttention, "idle"}, // missing icon: idle
+	}
+	for _, tc := range tests {
+		if got := string(iconFor(tc.icons, tc.state)); got != tc.want {
+			t.Errorf("iconFor(%q) = %q, want %q", tc.state, got, tc.want)
+		}
+	}
+}
+
+func TestScopeTitle(t *testing.T) {
+	tests := []struct {
+		r    pim.Role
+		want string
+	}{
+		{rGlobalAdmin, "Directory"},
+		{rOwnerIT, "Management group IT"},
+		{rContribSub, "Subscription MySubscription"},
+		{rContribRG, "Resource group rg-web"},
+		{rMember, "Group PIM-Admins"},
+		{pim.Role{Plane: pim.PlaneEntra, Scope: "/administrativeUnits/x", ScopeName: "Paris", ScopeType: pim.ScopeAdministrativeUnit}, "Administrative unit Paris"},
+		{pim.Role{Plane: pim.PlaneAzure, Scope: "/subscriptions/s/resourceGroups/g/providers/x/vm1", ScopeName: "vm1", ScopeType: pim.ScopeResource}, "Resource vm1"},
+		{pim.Role{Plane: pim.PlaneAzure, Scope: "/odd/scope"}, "/odd/scope"},
+		{pim.Role{Plane: pim.PlaneEntra, Scope: "/"}, "Directory"},
+	}
+	for _, tc := range tests {
+		if got := scopeTitle(tc.r); got != tc.want {
+			t.Errorf("scopeTitle(%s %s) = %q, want %q", tc.r.ScopeType, tc.r.Scope, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,12 @@
+//go:build !((linux || freebsd || openbsd || netbsd) && !android)
+
+package tray
+
+import "log/slog"
+
+// preflight has nothing to check where the tray is drawn by the OS itself.
+func preflight(*slog.Logger) error { return nil }
+
+// seedBeforeRun does nothing here: Windows and macOS take the icon once the tray runs
+// (onReady), and a title on macOS would be drawn as text beside the icon.
+func seedBeforeRun([]byte, string) {}

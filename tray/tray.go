@@ -1,0 +1,435 @@
+// Package tray shows pimtray in the system tray (fyne.io/systray on Windows, macOS and
+// Linux) and forwards clicks to the core.
+//
+// # Thin by design
+//
+// The tray owns no state and makes no decisions: it renders the core's [engine.Snapshot]
+// and calls the core's non-blocking methods. The menu is a pure function of the snapshot
+// and the time; the systray calls only draw it. Following Tailscale's tray client:
+//
+//   - the whole menu is rebuilt from a fresh snapshot (systray.ResetMenu) whenever the
+//     core's Changed channel fires; that channel coalesces bursts;
+//   - countdown ticks only retitle the items whose label changed, with no rebuild; the
+//     next tick comes from NextTick: no timer at all when nothing counts down, never more
+//     than one wake-up a second;
+//   - one goroutine per menu item forwards its clicks to a typed channel, and one select
+//     loop acts on them, so the menu never waits for the core.
+//
+// # The menu
+//
+// A header with the account and tenant ("DEMO · " first in demo mode), or "Sign in…"
+// when signed out; offline and plane-problem lines; the favourites, each with its state
+// in its label; "Activate all favourites"; "All eligible roles" grouped by plane then
+// scope, where each role has Activate (or Deactivate) and a "★ Favourite" check box;
+// Refresh; Sign out; Start at login; Open configuration; Open log; Quit.
+//
+// Clicking a favourite that can be activated activates it. An active favourite opens a
+// submenu holding "Deactivate", so the most common click never ends a role by accident.
+// Favourites whose request is in flight or waits for approval are shown greyed out.
+//
+// # Running
+//
+// [Run] must be called from the main goroutine (macOS draws the menu on the main thread)
+// and only once per process: systray's state is global. [AcquireSingleInstance] keeps
+// one tray per user; the command line doesn't take it.
+package tray
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"fyne.io/systray"
+
+	"github.com/pimtray/pimtray/engine"
+)
+
+// Core is what the tray needs of the engine. Every method returns at once: work runs in
+// the core's own goroutines, and the outcome arrives as a new snapshot on Changed.
+type Core interface {
+	// Snapshot is the current state to render.
+	Snapshot() engine.Snapshot
+	// Changed fires (coalesced) whenever Snapshot has something new.
+	Changed() <-chan struct{}
+	Activate(key string)
+	Deactivate(key string)
+	ActivateFavourites()
+	ToggleFavourite(key string)
+	Refresh()
+	SignIn(tenantID string)
+	SignOut(tenantID string)
+}
+
+// Icons are the tray icon's images per state: PNG on Linux and macOS, ICO on Windows,
+// as fyne.io/systray expects them. A missing icon falls back to Idle.
+type Icons struct {
+	Idle      []byte // nothing active
+	Active    []byte // something active
+	Expiring  []byte // something ends soon
+	Pending   []byte // a request waits for approval
+	Attention []byte // sign-in needed or an error
+}
+
+// Autostarter turns starting pimtray at login on and off (package tray/autostart).
+type Autostarter interface {
+	Enabled() bool
+	SetEnabled(enabled bool) error
+}
+
+// Options configure Run. Every field is optional.
+type Options struct {
+	Icons Icons
+	// Autostart backs the "Start at login" check box; nil hides it.
+	Autostart Autostarter
+	// OpenConfig and OpenLog back "Open configuration" and "Open log"; nil hides them.
+	// They run in their own goroutine.
+	OpenConfig func()
+	OpenLog    func()
+	// Label is a role's menu label at a given time; default engine.Label.
+	Label func(engine.Item, time.Time) string
+	// NextTick is how long until some countdown label changes (0: none counts down);
+	// default engine.NextTick.
+	NextTick func(engine.Snapshot, time.Time) time.Duration
+	// Now is the wall clock the labels count against; default time.Now.
+	Now func() time.Time
+	// Log receives the tray's own problems; default slog.Default().
+	Log *slog.Logger
+}
+
+func (o Options) withDefaults() Options {
+	if o.Label == nil {
+		o.Label = engine.Label
+	}
+	if o.NextTick == nil {
+		o.NextTick = engine.NextTick
+	}
+	if o.Now == nil {
+		o.Now = func() time.Time { return time.Now().Round(0) }
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	return o
+}
+
+// Run shows the tray icon and menu for core and blocks until Quit is clicked or ctx is
+// done; either way it returns nil once the icon is gone. It fails at once, without
+// showing anything, when the desktop can't host a tray icon (Linux: no D-Bus session bus).
+func Run(ctx context.Context, core Core, opts Options) error {
+	if core == nil {
+		return errors.New("tray: no core to show")
+	}
+	opts = opts.withDefaults()
+	if err := preflight(opts.Log); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	a := newApp(core, opts)
+	first := core.Snapshot()
+	seedBeforeRun(iconFor(opts.Icons, iconState(first)), tooltipOf(first))
+	var (
+		mu       sync.Mutex
+		started  bool
+		finished bool
+		loopDone = make(chan struct{})
+	)
+	onReady := func() {
+		mu.Lock()
+		if finished {
+			mu.Unlock()
+			return
+		}
+		started = true
+		mu.Unlock()
+		a.rebuild(ctx) // the first menu is in place before systray answers GetLayout
+		go func() {
+			defer close(loopDone)
+			a.loop(ctx)
+		}()
+	}
+	systray.Run(onReady, nil)
+
+	mu.Lock()
+	finished = true
+	wasStarted := started
+	mu.Unlock()
+	cancel()
+	if wasStarted {
+		<-loopDone
+	}
+	return nil
+}
+
+// minTick is the shortest wait between two countdown updates: the tray never wakes up
+// more than once a second, whatever NextTick says.
+const minTick = time.Second
+
+// tickDelay is the timer to set for a NextTick answer: none (false) when nothing counts
+// down, else at least minTick.
+func tickDelay(next time.Duration) (time.Duration, bool) {
+	if next <= 0 {
+		return 0, false
+	}
+	return max(next, minTick), true
+}
+
+// app is the running tray: what it rendered last, and the channels of its event loop.
+type app struct {
+	core Core
+	opts Options
+
+	clicks     chan action   // from the per-item goroutines
+	rebuildReq chan struct{} // asks the loop for a rebuild (buffer 1: requests coalesce)
+
+	autostartMu sync.Mutex // one autostart change at a time
+
+	// Owned by the loop goroutine (and onReady before the loop starts).
+	snap       engine.Snapshot
+	model      []entry
+	items      map[string]*systray.MenuItem
+	menuCancel context.CancelFunc
+	timer      *time.Timer
+	icon       engine.IconState
+	iconShown  bool
+	tooltip    string
+	tipShown   bool
+}
+
+func newApp(core Core, opts Options) *app {
+	return &app{
+		core:       core,
+		opts:       opts,
+		clicks:     make(chan action, 16),
+		rebuildReq: make(chan struct{}, 1),
+	}
+}
+
+func (a *app) loop(ctx context.Context) {
+	defer a.stopTimer()
+	for {
+		var tick <-chan time.Time
+		if a.timer != nil {
+			tick = a.timer.C
+		}
+		select {
+		case <-ctx.Done():
+			systray.Quit()
+			return
+		case <-a.core.Changed():
+			a.rebuild(ctx)
+		case <-a.rebuildReq:
+			a.rebuild(ctx)
+		case <-tick:
+			a.timer = nil
+			a.tick(ctx)
+		case act := <-a.clicks:
+			if a.handle(act) {
+				systray.Quit()
+				return
+			}
+		}
+	}
+}
+
+func (a *app) env() menuEnv {
+	env := menuEnv{label: a.opts.Label, openConfig: a.opts.OpenConfig != nil, openLog: a.opts.OpenLog != nil}
+	if a.opts.Autostart != nil {
+		on := a.opts.Autostart.Enabled()
+		env.autostart = &on
+	}
+	return env
+}
+
+// rebuild replaces the whole menu with one built from a fresh snapshot.
+func (a *app) rebuild(ctx context.Context) {
+	a.snap = a.core.Snapshot()
+	now := a.opts.Now()
+	a.model = buildMenu(a.snap, now, a.env())
+
+	if a.menuCancel != nil {
+		a.menuCancel() // the old items' goroutines stop forwarding
+	}
+	menuCtx, cancel := context.WithCancel(ctx)
+	a.menuCancel = cancel
+	systray.ResetMenu()
+	a.items = make(map[string]*systray.MenuItem)
+	a.render(menuCtx, nil, a.model)
+
+	a.showIconAndTooltip()
+	a.schedule(now)
+}
+
+// tick retitles the countdowns that changed since the last render.
+func (a *app) tick(ctx context.Context) {
+	now := a.opts.Now()
+	next := buildMenu(a.snap, now, a.env())
+	changes, same := titleChanges(a.model, next)
+	if !same {
+		a.rebuild(ctx)
+		return
+	}
+	for id, title := range changes {
+		if it := a.items[id]; it != nil {
+			it.SetTitle(title)
+		}
+	}
+	a.model = next
+	a.schedule(now)
+}
+
+func (a *app) schedule(now time.Time) {
+	a.stopTimer()
+	if d, ok := tickDelay(a.opts.NextTick(a.snap, now)); ok {
+		a.timer = time.NewTimer(d)
+	} // else nothing counts down: no wake-ups at all
+}
+
+func (a *app) stopTimer() {
+	if a.timer != nil {
+		a.timer.Stop()
+		a.timer = nil
+	}
+}
+
+// iconState is the snapshot's icon state; unset means idle.
+func iconState(s engine.Snapshot) engine.IconState {
+	if s.Icon == "" {
+		return engine.IconIdle
+	}
+	return s.Icon
+}
+
+// tooltipOf is the snapshot's tooltip, "pimtray" when it has none.
+func tooltipOf(s engine.Snapshot) string {
+	if s.Tooltip == "" {
+		return "pimtray"
+	}
+	return s.Tooltip
+}
+
+// showIconAndTooltip sets the icon and tooltip when they changed: SetIcon re-sends the
+// whole image, so it is not repeated on every rebuild.
+func (a *app) showIconAndTooltip() {
+	state := iconState(a.snap)
+	if !a.iconShown || state != a.icon {
+		if b := iconFor(a.opts.Icons, state); len(b) > 0 {
+			systray.SetIcon(b)
+		}
+		a.icon, a.iconShown = state, true
+	}
+	tip := tooltipOf(a.snap)
+	if !a.tipShown || tip != a.tooltip {
+		systray.SetTooltip(tip)
+		a.tooltip, a.tipShown = tip, true
+	}
+}
+
+// render adds entries under parent (nil: the top level) and starts a forwarding
+// goroutine for every clickable one.
+func (a *app) render(ctx context.Context, parent *systray.MenuItem, entries []entry) {
+	for _, e := range entries {
+		if e.kind == kindSeparator {
+			if parent == nil {
+				systray.AddSeparator()
+			} else {
+				parent.AddSeparator()
+			}
+			continue
+		}
+		var it *systray.MenuItem
+		switch {
+		case parent == nil && e.kind == kindCheckbox:
+			it = systray.AddMenuItemCheckbox(e.title, e.tooltip, e.checked)
+		case parent == nil:
+			it = systray.AddMenuItem(e.title, e.tooltip)
+		case e.kind == kindCheckbox:
+			it = parent.AddSubMenuItemCheckbox(e.title, e.tooltip, e.checked)
+		default:
+			it = parent.AddSubMenuItem(e.title, e.tooltip)
+		}
+		if e.disabled {
+			it.Disable()
+		}
+		a.items[e.id] = it
+		if e.action.kind != actNone && len(e.children) == 0 {
+			go a.forward(ctx, it.ClickedCh, e.action)
+		}
+		a.render(ctx, it, e.children)
+	}
+}
+
+// forward turns one item's clicks into actions for the loop. It keeps waiting on the
+// item's channel (systray drops a click nobody waits for) until the menu is rebuilt.
+func (a *app) forward(ctx context.Context, clicked <-chan struct{}, act action) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case _, ok := <-clicked:
+			if !ok {
+				return
+			}
+			select {
+			case a.clicks <- act:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+}
+
+// handle acts on one click; it reports whether the tray should quit. Core methods return
+// at once; anything that may take a moment runs in its own goroutine.
+func (a *app) handle(act action) (quit bool) {
+	switch act.kind {
+	case actActivate:
+		a.core.Activate(act.key)
+	case actDeactivate:
+		a.core.Deactivate(act.key)
+	case actActivateFavourites:
+		a.core.ActivateFavourites()
+	case actToggleFavourite:
+		a.core.ToggleFavourite(act.key)
+	case actRefresh:
+		a.core.Refresh()
+	case actSignIn:
+		a.core.SignIn(act.tenant)
+	case actSignOut:
+		a.core.SignOut(act.tenant)
+	case actToggleAutostart:
+		go a.toggleAutostart()
+	case actOpenConfig:
+		if a.opts.OpenConfig != nil {
+			go a.opts.OpenConfig()
+		}
+	case actOpenLog:
+		if a.opts.OpenLog != nil {
+			go a.opts.OpenLog()
+		}
+	case actQuit:
+		return true
+	}
+	return false
+}
+
+func (a *app) toggleAutostart() {
+	as := a.opts.Autostart
+	if as == nil {
+		return
+	}
+	a.autostartMu.Lock()
+	on := !as.Enabled()
+	err := as.SetEnabled(on)
+	a.autostartMu.Unlock()
+	if err != nil {
+		a.opts.Log.Warn("could not change start at login", "enable", on, "err", err)
+	}
+	select { // show the check box as it now is
+	case a.rebuildReq <- struct{}{}:
+	default:
+	}
+}
