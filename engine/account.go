@@ -14,7 +14,7 @@ import (
 func (e *Engine) SignIn(tenant string) {
 	e.goBackground(func(ctx context.Context) {
 		if _, err := e.SignInNow(ctx, tenant, SignInOptions{}); err != nil && !errors.Is(err, context.Canceled) {
-			e.notify(e.newNotice(NoticeFailed, "", "Sign-in failed", humanError(err), nil))
+			e.notify(e.newNotice(NoticeFailed, "", "Sign-in failed", HumanError(err), nil))
 		}
 	})
 }
@@ -23,7 +23,7 @@ func (e *Engine) SignIn(tenant string) {
 func (e *Engine) SignOut(tenant string) {
 	e.goBackground(func(ctx context.Context) {
 		if err := e.SignOutNow(ctx, tenant); err != nil {
-			e.notify(e.newNotice(NoticeFailed, "", "Sign-out failed", humanError(err), nil))
+			e.notify(e.newNotice(NoticeFailed, "", "Sign-out failed", HumanError(err), nil))
 		}
 	})
 }

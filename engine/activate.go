@@ -86,6 +86,50 @@ func (e *Engine) Activate(key string) {
 	})
 }
 
+// begin starts an operation on key: it finds the role, puts key in flight as op (so a second
+// click finds it busy) and clears its last problem. marked says the caller put key in flight
+// already; otherwise a key in flight is ErrInFlight. A role not (yet) known is an *InputError
+// and leaves key out of flight. read, when not nil, runs under the engine's lock once key is
+// in flight, to take what the operation needs from the state.
+func (e *Engine) begin(key string, op ItemState, marked bool, read func(ts *tenantState)) (pim.Role, *tenantState, error) {
+	e.mu.Lock()
+	role, ts, ok := e.roleLocked(key)
+	if _, busy := e.inflight[key]; busy && !marked {
+		e.mu.Unlock()
+		return pim.Role{}, nil, ErrInFlight
+	}
+	if !ok {
+		delete(e.inflight, key)
+		e.mu.Unlock()
+		e.signal()
+		return pim.Role{}, nil, &InputError{Msg: "You are not eligible for " + keyLabel(key) + " (or it is not known yet)."}
+	}
+	e.inflight[key] = op
+	if read != nil {
+		read(ts)
+	}
+	delete(e.problems, key)
+	e.mu.Unlock()
+	e.signal()
+	return role, ts, nil
+}
+
+// markInFlight puts key in flight as op for work about to start in the background, and
+// reports false (doing nothing) when key is in flight already.
+func (e *Engine) markInFlight(key string, op ItemState) bool {
+	e.mu.Lock()
+	_, busy := e.inflight[key]
+	if !busy {
+		e.inflight[key] = op
+	}
+	e.mu.Unlock()
+	if busy {
+		return false
+	}
+	e.signal()
+	return true
+}
+
 // ActivateFavourites activates every favourite that is neither active nor pending.
 func (e *Engine) ActivateFavourites() {
 	e.mu.Lock()
@@ -108,28 +152,10 @@ func (e *Engine) ActivateNow(ctx context.Context, key string, o ActivateOptions)
 
 // activateNow runs one activation; marked says the caller already put key in flight.
 func (e *Engine) activateNow(ctx context.Context, key string, o ActivateOptions, marked bool) (Result, error) {
-	e.mu.Lock()
-	role, ts, ok := e.roleLocked(key)
-	if !marked {
-		if _, busy := e.inflight[key]; busy {
-			e.mu.Unlock()
-			return Result{}, ErrInFlight
-		}
-		if ok {
-			e.inflight[key] = StateActivating
-		}
+	role, ts, err := e.begin(key, StateActivating, marked, nil)
+	if err != nil {
+		return Result{}, err
 	}
-	if !ok {
-		if marked {
-			delete(e.inflight, key)
-		}
-		e.mu.Unlock()
-		e.signal()
-		return Result{}, &InputError{Msg: "You are not eligible for " + keyLabel(key) + " (or it is not known yet)."}
-	}
-	delete(e.problems, key)
-	e.mu.Unlock()
-	e.signal()
 
 	res, err := e.activateRole(ctx, ts, role, o)
 
@@ -318,7 +344,7 @@ func (e *Engine) recordActivationLocked(ts *tenantState, role pim.Role, res Resu
 		e.markSignInNeededLocked(ts, key)
 	default:
 		if _, set := e.problems[key]; !set {
-			e.problems[key] = itemProblem{Text: humanError(err)}
+			e.problems[key] = itemProblem{Text: HumanError(err)}
 		}
 	}
 }
@@ -422,16 +448,9 @@ type Deactivation struct {
 
 // Deactivate ends the role's activation (or withdraws its open request) in the background.
 func (e *Engine) Deactivate(key string) {
-	e.mu.Lock()
-	_, busy := e.inflight[key]
-	if !busy {
-		e.inflight[key] = StateDeactivating
-	}
-	e.mu.Unlock()
-	if busy {
+	if !e.markInFlight(key, StateDeactivating) {
 		return
 	}
-	e.signal()
 	e.goBackground(func(ctx context.Context) {
 		_, err := e.deactivateNow(ctx, key, true)
 		e.tellFailure(key, "Could not deactivate", err)
@@ -444,30 +463,18 @@ func (e *Engine) DeactivateNow(ctx context.Context, key string) (Deactivation, e
 }
 
 func (e *Engine) deactivateNow(ctx context.Context, key string, marked bool) (Deactivation, error) {
-	e.mu.Lock()
-	role, ts, ok := e.roleLocked(key)
-	if !marked {
-		if _, busy := e.inflight[key]; busy {
-			e.mu.Unlock()
-			return Deactivation{}, ErrInFlight
-		}
+	var active, pending bool
+	var pend pim.Activation
+	role, ts, err := e.begin(key, StateDeactivating, marked, func(ts *tenantState) {
+		now := e.now()
+		_, active = e.currentLocked(ts, key, now)
+		pend, pending = e.pendingLocked(ts, key, now)
+	})
+	if err != nil {
+		return Deactivation{}, err
 	}
-	if !ok {
-		delete(e.inflight, key)
-		e.mu.Unlock()
-		e.signal()
-		return Deactivation{}, &InputError{Msg: "You are not eligible for " + keyLabel(key) + " (or it is not known yet)."}
-	}
-	e.inflight[key] = StateDeactivating
-	now := e.now()
-	_, active := e.currentLocked(ts, key, now)
-	pend, pending := e.pendingLocked(ts, key, now)
-	delete(e.problems, key)
-	e.mu.Unlock()
-	e.signal()
 
 	var out Deactivation
-	var err error
 	switch {
 	case pending && !active:
 		out.Withdrawn = true
@@ -481,7 +488,7 @@ func (e *Engine) deactivateNow(ctx context.Context, key string, marked bool) (De
 
 	e.mu.Lock()
 	delete(e.inflight, key)
-	now = e.now()
+	now := e.now()
 	switch {
 	case err == nil:
 		e.recent[key] = recentEntry{Deactivated: true, At: now, Until: now.Add(RecentWindow)}
@@ -511,11 +518,12 @@ func (e *Engine) tellFailure(key, what string, err error) {
 	if err == nil || errors.Is(err, ErrCancelled) || errors.Is(err, ErrInFlight) || errors.Is(err, pim.ErrSignInNeeded) {
 		return
 	}
-	e.notify(e.newNotice(NoticeFailed, key, what+" "+keyLabelOf(e, key), humanError(err), nil))
+	e.notify(e.newNotice(NoticeFailed, key, what+" "+keyLabelOf(e, key), HumanError(err), nil))
 }
 
-// humanError is the one sentence of an error for people: the innermost pim or input message.
-func humanError(err error) string {
+// HumanError is the one sentence of an error for people, without Go's wrapping prefixes: the
+// engine's own message for a *Failure or *InputError, else the *pim.Error's sentence.
+func HumanError(err error) string {
 	var f *Failure
 	if errors.As(err, &f) {
 		return f.Msg

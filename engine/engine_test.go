@@ -656,7 +656,7 @@ func TestDeactivate(t *testing.T) {
 	h.stateIs(roleOwnerIT, StateActive)
 	// Within 5 minutes Azure refuses: a clear sentence, still active.
 	_, err := h.e.DeactivateNow(context.Background(), roleOwnerIT.Key())
-	if err == nil || humanError(err) != "Owner · IT can be deactivated only 5 minutes after it was activated; try again in a few minutes." {
+	if err == nil || HumanError(err) != "Owner · IT can be deactivated only 5 minutes after it was activated; try again in a few minutes." {
 		t.Fatalf("err = %v", err)
 	}
 	h.advance(6 * time.Minute)

@@ -16,16 +16,9 @@ func (e *Engine) Reactivate(key string) {
 }
 
 func (e *Engine) reactivateAsync(key string, interactive bool, reason string) {
-	e.mu.Lock()
-	_, busy := e.inflight[key]
-	if !busy {
-		e.inflight[key] = StateActivating
-	}
-	e.mu.Unlock()
-	if busy {
+	if !e.markInFlight(key, StateActivating) {
 		return
 	}
-	e.signal()
 	e.goBackground(func(ctx context.Context) {
 		res, err := e.reactivateNow(ctx, key, interactive, true)
 		e.tellReactivation(key, res, err, reason)
@@ -47,27 +40,15 @@ func (e *Engine) ReactivateNow(ctx context.Context, key string, interactive bool
 }
 
 func (e *Engine) reactivateNow(ctx context.Context, key string, interactive, marked bool) (Result, error) {
-	e.mu.Lock()
-	role, ts, ok := e.roleLocked(key)
-	if !marked {
-		if _, busy := e.inflight[key]; busy {
-			e.mu.Unlock()
-			return Result{}, ErrInFlight
-		}
+	var cur pim.Activation
+	var active bool
+	role, ts, err := e.begin(key, StateActivating, marked, func(ts *tenantState) {
+		cur, active = e.currentLocked(ts, key, e.now())
+		delete(e.scheduled, key)
+	})
+	if err != nil {
+		return Result{}, err
 	}
-	if !ok {
-		delete(e.inflight, key)
-		e.mu.Unlock()
-		e.signal()
-		return Result{}, &InputError{Msg: "You are not eligible for " + keyLabel(key) + " (or it is not known yet)."}
-	}
-	e.inflight[key] = StateActivating
-	now := e.now()
-	cur, active := e.currentLocked(ts, key, now)
-	delete(e.problems, key)
-	delete(e.scheduled, key)
-	e.mu.Unlock()
-	e.signal()
 
 	o := ActivateOptions{Interactive: interactive, Prompt: interactive, SignIn: interactive}
 	res, err := e.reactivateRole(ctx, ts, role, cur, active, o)
@@ -166,7 +147,7 @@ func (e *Engine) tellReactivation(key string, res Result, err error, reason stri
 		if errors.As(err, &f) && f.Err != nil && isStepUp(f.Err) {
 			return // the sign-in notice said it already
 		}
-		e.notify(e.newNotice(NoticeFailed, key, "Could not re-activate "+name, humanError(err),
+		e.notify(e.newNotice(NoticeFailed, key, "Could not re-activate "+name, HumanError(err),
 			[]string{ActionReactivate, ActionDismiss}))
 	case !res.ScheduledAt.IsZero():
 		e.notify(e.newNotice(NoticeReactivated, key, name+" will be re-activated",

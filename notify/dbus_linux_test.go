@@ -13,6 +13,7 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/pimtray/pimtray/engine"
+	"github.com/pimtray/pimtray/tray/desktoptest"
 )
 
 // newTestNotifier starts a notifier on the bus at addr, closed with the test.
@@ -20,7 +21,7 @@ func newTestNotifier(t *testing.T, addr string, opts Options) (*dbusNotifier, *l
 	t.Helper()
 	log, rec := newLog()
 	opts.Log = log
-	opts.Bus = connect(t, addr)
+	opts.Bus = desktoptest.Connect(t, addr)
 	nf, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +54,7 @@ func noEvent(t *testing.T, nf Notifier) {
 }
 
 func TestReminderWithActionsRoundTrip(t *testing.T) {
-	addr := startBus(t)
+	addr := desktoptest.StartBus(t)
 	srv := startFakeServer(t, addr, "actions", "body", "body-markup")
 	nf, _ := newTestNotifier(t, addr, Options{Icon: testPNG(t), IconPath: "/opt/pimtray/pimtray.png"})
 
@@ -99,7 +100,7 @@ func TestReminderWithActionsRoundTrip(t *testing.T) {
 }
 
 func TestSameRoleReplacesAndOthersDoNot(t *testing.T) {
-	addr := startBus(t)
+	addr := desktoptest.StartBus(t)
 	srv := startFakeServer(t, addr, "actions", "body")
 	nf, _ := newTestNotifier(t, addr, Options{})
 
@@ -163,7 +164,7 @@ func TestSameRoleReplacesAndOthersDoNot(t *testing.T) {
 }
 
 func TestSignals(t *testing.T) {
-	addr := startBus(t)
+	addr := desktoptest.StartBus(t)
 	srv := startFakeServer(t, addr, "actions", "body")
 	nf, _ := newTestNotifier(t, addr, Options{})
 	if err := nf.Show(reminder("a", "owner", "A")); err != nil {
@@ -196,7 +197,7 @@ func TestSignals(t *testing.T) {
 	mark()
 
 	// Another client can't fake the server's signals.
-	spoofer := connect(t, addr)
+	spoofer := desktoptest.Connect(t, addr)
 	msg := &dbus.Message{Type: dbus.TypeSignal, Headers: map[dbus.HeaderField]dbus.Variant{
 		dbus.FieldPath: dbus.MakeVariant(fdoPath), dbus.FieldInterface: dbus.MakeVariant(fdoIface),
 		dbus.FieldMember: dbus.MakeVariant("ActionInvoked"), dbus.FieldDestination: dbus.MakeVariant(me),
@@ -238,7 +239,7 @@ func TestSignals(t *testing.T) {
 }
 
 func TestServerWithoutActions(t *testing.T) {
-	addr := startBus(t)
+	addr := desktoptest.StartBus(t)
 	srv := startFakeServer(t, addr, "body")
 	nf, rec := newTestNotifier(t, addr, Options{})
 	if c := nf.Capabilities(); c.Backend != BackendDBus || c.Actions {
@@ -268,7 +269,7 @@ func TestServerWithoutActions(t *testing.T) {
 }
 
 func TestNoServerFallsBack(t *testing.T) {
-	addr := startBus(t)
+	addr := desktoptest.StartBus(t)
 	fb := useFakeBeeep(t, nil)
 	nf, rec := newTestNotifier(t, addr, Options{})
 	if c := nf.Capabilities(); c.Backend != BackendBeeep || c.Actions {
@@ -312,7 +313,7 @@ func TestNoServerFallsBack(t *testing.T) {
 }
 
 func TestServerGoneFallsBack(t *testing.T) {
-	addr := startBus(t)
+	addr := desktoptest.StartBus(t)
 	fb := useFakeBeeep(t, nil)
 	srv := startFakeServer(t, addr, "actions")
 	nf, _ := newTestNotifier(t, addr, Options{})
@@ -345,7 +346,7 @@ func waitGone(t *testing.T, nf *dbusNotifier) {
 }
 
 func TestHungServerDoesNotBlock(t *testing.T) {
-	addr := startBus(t)
+	addr := desktoptest.StartBus(t)
 	srv := startFakeServer(t, addr, "actions")
 	nf, _ := newTestNotifier(t, addr, Options{Timeout: 200 * time.Millisecond})
 	hang := make(chan struct{})
@@ -395,7 +396,7 @@ func TestNoSessionBus(t *testing.T) {
 // TestRealBeeepWithoutServer runs the real beeep fallback against a bus without any
 // notification server: it fails (D-Bus, notify-send), and that is reported, not a crash.
 func TestRealBeeepWithoutServer(t *testing.T) {
-	addr := startBus(t)
+	addr := desktoptest.StartBus(t)
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", addr) // for beeep's own connection and notify-send
 	nf, rec := newTestNotifier(t, addr, Options{Timeout: 5 * time.Second})
 	err := nf.Show(reminder("n", "k", "t"))
@@ -408,7 +409,7 @@ func TestRealBeeepWithoutServer(t *testing.T) {
 }
 
 func TestCloseStopsEverything(t *testing.T) {
-	addr := startBus(t)
+	addr := desktoptest.StartBus(t)
 	srv := startFakeServer(t, addr, "actions")
 	nf, _ := newTestNotifier(t, addr, Options{})
 	if err := nf.Show(reminder("n", "k", "t")); err != nil {

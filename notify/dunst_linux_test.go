@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pimtray/pimtray/engine"
+	"github.com/pimtray/pimtray/tray/desktoptest"
 )
 
 // startXvfb starts a virtual X display and returns its name (":N"). It ends with the test.
@@ -51,9 +52,9 @@ func startXvfb(t *testing.T) string {
 // private bus), picks "Re-activate" from dunst's context menu and clicks the body of
 // another notice, and sees both picks come back as ActionEvents.
 func TestRealDunst(t *testing.T) {
-	needBinary(t, "dbus-daemon", "Xvfb", "dunst", "dunstctl", "dbus-send")
+	desktoptest.RequireTools(t, "dbus-daemon", "Xvfb", "dunst", "dunstctl", "dbus-send")
 	display := startXvfb(t)
-	addr := startBus(t)
+	addr := desktoptest.StartBus(t)
 	dir := t.TempDir()
 
 	// dunst's context menu runs "dmenu" with the actions on stdin, one per line
@@ -85,7 +86,7 @@ func TestRealDunst(t *testing.T) {
 			t.Logf("dunst output:\n%s", dunstLog.String())
 		}
 	})
-	waitOwner(t, connect(t, addr), fdoName, 10*time.Second)
+	desktoptest.WaitForName(t, desktoptest.Connect(t, addr), fdoName, 10*time.Second)
 
 	nf, _ := newTestNotifier(t, addr, Options{Icon: testPNG(t)})
 	if c := nf.Capabilities(); c.Backend != BackendDBus || !strings.HasPrefix(c.Server, "dunst") || !c.Actions {

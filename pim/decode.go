@@ -1,6 +1,7 @@
 package pim
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -164,6 +165,50 @@ func convertList[T, R any](items []*T, next, what string, conv func(*T) (R, bool
 	return p, nil
 }
 
+// eligibleRole is r with its eligibility schedule's id and end ("": it does not end).
+func eligibleRole(r Role, scheduleID, end string) (Role, error) {
+	until, err := parseTime(end)
+	if err != nil {
+		return Role{}, err
+	}
+	r.EligibilityID, r.EligibleUntil = scheduleID, until
+	return r, nil
+}
+
+// activeInstance is the running activation of an assignment schedule instance.
+func activeInstance(r Role, assignmentType, start, end string) (Activation, error) {
+	a := Activation{Role: r, Status: StatusActive, AssignmentType: titleWord(assignmentType)}
+	var err error
+	if a.StartsAt, err = parseTime(start); err != nil {
+		return a, err
+	}
+	if a.ExpiresAt, err = parseTime(end); err != nil {
+		return a, err
+	}
+	return a, nil
+}
+
+// requestActivation is what an assignment schedule request asks for: its status word sorted,
+// and the window of its schedule.
+func requestActivation(r Role, requestID, status string, s wireSchedule, created string) (Activation, error) {
+	a := Activation{Role: r, RequestID: requestID, RequestStatus: status, Status: requestState(status)}
+	start, end, err := s.window()
+	if err != nil {
+		return a, err
+	}
+	if start.IsZero() {
+		// A request waiting for approval may not have its start yet; its creation is the best guess.
+		if start, err = parseTime(created); err != nil {
+			return a, err
+		}
+	}
+	a.StartsAt, a.ExpiresAt = start, end
+	if a.Status == StatusActive && strings.EqualFold(s.Expiration.Type, "afterDuration") {
+		a.AssignmentType = "Activated"
+	}
+	return a, nil
+}
+
 // ---- Entra directory roles (Graph) ----
 
 type graphDirectoryInstance struct {
@@ -224,17 +269,8 @@ func administrativeUnitID(scope string) string {
 // RoleName is set only when the page carries $expand=roleDefinition.
 func DecodeGraphEligibilities(body []byte) (Page[Role], error) {
 	return decodeGraphList(body, "entra eligibilities", func(in *graphDirectoryInstance) (Role, bool, error) {
-		r := in.role()
-		r.EligibilityID = in.RoleEligibilityScheduleID
-		if r.EligibilityID == "" {
-			r.EligibilityID = in.ID
-		}
-		until, err := parseTime(in.EndDateTime)
-		if err != nil {
-			return Role{}, false, err
-		}
-		r.EligibleUntil = until
-		return r, r.RoleID != "", nil
+		r, err := eligibleRole(in.role(), cmp.Or(in.RoleEligibilityScheduleID, in.ID), in.EndDateTime)
+		return r, err == nil && r.RoleID != "", err
 	})
 }
 
@@ -242,15 +278,8 @@ func DecodeGraphEligibilities(body []byte) (Page[Role], error) {
 // active roles (GET /roleManagement/directory/roleAssignmentScheduleInstances/filterByCurrentUser(on='principal')).
 func DecodeGraphAssignments(body []byte) (Page[Activation], error) {
 	return decodeGraphList(body, "entra assignments", func(in *graphDirectoryInstance) (Activation, bool, error) {
-		a := Activation{Role: in.role(), Status: StatusActive, AssignmentType: titleWord(in.AssignmentType)}
-		var err error
-		if a.StartsAt, err = parseTime(in.StartDateTime); err != nil {
-			return a, false, err
-		}
-		if a.ExpiresAt, err = parseTime(in.EndDateTime); err != nil {
-			return a, false, err
-		}
-		return a, a.Role.RoleID != "", nil
+		a, err := activeInstance(in.role(), in.AssignmentType, in.StartDateTime, in.EndDateTime)
+		return a, err == nil && a.Role.RoleID != "", err
 	})
 }
 
@@ -272,22 +301,7 @@ type graphRequest struct {
 }
 
 func (in *graphRequest) activation(r Role) (Activation, error) {
-	a := Activation{Role: r, RequestID: in.ID, RequestStatus: in.Status, Status: requestState(in.Status)}
-	start, end, err := in.ScheduleInfo.window()
-	if err != nil {
-		return a, err
-	}
-	if start.IsZero() {
-		// A request waiting for approval may not have its start yet; its creation is the best guess.
-		if start, err = parseTime(in.CreatedDateTime); err != nil {
-			return a, err
-		}
-	}
-	a.StartsAt, a.ExpiresAt = start, end
-	if a.Status == StatusActive && strings.EqualFold(in.ScheduleInfo.Expiration.Type, "afterDuration") {
-		a.AssignmentType = "Activated"
-	}
-	return a, nil
+	return requestActivation(r, in.ID, in.Status, in.ScheduleInfo, in.CreatedDateTime)
 }
 
 func (in *graphRequest) directoryRole() Role {
@@ -302,31 +316,50 @@ func (in *graphRequest) directoryRole() Role {
 	return r
 }
 
+func (in *graphRequest) groupRole() Role {
+	r := groupRole(in.AccessID, in.GroupID, in.Group)
+	r.PrincipalID = in.PrincipalID
+	return r
+}
+
 // DecodeGraphRequest decodes one Entra role assignment schedule request (the 201 answer to
 // POST /roleManagement/directory/roleAssignmentScheduleRequests). Status is active or pending
 // according to Azure's status word, or "" for a request that ended (Denied, Canceled, Failed, ...);
 // ExpiresAt is computed from the schedule.
 func DecodeGraphRequest(body []byte) (Activation, error) {
-	var in graphRequest
-	if err := decodeJSON(body, "entra request", &in); err != nil {
-		return Activation{}, err
-	}
-	a, err := in.activation(in.directoryRole())
-	if err != nil {
-		return Activation{}, fmt.Errorf("decode entra request: %w", err)
-	}
-	return a, nil
+	return decodeGraphRequest(body, "entra request", (*graphRequest).directoryRole)
 }
 
 // DecodeGraphRequests decodes a page of Entra role assignment schedule requests and keeps the
 // user's own activation requests (action selfActivate); deactivations and admin actions are dropped.
 func DecodeGraphRequests(body []byte) (Page[Activation], error) {
-	return decodeGraphList(body, "entra requests", func(in *graphRequest) (Activation, bool, error) {
+	return decodeGraphRequests(body, "entra requests", (*graphRequest).directoryRole)
+}
+
+// decodeGraphRequest decodes one Graph assignment schedule request (Entra or Groups: role
+// reads the role from it).
+func decodeGraphRequest(body []byte, what string, role func(*graphRequest) Role) (Activation, error) {
+	var in graphRequest
+	if err := decodeJSON(body, what, &in); err != nil {
+		return Activation{}, err
+	}
+	a, err := in.activation(role(&in))
+	if err != nil {
+		return Activation{}, fmt.Errorf("decode %s: %w", what, err)
+	}
+	return a, nil
+}
+
+// decodeGraphRequests decodes a page of Graph assignment schedule requests (Entra or Groups:
+// role reads the role from each) and keeps the user's own activation requests (action
+// selfActivate) for a known role and scope (an Entra role always has a scope: "/" at least).
+func decodeGraphRequests(body []byte, what string, role func(*graphRequest) Role) (Page[Activation], error) {
+	return decodeGraphList(body, what, func(in *graphRequest) (Activation, bool, error) {
 		if !strings.EqualFold(in.Action, "selfActivate") {
 			return Activation{}, false, nil
 		}
-		a, err := in.activation(in.directoryRole())
-		return a, err == nil && a.Role.RoleID != "", err
+		a, err := in.activation(role(in))
+		return a, err == nil && a.Role.RoleID != "" && a.Role.Scope != "", err
 	})
 }
 
@@ -344,6 +377,12 @@ type graphGroupInstance struct {
 	EligibilityScheduleID string   `json:"eligibilityScheduleId"`
 	AssignmentScheduleID  string   `json:"assignmentScheduleId"`
 	Group                 *wireRef `json:"group"`
+}
+
+func (in *graphGroupInstance) role() Role {
+	r := groupRole(in.AccessID, in.GroupID, in.Group)
+	r.PrincipalID, r.MemberType = in.PrincipalID, in.MemberType
+	return r
 }
 
 func groupRole(accessID, groupID string, group *wireRef) Role {
@@ -374,18 +413,8 @@ func groupAccessName(accessID string) string {
 // ScopeName (the group's display name) is set only when the page carries $expand=group.
 func DecodeGroupEligibilities(body []byte) (Page[Role], error) {
 	return decodeGraphList(body, "group eligibilities", func(in *graphGroupInstance) (Role, bool, error) {
-		r := groupRole(in.AccessID, in.GroupID, in.Group)
-		r.PrincipalID, r.MemberType = in.PrincipalID, in.MemberType
-		r.EligibilityID = in.EligibilityScheduleID
-		if r.EligibilityID == "" {
-			r.EligibilityID = in.ID
-		}
-		until, err := parseTime(in.EndDateTime)
-		if err != nil {
-			return Role{}, false, err
-		}
-		r.EligibleUntil = until
-		return r, r.RoleID != "" && r.Scope != "", nil
+		r, err := eligibleRole(in.role(), cmp.Or(in.EligibilityScheduleID, in.ID), in.EndDateTime)
+		return r, err == nil && r.RoleID != "" && r.Scope != "", err
 	})
 }
 
@@ -394,48 +423,21 @@ func DecodeGroupEligibilities(body []byte) (Page[Role], error) {
 // (GET /identityGovernance/privilegedAccess/group/assignmentScheduleInstances/filterByCurrentUser(on='principal')).
 func DecodeGroupAssignments(body []byte) (Page[Activation], error) {
 	return decodeGraphList(body, "group assignments", func(in *graphGroupInstance) (Activation, bool, error) {
-		r := groupRole(in.AccessID, in.GroupID, in.Group)
-		r.PrincipalID, r.MemberType = in.PrincipalID, in.MemberType
-		a := Activation{Role: r, Status: StatusActive, AssignmentType: titleWord(in.AssignmentType)}
-		var err error
-		if a.StartsAt, err = parseTime(in.StartDateTime); err != nil {
-			return a, false, err
-		}
-		if a.ExpiresAt, err = parseTime(in.EndDateTime); err != nil {
-			return a, false, err
-		}
-		return a, r.RoleID != "" && r.Scope != "", nil
+		a, err := activeInstance(in.role(), in.AssignmentType, in.StartDateTime, in.EndDateTime)
+		return a, err == nil && a.Role.RoleID != "" && a.Role.Scope != "", err
 	})
 }
 
 // DecodeGroupRequest decodes one PIM for Groups assignment schedule request (the 201 answer to
 // POST /identityGovernance/privilegedAccess/group/assignmentScheduleRequests).
 func DecodeGroupRequest(body []byte) (Activation, error) {
-	var in graphRequest
-	if err := decodeJSON(body, "group request", &in); err != nil {
-		return Activation{}, err
-	}
-	r := groupRole(in.AccessID, in.GroupID, in.Group)
-	r.PrincipalID = in.PrincipalID
-	a, err := in.activation(r)
-	if err != nil {
-		return Activation{}, fmt.Errorf("decode group request: %w", err)
-	}
-	return a, nil
+	return decodeGraphRequest(body, "group request", (*graphRequest).groupRole)
 }
 
 // DecodeGroupRequests decodes a page of PIM for Groups assignment schedule requests and keeps
 // the user's own activation requests (action selfActivate).
 func DecodeGroupRequests(body []byte) (Page[Activation], error) {
-	return decodeGraphList(body, "group requests", func(in *graphRequest) (Activation, bool, error) {
-		if !strings.EqualFold(in.Action, "selfActivate") {
-			return Activation{}, false, nil
-		}
-		r := groupRole(in.AccessID, in.GroupID, in.Group)
-		r.PrincipalID = in.PrincipalID
-		a, err := in.activation(r)
-		return a, err == nil && r.RoleID != "" && r.Scope != "", err
-	})
+	return decodeGraphRequests(body, "group requests", (*graphRequest).groupRole)
 }
 
 // ---- Azure resource roles (ARM) ----
@@ -544,14 +546,8 @@ func DecodeARMEligibilities(body []byte) (Page[Role], error) {
 		if it.Properties == nil {
 			return Role{}, false, nil
 		}
-		r := it.role()
-		r.EligibilityID = it.Properties.RoleEligibilityScheduleID
-		until, err := parseTime(it.Properties.EndDateTime)
-		if err != nil {
-			return Role{}, false, err
-		}
-		r.EligibleUntil = until
-		return r, r.RoleID != "" && r.Scope != "", nil
+		r, err := eligibleRole(it.role(), it.Properties.RoleEligibilityScheduleID, it.Properties.EndDateTime)
+		return r, err == nil && r.RoleID != "" && r.Scope != "", err
 	})
 }
 
@@ -564,45 +560,22 @@ func DecodeARMAssignments(body []byte) (Page[Activation], error) {
 		}
 		r := it.role()
 		r.EligibilityID = it.Properties.LinkedRoleEligibilityScheduleID
-		a := Activation{Role: r, Status: StatusActive, AssignmentType: titleWord(it.Properties.AssignmentType)}
-		var err error
-		if a.StartsAt, err = parseTime(it.Properties.StartDateTime); err != nil {
-			return a, false, err
-		}
-		if a.ExpiresAt, err = parseTime(it.Properties.EndDateTime); err != nil {
-			return a, false, err
-		}
-		return a, r.RoleID != "" && r.Scope != "", nil
+		a, err := activeInstance(r, it.Properties.AssignmentType, it.Properties.StartDateTime, it.Properties.EndDateTime)
+		return a, err == nil && r.RoleID != "" && r.Scope != "", err
 	})
 }
 
 func (it *armItem) request() (Activation, error) {
-	r := it.role()
-	p := it.Properties
-	a := Activation{Role: r, RequestID: it.ID}
-	if a.RequestID == "" {
-		a.RequestID = it.Name
+	r, id := it.role(), it.ID
+	if id == "" {
+		id = it.Name
 	}
+	p := it.Properties
 	if p == nil {
-		return a, nil
+		return Activation{Role: r, RequestID: id}, nil
 	}
 	r.EligibilityID = p.LinkedRoleEligibilityScheduleID
-	a.Role = r
-	a.RequestStatus, a.Status = p.Status, requestState(p.Status)
-	start, end, err := p.ScheduleInfo.window()
-	if err != nil {
-		return a, err
-	}
-	if start.IsZero() {
-		if start, err = parseTime(p.CreatedOn); err != nil {
-			return a, err
-		}
-	}
-	a.StartsAt, a.ExpiresAt = start, end
-	if a.Status == StatusActive && strings.EqualFold(p.ScheduleInfo.Expiration.Type, "afterDuration") {
-		a.AssignmentType = "Activated"
-	}
-	return a, nil
+	return requestActivation(r, id, p.Status, p.ScheduleInfo, p.CreatedOn)
 }
 
 // DecodeARMRequest decodes one Azure role assignment schedule request (the 201 answer to

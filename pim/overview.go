@@ -98,7 +98,8 @@ func (c *Client) fetchPlane(ctx context.Context, p Plane) planeResult {
 	return planeResult{err: &Error{Kind: KindOther, Plane: p, Text: fmt.Sprintf("pimtray knows no plane %q.", string(p))}}
 }
 
-// three runs the eligible, active and pending listings of one plane concurrently.
+// three runs the eligible, active and pending listings of one plane concurrently, then fills
+// what the active and pending roles lack from their eligibilities.
 func three(ctx context.Context, elig func() ([]Role, error), act, pend func() ([]Activation, error)) planeResult {
 	var r planeResult
 	var e1, e2, e3 error
@@ -108,7 +109,24 @@ func three(ctx context.Context, elig func() ([]Role, error), act, pend func() ([
 	wg.Go(func() { r.pending, e3 = pend() })
 	wg.Wait()
 	r.err = firstErr(e1, e2, e3)
+	completeFromEligible(r.eligible, r.active)
+	completeFromEligible(r.eligible, r.pending)
 	return r
+}
+
+// roles points at every role of the result: eligible, active and pending.
+func (r *planeResult) roles() []*Role {
+	out := make([]*Role, 0, len(r.eligible)+len(r.active)+len(r.pending))
+	for i := range r.eligible {
+		out = append(out, &r.eligible[i])
+	}
+	for i := range r.active {
+		out = append(out, &r.active[i].Role)
+	}
+	for i := range r.pending {
+		out = append(out, &r.pending[i].Role)
+	}
+	return out
 }
 
 func firstErr(errs ...error) error {
@@ -209,8 +227,6 @@ func (c *Client) fetchEntra(ctx context.Context) planeResult {
 		func() ([]Role, error) { return c.entraEligible(ctx) },
 		func() ([]Activation, error) { return c.entraActive(ctx) },
 		func() ([]Activation, error) { return c.entraPending(ctx) })
-	completeFromEligible(r.eligible, r.active)
-	completeFromEligible(r.eligible, r.pending)
 	c.entraNames(ctx, &r)
 	return r
 }
@@ -218,16 +234,7 @@ func (c *Client) fetchEntra(ctx context.Context) planeResult {
 // entraNames fills role names missing because $expand=roleDefinition was not honoured, and
 // administrative unit names; both looked up once and cached. A failed lookup leaves the id.
 func (c *Client) entraNames(ctx context.Context, r *planeResult) {
-	var roles []*Role
-	for i := range r.eligible {
-		roles = append(roles, &r.eligible[i])
-	}
-	for i := range r.active {
-		roles = append(roles, &r.active[i].Role)
-	}
-	for i := range r.pending {
-		roles = append(roles, &r.pending[i].Role)
-	}
+	roles := r.roles()
 	var defIDs, auIDs []string
 	for _, ro := range roles {
 		if ro.RoleName == "" {
@@ -327,8 +334,6 @@ func (c *Client) fetchAzure(ctx context.Context) planeResult {
 		func() ([]Role, error) { return c.azureEligible(ctx) },
 		func() ([]Activation, error) { return c.azureActive(ctx) },
 		func() ([]Activation, error) { return c.azurePending(ctx) })
-	completeFromEligible(r.eligible, r.active)
-	completeFromEligible(r.eligible, r.pending)
 	return r
 }
 
@@ -352,24 +357,12 @@ func (c *Client) fetchGroups(ctx context.Context) planeResult {
 		func() ([]Role, error) { return c.groupEligible(ctx) },
 		func() ([]Activation, error) { return c.groupActive(ctx) },
 		func() ([]Activation, error) { return c.groupPending(ctx) })
-	completeFromEligible(r.eligible, r.active)
-	completeFromEligible(r.eligible, r.pending)
-	var roles []*Role
+	roles := r.roles()
 	var ids []string
-	add := func(ro *Role) {
-		roles = append(roles, ro)
+	for _, ro := range roles {
 		if ro.ScopeName == "" {
 			ids = append(ids, ro.Scope)
 		}
-	}
-	for i := range r.eligible {
-		add(&r.eligible[i])
-	}
-	for i := range r.active {
-		add(&r.active[i].Role)
-	}
-	for i := range r.pending {
-		add(&r.pending[i].Role)
 	}
 	names := c.lookupNames(ctx, PlaneGroup, "group", ids, func(id string) string {
 		return c.graphEndpoint("/groups/"+pathEscape(id), "$select", "id,displayName")

@@ -276,12 +276,12 @@ func (r *runner) demoLine() {
 func (r *runner) refresh() (int, bool) {
 	if err := r.eng.RefreshNow(r.ctx, r.g.Tenant); err != nil {
 		if engine.IsInput(err) {
-			return r.fail(ExitUsage, humanError(err)), false
+			return r.fail(ExitUsage, engine.HumanError(err)), false
 		}
 		if errors.Is(err, pim.ErrSignInNeeded) {
 			return r.fail(ExitFailed, "sign in needed: run 'pimtray signin'"+r.tenantFlag()), false
 		}
-		return r.fail(ExitFailed, humanError(err)), false
+		return r.fail(ExitFailed, engine.HumanError(err)), false
 	}
 	return 0, true
 }
@@ -307,23 +307,6 @@ func (r *runner) items(s engine.Snapshot) []engine.Item {
 // inTenant: no --tenant, or id belongs to it.
 func (r *runner) inTenant(id string) bool {
 	return r.g.Tenant == "" || r.eng.InTenant(id, r.g.Tenant)
-}
-
-// humanError is an error's sentence for people, without Go's wrapping prefixes.
-func humanError(err error) string {
-	var ie *engine.InputError
-	if errors.As(err, &ie) {
-		return ie.Msg
-	}
-	var f *engine.Failure
-	if errors.As(err, &f) {
-		return f.Msg
-	}
-	var pe *pim.Error
-	if errors.As(err, &pe) {
-		return pe.Error()
-	}
-	return err.Error()
 }
 
 func firstNonEmpty(s ...string) string {

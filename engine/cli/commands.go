@@ -146,7 +146,7 @@ func (r *runner) activate(args []string) int {
 		if errors.Is(err, pim.ErrSignInNeeded) {
 			return r.fail(ExitFailed, "sign in needed: run 'pimtray signin'"+r.tenantFlag())
 		}
-		return r.fail(ExitFailed, "could not activate "+it.Role.Label()+": "+humanError(err))
+		return r.fail(ExitFailed, "could not activate "+it.Role.Label()+": "+engine.HumanError(err))
 	}
 	now := r.eng.Snapshot().Now
 	code := ExitOK
@@ -221,7 +221,7 @@ func (r *runner) deactivate(args []string) int {
 		if errors.Is(err, pim.ErrSignInNeeded) {
 			return r.fail(ExitFailed, "sign in needed: run 'pimtray signin'"+r.tenantFlag())
 		}
-		return r.fail(ExitFailed, "could not deactivate "+it.Role.Label()+": "+humanError(err))
+		return r.fail(ExitFailed, "could not deactivate "+it.Role.Label()+": "+engine.HumanError(err))
 	}
 	after := r.eng.Snapshot()
 	if asJSON {
@@ -261,7 +261,7 @@ func (r *runner) status(args []string) int {
 	code := ExitOK
 	refreshErr := r.eng.RefreshNow(r.ctx, r.g.Tenant)
 	if engine.IsInput(refreshErr) {
-		return r.fail(ExitUsage, humanError(refreshErr))
+		return r.fail(ExitUsage, engine.HumanError(refreshErr))
 	}
 	s := r.eng.Snapshot()
 	var roles []engine.Item
@@ -293,7 +293,7 @@ func (r *runner) status(args []string) int {
 			out.Problems = append(out.Problems, problemJSON{TenantID: p.TenantID, Plane: string(p.Plane), Message: p.Message})
 		}
 		if refreshErr != nil {
-			out.Error = humanError(refreshErr)
+			out.Error = engine.HumanError(refreshErr)
 		}
 		if r.printJSON(out) != ExitOK {
 			return ExitFailed
@@ -328,7 +328,7 @@ func (r *runner) status(args []string) int {
 	}
 	r.printProblems(s)
 	if refreshErr != nil && code != ExitOK {
-		fmt.Fprintf(r.stderr, "pimtray: %s (showing the last known state)\n", humanError(refreshErr))
+		fmt.Fprintf(r.stderr, "pimtray: %s (showing the last known state)\n", engine.HumanError(refreshErr))
 	}
 	return code
 }
@@ -351,9 +351,9 @@ func (r *runner) signin(args []string) int {
 		Prompt: func(msg string) { fmt.Fprintln(r.stderr, msg) }})
 	if err != nil {
 		if engine.IsInput(err) {
-			return r.fail(ExitUsage, humanError(err))
+			return r.fail(ExitUsage, engine.HumanError(err))
 		}
-		return r.fail(ExitFailed, humanError(err))
+		return r.fail(ExitFailed, engine.HumanError(err))
 	}
 	r.demoLine()
 	tenant := firstNonEmpty(acc.TenantName, acc.TenantID)
@@ -382,9 +382,9 @@ func (r *runner) signout(args []string) int {
 	accounts := r.eng.Tenants()
 	if err := r.eng.SignOutNow(r.ctx, r.g.Tenant); err != nil {
 		if engine.IsInput(err) {
-			return r.fail(ExitUsage, humanError(err))
+			return r.fail(ExitUsage, engine.HumanError(err))
 		}
-		return r.fail(ExitFailed, humanError(err))
+		return r.fail(ExitFailed, engine.HumanError(err))
 	}
 	r.demoLine()
 	tenant := r.g.Tenant

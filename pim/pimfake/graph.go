@@ -58,14 +58,27 @@ type graphCall struct {
 
 func (g *graphCall) fail(status int, code, msg string) { graphError(g.w, g.r, status, code, msg) }
 
-// needs checks that the token carries one of the permissions; it answers 403 otherwise, with the
-// body the PIM service gives (an UnknownError wrapping PermissionScopeNotGranted, as observed).
-func (g *graphCall) needs(perms []string) bool {
+// notFound answers a read of a directory object that does not exist.
+func (g *graphCall) notFound(id string) {
+	g.fail(http.StatusNotFound, "Request_ResourceNotFound", "Resource '"+id+"' does not exist or one of its queried reference-property objects are not present.")
+}
+
+// granted tells whether the token carries one of the permissions.
+func (g *graphCall) granted(perms []string) bool {
 	have := g.c.scopes()
 	for _, p := range perms {
 		if containsFold(have, p) {
 			return true
 		}
+	}
+	return false
+}
+
+// needs checks that the token carries one of the permissions; it answers 403 otherwise, with the
+// body the PIM service gives (an UnknownError wrapping PermissionScopeNotGranted, as observed).
+func (g *graphCall) needs(perms []string) bool {
+	if g.granted(perms) {
+		return true
 	}
 	inner, _ := json.Marshal(obj{"errorCode": "PermissionScopeNotGranted",
 		"message":             "Authorization failed due to missing permission scope " + strings.Join(perms, ",") + ".",
@@ -250,10 +263,8 @@ func (g *graphCall) me() {
 
 // needsOr403 is needs for ordinary directory reads, which answer Authorization_RequestDenied.
 func (g *graphCall) needsOr403(perms []string) bool {
-	for _, p := range perms {
-		if containsFold(g.c.scopes(), p) {
-			return true
-		}
+	if g.granted(perms) {
+		return true
 	}
 	g.fail(http.StatusForbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
 	return false
@@ -284,7 +295,7 @@ func (g *graphCall) selected(full obj, set, id string) {
 func (g *graphCall) group(id string) {
 	name, ok := g.c.t.groupNames[strings.ToLower(id)]
 	if !ok {
-		g.fail(http.StatusNotFound, "Request_ResourceNotFound", "Resource '"+id+"' does not exist or one of its queried reference-property objects are not present.")
+		g.notFound(id)
 		return
 	}
 	g.selected(groupObject(strings.ToLower(id), name), "groups", id)
@@ -299,7 +310,7 @@ func groupObject(id, name string) obj {
 func (g *graphCall) adminUnit(id string) {
 	name, ok := g.c.t.adminUnits[strings.ToLower(id)]
 	if !ok {
-		g.fail(http.StatusNotFound, "Request_ResourceNotFound", "Resource '"+id+"' does not exist or one of its queried reference-property objects are not present.")
+		g.notFound(id)
 		return
 	}
 	g.selected(obj{"id": strings.ToLower(id), "displayName": name, "description": name, "visibility": nil,
@@ -315,7 +326,7 @@ func (g *graphCall) roleDefinition(id string) {
 			return
 		}
 	}
-	g.fail(http.StatusNotFound, "Request_ResourceNotFound", "Resource '"+id+"' does not exist or one of its queried reference-property objects are not present.")
+	g.notFound(id)
 }
 
 func roleDefinitionObject(e *eligibility) obj {
@@ -627,13 +638,7 @@ func (g *graphCall) postRequest(plane string) {
 		graphFailure(g.w, g.r, f)
 		return
 	}
-	out := g.requestObject(req, body.IsValidationOnly)
-	if plane == "group" {
-		out["@odata.context"] = g.base + "/$metadata#identityGovernance/privilegedAccess/group/assignmentScheduleRequests/$entity"
-	} else {
-		out["@odata.context"] = g.base + "/$metadata#roleManagement/directory/roleAssignmentScheduleRequests/$entity"
-	}
-	writeJSON(g.w, http.StatusCreated, out)
+	g.writeRequest(http.StatusCreated, plane, req, body.IsValidationOnly)
 }
 
 func (g *graphCall) getRequest(plane, id string) {
@@ -642,13 +647,18 @@ func (g *graphCall) getRequest(plane, id string) {
 		g.fail(http.StatusNotFound, "ResourceNotFound", msgRequestMissing)
 		return
 	}
-	out := g.requestObject(req, false)
+	g.writeRequest(http.StatusOK, plane, req, false)
+}
+
+// writeRequest answers with one request entity of the plane.
+func (g *graphCall) writeRequest(status int, plane string, req *pimRequest, validateOnly bool) {
+	set := "roleManagement/directory/roleAssignmentScheduleRequests"
 	if plane == "group" {
-		out["@odata.context"] = g.base + "/$metadata#identityGovernance/privilegedAccess/group/assignmentScheduleRequests/$entity"
-	} else {
-		out["@odata.context"] = g.base + "/$metadata#roleManagement/directory/roleAssignmentScheduleRequests/$entity"
+		set = "identityGovernance/privilegedAccess/group/assignmentScheduleRequests"
 	}
-	writeJSON(g.w, http.StatusOK, out)
+	out := g.requestObject(req, validateOnly)
+	out["@odata.context"] = g.base + "/$metadata#" + set + "/$entity"
+	writeJSON(g.w, status, out)
 }
 
 func (g *graphCall) cancel(plane, id string) {

@@ -140,6 +140,20 @@ func (s *Server) resolveTenant(seg, loginHint string) (*Tenant, *aadErr) {
 		desc: "Specified tenant identifier '" + seg + "' is neither a valid DNS name, nor a valid external domain."}
 }
 
+// tenantAndClient resolves the tenant an authority path segment names (resolveTenant) and
+// reads the client_id every sign-in request carries.
+func (s *Server) tenantAndClient(seg, loginHint string, form url.Values) (*Tenant, string, *aadErr) {
+	t, aerr := s.resolveTenant(seg, loginHint)
+	if aerr != nil {
+		return nil, "", aerr
+	}
+	clientID := form.Get("client_id")
+	if clientID == "" {
+		return nil, "", &aadErr{status: 400, code: "invalid_request", aadsts: 900144, desc: "The request body must contain the following parameter: 'client_id'."}
+	}
+	return t, clientID, nil
+}
+
 func (s *Server) openIDConfiguration(w http.ResponseWriter, r *http.Request, seg string) {
 	t, aerr := s.resolveTenant(seg, "")
 	if aerr != nil {
@@ -217,14 +231,9 @@ func isLoopbackRedirect(raw string) bool {
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request, seg string) {
 	_ = r.ParseForm()
 	q := r.Form
-	t, aerr := s.resolveTenant(seg, q.Get("login_hint"))
+	t, clientID, aerr := s.tenantAndClient(seg, q.Get("login_hint"), q)
 	if aerr != nil {
 		errorPage(w, aerr)
-		return
-	}
-	clientID := q.Get("client_id")
-	if clientID == "" {
-		errorPage(w, &aadErr{status: 400, code: "invalid_request", aadsts: 900144, desc: "The request body must contain the following parameter: 'client_id'."})
 		return
 	}
 	redirect := q.Get("redirect_uri")
@@ -321,14 +330,9 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, seg string) {
 	defer s.mu.Unlock()
 	s.syncLocked()
 	now := s.now()
-	t, aerr := s.resolveTenant(seg, "")
+	t, clientID, aerr := s.tenantAndClient(seg, "", f)
 	if aerr != nil {
 		aerr.write(w, now)
-		return
-	}
-	clientID := f.Get("client_id")
-	if clientID == "" {
-		(&aadErr{status: 400, code: "invalid_request", aadsts: 900144, desc: "The request body must contain the following parameter: 'client_id'."}).write(w, now)
 		return
 	}
 	claims := parseClaims(f.Get("claims"))
@@ -550,14 +554,9 @@ func (s *Server) deviceCodeEndpoint(w http.ResponseWriter, r *http.Request, seg 
 	_ = r.ParseForm()
 	f := r.PostForm
 	now := s.now()
-	t, aerr := s.resolveTenant(seg, "")
+	t, clientID, aerr := s.tenantAndClient(seg, "", f)
 	if aerr != nil {
 		aerr.write(w, now)
-		return
-	}
-	clientID := f.Get("client_id")
-	if clientID == "" {
-		(&aadErr{status: 400, code: "invalid_request", aadsts: 900144, desc: "The request body must contain the following parameter: 'client_id'."}).write(w, now)
 		return
 	}
 	if _, aerr := s.resolveScopes(t, clientID, []string{f.Get("scope")}); aerr != nil {

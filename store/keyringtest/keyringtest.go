@@ -1,6 +1,7 @@
 // Package keyringtest runs tests against a real OS keyring on Linux: a private D-Bus session
 // bus (no service auto-start) with gnome-keyring-daemon's Secret Service on it, unlocked, in
-// temporary folders. Nothing of the user's own session is touched.
+// temporary folders, both started by the desktop test harness tray/desktoptest. Nothing of
+// the user's own session is touched.
 //
 // # One bus per process
 //
@@ -19,69 +20,34 @@
 //		keyringtest.RunInChild(t, kr.Environ()...)
 //	}
 //
-// (Env.Use sets the variable in the current process instead, for a test binary whose only
-// D-Bus user is that one test.)
-//
 // Start skips the test with a clear message when dbus-daemon or gnome-keyring-daemon is not
 // installed, and fails it instead when the environment has CI=true.
 package keyringtest
 
 import (
-	"bufio"
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/godbus/dbus/v5"
+
+	"github.com/pimtray/pimtray/tray/desktoptest"
 )
 
 // SecretsName is the Secret Service's bus name.
 const SecretsName = "org.freedesktop.secrets"
-
-// busConfig is a session bus like the stock one but with no service directories, so nothing
-// is auto-started behind the tests (Debian's default would start any installed service,
-// including a gnome-keyring without an unlocked collection).
-const busConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <keep_umask/>
-  <listen>unix:dir=@DIR@</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-  <limit name="max_incoming_bytes">1000000000</limit>
-  <limit name="max_outgoing_bytes">1000000000</limit>
-  <limit name="max_message_size">1000000000</limit>
-  <limit name="max_replies_per_connection">50000</limit>
-</busconfig>
-`
 
 // childEnv marks a re-executed test binary.
 const childEnv = "PIMTRAY_KEYRINGTEST_CHILD"
 
 // Env is a private session bus, with or without a Secret Service on it.
 type Env struct {
-	addr    string
-	dir     string
-	bus     *exec.Cmd
-	keyring *exec.Cmd
-	mu      sync.Mutex
-	hang    chan struct{}
-	hangC   *dbus.Conn
-	busDone chan struct{}
-	krDone  chan struct{}
+	bus *desktoptest.Bus
 }
 
 // Start starts a private bus and an unlocked gnome-keyring Secret Service on it. Everything
@@ -89,215 +55,40 @@ type Env struct {
 func Start(t testing.TB) *Env {
 	t.Helper()
 	e := StartBus(t)
-	e.StartKeyring(t)
+	desktoptest.StartKeyring(t, e.bus.Addr)
 	return e
 }
 
 // StartBus starts a private session bus with no Secret Service on it ("no keyring").
 func StartBus(t testing.TB) *Env {
 	t.Helper()
-	need(t, "dbus-daemon")
-	dir, err := os.MkdirTemp("", "pimtray-kr-") // short: unix socket paths are limited to ~108 bytes
-	if err != nil {
-		t.Fatalf("keyringtest: %v", err)
-	}
-	if err := os.Chmod(dir, 0o700); err != nil {
-		t.Fatalf("keyringtest: %v", err)
-	}
-	e := &Env{dir: dir}
-	t.Cleanup(func() {
-		e.Close()
-		_ = os.RemoveAll(dir)
-	})
-	conf := filepath.Join(dir, "session-bus.conf")
-	// The socket lives in our own folder, so nothing is left in /tmp even when the bus is killed.
-	if err := os.WriteFile(conf, []byte(strings.ReplaceAll(busConfig, "@DIR@", dir)), 0o600); err != nil {
-		t.Fatalf("keyringtest: %v", err)
-	}
-	cmd := exec.Command("dbus-daemon", "--config-file="+conf, "--nofork", "--nopidfile", "--print-address=1")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatalf("keyringtest: %v", err)
-	}
-	busErr := &syncWriter{w: &strings.Builder{}} // it complains about fd limits when not root-capable: noise
-	cmd.Stderr = busErr
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("keyringtest: start dbus-daemon: %v", err)
-	}
-	e.bus, e.busDone = cmd, make(chan struct{})
-	go func() { _ = cmd.Wait(); close(e.busDone) }()
-	line := make(chan string, 1)
-	go func() {
-		s := bufio.NewScanner(out)
-		if s.Scan() {
-			line <- strings.TrimSpace(s.Text())
-		}
-		close(line)
-		for s.Scan() { // keep draining so the daemon never blocks on a full pipe
-		}
-	}()
-	select {
-	case a, ok := <-line:
-		if !ok || a == "" {
-			t.Fatalf("keyringtest: dbus-daemon printed no address (%s)", strings.TrimSpace(busErr.String()))
-		}
-		e.addr = a
-	case <-time.After(10 * time.Second):
-		t.Fatalf("keyringtest: dbus-daemon did not start within 10s")
-	}
-	return e
+	return &Env{bus: desktoptest.StartBusDaemon(t)}
 }
 
-// StartKeyring starts gnome-keyring-daemon's Secret Service on the bus, with a fresh login
-// collection unlocked, and waits until it owns org.freedesktop.secrets.
-func (e *Env) StartKeyring(t testing.TB) {
-	t.Helper()
-	need(t, "gnome-keyring-daemon")
-	data, run, home := filepath.Join(e.dir, "data"), filepath.Join(e.dir, "run"), filepath.Join(e.dir, "home")
-	for _, d := range []string{data, run, home} {
-		if err := os.MkdirAll(d, 0o700); err != nil {
-			t.Fatalf("keyringtest: %v", err)
-		}
-	}
-	cmd := exec.Command("gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets")
-	cmd.Env = append(cleanEnv(), "DBUS_SESSION_BUS_ADDRESS="+e.addr, "XDG_DATA_HOME="+data,
-		"XDG_RUNTIME_DIR="+run, "HOME="+home)
-	cmd.Stdin = strings.NewReader("keyringtest-password") // --unlock reads the login password from stdin
-	stderr := &syncWriter{w: &strings.Builder{}}
-	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("keyringtest: start gnome-keyring-daemon: %v", err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	e.mu.Lock()
-	e.keyring, e.krDone = cmd, done
-	e.mu.Unlock()
-	if err := e.waitOwner(SecretsName, 10*time.Second, done); err != nil {
-		t.Fatalf("keyringtest: gnome-keyring-daemon: %v (%s)", err, strings.TrimSpace(stderr.String()))
-	}
-}
-
-// BusPID is the dbus-daemon's process id (0 when stopped), for a child that kills the bus mid-test.
-func (e *Env) BusPID() int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.bus == nil {
-		return 0
-	}
-	return e.bus.Process.Pid
-}
-
-// KeyringPID is gnome-keyring-daemon's process id (0 when not running).
-func (e *Env) KeyringPID() int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.keyring == nil {
-		return 0
-	}
-	return e.keyring.Process.Pid
-}
-
-// Address is the bus address.
-func (e *Env) Address() string { return e.addr }
+// BusPID is the dbus-daemon's process id, for a child that kills the bus mid-test.
+func (e *Env) BusPID() int { return e.bus.Cmd.Process.Pid }
 
 // Environ is what a child process needs to use this bus: DBUS_SESSION_BUS_ADDRESS.
-func (e *Env) Environ() []string { return []string{"DBUS_SESSION_BUS_ADDRESS=" + e.addr} }
-
-// Use points this process at the bus (t.Setenv). Only for a process that has not used the
-// session bus yet; see the package doc.
-func (e *Env) Use(t testing.TB) {
-	t.Helper()
-	t.Setenv("DBUS_SESSION_BUS_ADDRESS", e.addr)
-}
-
-// KillKeyring stops the Secret Service ("the keyring went away"); the bus stays.
-func (e *Env) KillKeyring() {
-	e.mu.Lock()
-	cmd, done := e.keyring, e.krDone
-	e.keyring = nil
-	e.mu.Unlock()
-	if cmd != nil {
-		_ = cmd.Process.Kill()
-		<-done
-	}
-}
-
-// KillBus stops the bus itself (and with it the keyring).
-func (e *Env) KillBus() {
-	e.KillKeyring()
-	e.mu.Lock()
-	cmd := e.bus
-	e.bus = nil
-	e.mu.Unlock()
-	if cmd != nil {
-		_ = cmd.Process.Kill()
-		<-e.busDone
-	}
-}
+func (e *Env) Environ() []string { return []string{"DBUS_SESSION_BUS_ADDRESS=" + e.bus.Addr} }
 
 // HangSecretService owns org.freedesktop.secrets on the bus (instead of a real keyring)
 // with a connection that takes every call and never answers: the hung keyring of a locked
 // desktop whose unlock prompt nobody sees. The bus itself gives up on such a call only
-// after its reply timeout (25 s by default).
+// after its reply timeout (25 s by default). It lets go when the test ends.
 func (e *Env) HangSecretService(t testing.TB) {
 	t.Helper()
-	e.mu.Lock()
-	e.hang = make(chan struct{})
-	hang := e.hang
-	e.mu.Unlock()
-	conn, err := dbus.Connect(e.addr, dbus.WithHandler(hangHandler{hang}))
+	release := make(chan struct{})
+	conn, err := dbus.Connect(e.bus.Addr, dbus.WithHandler(hangHandler{release}))
 	if err != nil {
 		t.Fatalf("keyringtest: connect to the bus: %v", err)
 	}
+	t.Cleanup(func() {
+		close(release)
+		_ = conn.Close()
+	})
 	reply, err := conn.RequestName(SecretsName, dbus.NameFlagDoNotQueue)
 	if err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
-		_ = conn.Close()
 		t.Fatalf("keyringtest: own %s: %v (reply %v)", SecretsName, err, reply)
-	}
-	e.mu.Lock()
-	e.hangC = conn
-	e.mu.Unlock()
-}
-
-// Close stops everything started (idempotent).
-func (e *Env) Close() {
-	e.mu.Lock()
-	if e.hang != nil {
-		close(e.hang)
-		e.hang = nil
-	}
-	if e.hangC != nil {
-		_ = e.hangC.Close()
-		e.hangC = nil
-	}
-	e.mu.Unlock()
-	e.KillBus()
-}
-
-func (e *Env) waitOwner(name string, limit time.Duration, died <-chan struct{}) error {
-	conn, err := dbus.Connect(e.addr)
-	if err != nil {
-		return fmt.Errorf("connect to the bus: %w", err)
-	}
-	defer conn.Close()
-	deadline := time.Now().Add(limit)
-	for {
-		var has bool
-		if err := conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, name).Store(&has); err != nil {
-			return fmt.Errorf("ask the bus for %s: %w", name, err)
-		}
-		if has {
-			return nil
-		}
-		select {
-		case <-died:
-			return errors.New("exited before owning " + name)
-		case <-time.After(10 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s has no owner after %s", name, limit)
-		}
 	}
 }
 
@@ -378,33 +169,4 @@ func cleanEnv() []string {
 		out = append(out, kv)
 	}
 	return out
-}
-
-// need skips (or fails, under CI) when a program is missing.
-func need(t testing.TB, prog string) {
-	t.Helper()
-	if _, err := exec.LookPath(prog); err != nil {
-		msg := fmt.Sprintf("%s is not installed (apt-get install dbus-daemon gnome-keyring): skipping the real-keyring test", prog)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-}
-
-type syncWriter struct {
-	mu sync.Mutex
-	w  *strings.Builder
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
-}
-
-func (s *syncWriter) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.String()
 }

@@ -1,9 +1,7 @@
 package autostart
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -34,21 +32,7 @@ func (a *Autostart) Enabled() bool {
 // login; it is deliberately not loaded now, which would start a second pimtray. Turning it
 // off when it is already off is not an error.
 func (a *Autostart) SetEnabled(on bool) error {
-	path, err := a.Path()
-	if err != nil {
-		return err
-	}
-	if !on {
-		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("autostart: remove %s: %w", path, err)
-		}
-		return nil
-	}
-	if !filepath.IsAbs(a.execPath) {
-		return fmt.Errorf("autostart: program path %q is not absolute", a.execPath)
-	}
-	if err := writeFileAtomic(path, launchAgentPlist(a.launchAgentLabel(), a.Command())); err != nil {
-		return fmt.Errorf("autostart: write %s: %w", path, err)
-	}
-	return nil
+	return a.setFileEnabled(on, func() ([]byte, error) {
+		return launchAgentPlist(a.launchAgentLabel(), a.Command()), nil
+	})
 }

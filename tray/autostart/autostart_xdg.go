@@ -3,9 +3,7 @@
 package autostart
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -43,25 +41,8 @@ func (a *Autostart) Enabled() bool {
 // SetEnabled writes the autostart entry (on) or removes it (off). Turning it off when it is
 // already off is not an error.
 func (a *Autostart) SetEnabled(on bool) error {
-	path, err := a.Path()
-	if err != nil {
-		return err
-	}
-	if !on {
-		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("autostart: remove %s: %w", path, err)
-		}
-		return nil
-	}
-	if !filepath.IsAbs(a.execPath) {
-		return fmt.Errorf("autostart: program path %q is not absolute", a.execPath)
-	}
-	content, err := desktopEntry(a.appName, a.Command())
-	if err != nil {
-		return err
-	}
-	if err := writeFileAtomic(path, []byte(content)); err != nil {
-		return fmt.Errorf("autostart: write %s: %w", path, err)
-	}
-	return nil
+	return a.setFileEnabled(on, func() ([]byte, error) {
+		content, err := desktopEntry(a.appName, a.Command())
+		return []byte(content), err
+	})
 }

@@ -3,9 +3,38 @@
 package autostart
 
 import (
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
+
+// setFileEnabled writes the entry file at a.Path() (on), content being its text, or removes
+// it (off). Turning it off when it is already off is not an error.
+func (a *Autostart) setFileEnabled(on bool, content func() ([]byte, error)) error {
+	path, err := a.Path()
+	if err != nil {
+		return err
+	}
+	if !on {
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("autostart: remove %s: %w", path, err)
+		}
+		return nil
+	}
+	if !filepath.IsAbs(a.execPath) {
+		return fmt.Errorf("autostart: program path %q is not absolute", a.execPath)
+	}
+	data, err := content()
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(path, data); err != nil {
+		return fmt.Errorf("autostart: write %s: %w", path, err)
+	}
+	return nil
+}
 
 // writeFileAtomic writes data to path through a temporary file in the same folder, so the
 // session never reads a half-written entry. The folder is created when missing.

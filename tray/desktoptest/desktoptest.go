@@ -94,6 +94,20 @@ const busConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Con
 // call UseBus. The daemon (and every service on it that ends with its bus) stops at cleanup.
 func StartBus(t testing.TB) string {
 	t.Helper()
+	return StartBusDaemon(t).Addr
+}
+
+// Bus is a running private dbus-daemon.
+type Bus struct {
+	// Addr is its address, what DBUS_SESSION_BUS_ADDRESS is set to.
+	Addr string
+	// Cmd is the daemon's process, for a test that kills the bus under the code it tests.
+	Cmd *exec.Cmd
+}
+
+// StartBusDaemon is StartBus for a test that needs the daemon's process too.
+func StartBusDaemon(t testing.TB) *Bus {
+	t.Helper()
 	RequireTools(t, "dbus-daemon")
 	// A short directory of its own: socket paths are limited to about 100 bytes.
 	dir, err := os.MkdirTemp("", "pimtray-bus-")
@@ -130,11 +144,11 @@ func StartBus(t testing.TB) string {
 		if addr == "" {
 			t.Fatalf("desktoptest: dbus-daemon printed no address: %s", stderr.String())
 		}
-		return addr
+		return &Bus{Addr: addr, Cmd: cmd}
 	case <-time.After(DefaultTimeout):
 		t.Fatalf("desktoptest: dbus-daemon did not start within %v: %s", DefaultTimeout, stderr.String())
 	}
-	return ""
+	return nil
 }
 
 // UseBus points this process's session bus at addr (DBUS_SESSION_BUS_ADDRESS, restored
@@ -175,17 +189,29 @@ func Connect(t testing.TB, addr string) *dbus.Conn {
 // WaitForName waits until name has an owner on conn's bus.
 func WaitForName(t testing.TB, conn *dbus.Conn, name string, timeout time.Duration) {
 	t.Helper()
+	if err := waitForOwner(conn, name, timeout, nil); err != nil {
+		t.Fatalf("desktoptest: %v", err)
+	}
+}
+
+// waitForOwner polls until name has an owner on conn's bus. It gives up after timeout, or
+// as soon as died is closed (the program meant to own name has ended); nil: never.
+func waitForOwner(conn *dbus.Conn, name string, timeout time.Duration, died <-chan struct{}) error {
 	deadline := time.Now().Add(timeout)
 	for {
 		var has bool
 		err := conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, name).Store(&has)
 		if err == nil && has {
-			return
+			return nil
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("desktoptest: nobody owns %s after %v (last error: %v)", name, timeout, err)
+			return fmt.Errorf("nobody owns %s after %v (last error: %v)", name, timeout, err)
 		}
-		time.Sleep(10 * time.Millisecond)
+		select {
+		case <-died:
+			return fmt.Errorf("exited before owning %s", name)
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
 }
 

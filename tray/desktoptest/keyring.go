@@ -55,17 +55,8 @@ func StartKeyring(t testing.TB, busAddr string) *Keyring {
 	k.Cmd = cmd
 	t.Cleanup(func() { p.stop(5 * time.Second) })
 
-	conn := Connect(t, busAddr)
-	deadline := time.Now().Add(DefaultTimeout)
-	for {
-		var has bool
-		err := conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, "org.freedesktop.secrets").Store(&has)
-		if err == nil && has {
-			return k
-		}
-		if p.exited() || time.Now().After(deadline) {
-			t.Fatalf("desktoptest: gnome-keyring-daemon did not take org.freedesktop.secrets: %s", out.String())
-		}
-		time.Sleep(10 * time.Millisecond)
+	if err := waitForOwner(Connect(t, busAddr), "org.freedesktop.secrets", DefaultTimeout, p.done); err != nil {
+		t.Fatalf("desktoptest: gnome-keyring-daemon did not take org.freedesktop.secrets: %v: %s", err, out.String())
 	}
+	return k
 }
