@@ -313,6 +313,8 @@ func (r *runner) status(args []string) int {
 			fmt.Fprintf(r.stdout, "Signed in to %s as %s, kept in the %s.\n", tenant, a.User, a.Storage)
 		case a.SignedIn:
 			fmt.Fprintf(r.stdout, "Signed in to %s as %s.\n", tenant, firstNonEmpty(a.User, "(unknown user)"))
+		case strings.EqualFold(a.TenantID, "organizations") || strings.EqualFold(a.TenantID, "common"):
+			fmt.Fprintln(r.stdout, "Not signed in: run 'pimtray signin' (or 'pimtray signin --tenant ID' for another tenant).")
 		default:
 			fmt.Fprintf(r.stdout, "Not signed in to %s: run 'pimtray signin --tenant %s'.\n", tenant, a.TenantID)
 		}
