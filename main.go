@@ -232,10 +232,11 @@ func demoTenant(ctx context.Context, a *app, keyring *store.Keyring) (engine.Ten
 	if err != nil {
 		return engine.TenantBackend{}, err
 	}
-	if _, ok := sess.Account(); !ok {
-		if _, err := sess.SignIn(ctx, auth.SignInOptions{}); err != nil {
-			return engine.TenantBackend{}, fmt.Errorf("sign in to the demo tenant: %w", err)
-		}
+	// Each process's fake listens on a port of its own, so a kept sign-in is for another
+	// authority: forget it and sign in anew (the fake's browser needs no one).
+	_ = sess.SignOut(ctx)
+	if _, err := sess.SignIn(ctx, auth.SignInOptions{}); err != nil {
+		return engine.TenantBackend{}, fmt.Errorf("sign in to the demo tenant: %w", err)
 	}
 	opts := &pim.ClientOptions{Cloud: cloud, TenantID: pimfake.DemoTenantID, Now: a.clock.Now, Log: a.log}
 	opts.Transport = fake.HTTPClient()

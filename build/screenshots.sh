@@ -1,0 +1,378 @@
+#!/usr/bin/env bash
+# Takes the README's screenshots of pimtray, from the demo, on a real Linux desktop made
+# up under Xvfb: a real StatusNotifierItem host (xfce4-panel's status tray, which draws the
+# tray's dbusmenu with GTK) and a real notification daemon (xfce4-notifyd, which draws a
+# notification's actions as buttons; dunst only lists them in a context menu).
+#
+#   build/screenshots.sh            # writes assets/screenshots/tray-menu.png and reminder.png
+#   OUT=/some/dir build/screenshots.sh
+#   MENU_DEPTH=deep build/screenshots.sh   # the menu opened one level deeper (see below)
+#
+# It takes about a minute and a half: the reminder comes a minute after the activation.
+# Everything runs on its own X display and private D-Bus session bus, with HOME and the XDG
+# folders in a temporary folder: the user's real pimtray data, keyring and desktop are never
+# touched. Missing tools are installed with apt-get (Debian 12; needs root or sudo).
+# Rerunning gives the same pictures, with the clock times of the day.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+out=${OUT:-$repo/assets/screenshots}
+width=1280 height=800 panel_size=32
+
+log() { printf 'screenshots: %s\n' "$*" >&2; }
+die() {
+	log "$*"
+	exit 1
+}
+
+# --- tools ------------------------------------------------------------------------------
+need_pkgs=()
+need() { # need COMMAND PACKAGE
+	command -v "$1" >/dev/null 2>&1 || need_pkgs+=("$2")
+}
+need Xvfb xvfb
+need dbus-daemon dbus-daemon
+need dbus-send dbus-bin
+need gnome-keyring-daemon gnome-keyring
+need xfce4-panel xfce4-panel
+need xdotool xdotool
+need import imagemagick
+need dbus-monitor dbus-bin
+need optipng optipng
+compgen -G '/usr/lib/*/xfce4/notifyd/xfce4-notifyd' >/dev/null || need_pkgs+=(xfce4-notifyd)
+[[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || need_pkgs+=(fonts-dejavu-core)
+# `import` must be ImageMagick's: on some machines /usr/bin/convert is a stand-in.
+if command -v convert >/dev/null 2>&1 && ! convert -version 2>/dev/null | grep -q ImageMagick; then
+	need_pkgs+=(imagemagick)
+fi
+if ((${#need_pkgs[@]})); then
+	log "installing ${need_pkgs[*]}"
+	sudo=()
+	((EUID == 0)) || sudo=(sudo)
+	"${sudo[@]}" apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+fi
+command -v go >/dev/null 2>&1 || PATH=$PATH:/usr/local/go/bin
+xfconfd=$(compgen -G '/usr/lib/*/xfce4/xfconf/xfconfd' | head -n1 || true)
+notifyd=$(compgen -G '/usr/lib/*/xfce4/notifyd/xfce4-notifyd' | head -n1 || true)
+[[ -x $xfconfd ]] || die "xfconfd not found (package xfconf)"
+[[ -x $notifyd ]] || die "xfce4-notifyd not found (package xfce4-notifyd)"
+
+# --- a throwaway home, torn down on exit ------------------------------------------------
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/pimtray-screenshots.XXXXXX")
+pids=()
+cleanup() {
+	local status=$?
+	set +e
+	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+		kill "${pids[i]}" 2>/dev/null
+	done
+	for p in "${pids[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	if ((status != 0)) && [[ -d $tmp ]]; then
+		log "failed; logs follow"
+		for f in "$tmp"/log/*; do
+			[[ -s $f ]] && { echo "--- $f"; tail -n 20 "$f"; } >&2
+		done
+	fi
+	rm -rf "$tmp"
+	exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Built before HOME moves, so Go's own caches are the user's.
+log "building pimtray"
+(cd "$repo" && go build -o "$tmp/pimtray" .)
+
+mkdir -p "$tmp/home" "$tmp/log" "$tmp/shots" "$tmp/run"
+chmod 700 "$tmp/run"
+export HOME=$tmp/home
+export XDG_CONFIG_HOME=$HOME/.config XDG_DATA_HOME=$HOME/.local/share XDG_STATE_HOME=$HOME/.local/state
+export XDG_CACHE_HOME=$HOME/.cache XDG_RUNTIME_DIR=$tmp/run
+export XDG_CURRENT_DESKTOP=XFCE LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=${TZ:-UTC}
+export NO_AT_BRIDGE=1 GTK_A11Y=none # no accessibility bus to look for
+unset DBUS_SESSION_BUS_ADDRESS SESSION_MANAGER DESKTOP_AUTOSTART_ID WAYLAND_DISPLAY
+
+# wait_until SECONDS COMMAND...: retries COMMAND every 0.1 s; fails when time is up.
+wait_until() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		((SECONDS < deadline)) || return 1
+		sleep 0.1
+	done
+}
+# wait_for SECONDS DESCRIPTION COMMAND...: the same, giving up the whole run when time is up.
+wait_for() {
+	local secs=$1 what=$2
+	shift 2
+	wait_until "$secs" "$@" || die "timed out waiting for $what"
+}
+
+# --- X display and session bus ----------------------------------------------------------
+Xvfb -displayfd 3 -screen 0 "${width}x${height}x24" -nolisten tcp -noreset \
+	3>"$tmp/display" >"$tmp/log/xvfb" 2>&1 &
+pids+=($!)
+wait_for 10 "Xvfb" test -s "$tmp/display"
+DISPLAY=:$(<"$tmp/display")
+export DISPLAY
+log "X display $DISPLAY"
+# A quiet wallpaper, so the pictures' margins look like a desktop rather than a void.
+convert -size "${width}x${height}" gradient:'#5a7894'-'#22303f' "$tmp/wallpaper.png"
+display -window root "$tmp/wallpaper.png" || true # it paints, then reports the window gone
+
+# Like the stock session bus, but with no service activation: nothing starts behind our back.
+cat >"$tmp/session-bus.conf" <<'EOF'
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <keep_umask/>
+  <listen>unix:tmpdir=/tmp</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+EOF
+{ read -r DBUS_SESSION_BUS_ADDRESS && read -r bus_pid; } < <(
+	dbus-daemon --config-file="$tmp/session-bus.conf" --fork --print-address=1 --print-pid=1
+)
+export DBUS_SESSION_BUS_ADDRESS
+pids+=("$bus_pid")
+
+has_owner() {
+	dbus-send --session --print-reply=literal --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+		org.freedesktop.DBus.NameHasOwner "string:$1" | grep -q true
+}
+
+# A real keyring, so the demo's sign-in is kept the normal way (without one the menu adds a
+# "Sign-in not remembered" line).
+printf 'screenshots' | gnome-keyring-daemon --foreground --unlock --components=secrets \
+	>"$tmp/log/keyring" 2>&1 &
+pids+=($!)
+wait_for 10 "gnome-keyring" has_owner org.freedesktop.secrets
+
+# --- the desktop: xfconf, the panel with its status tray, the notification daemon -------
+chan=$XDG_CONFIG_HOME/xfce4/xfconf/xfce-perchannel-xml
+mkdir -p "$chan"
+# One dark panel along the bottom: an expanding gap, then the status tray (the
+# StatusNotifierItem host). At the bottom it leaves the top right corner to the
+# notifications (with no window manager, nobody tells xfce4-notifyd where a panel is). A
+# clock, which agrees with the demo's times since the demo runs at the real speed.
+cat >"$chan/xfce4-panel.xml" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<channel name="xfce4-panel" version="1.0">
+  <property name="configver" type="int" value="2"/>
+  <property name="panels" type="array">
+    <value type="int" value="1"/>
+    <property name="dark-mode" type="bool" value="true"/>
+    <property name="panel-1" type="empty">
+      <property name="position" type="string" value="p=8;x=0;y=0"/>
+      <property name="length" type="uint" value="100"/>
+      <property name="position-locked" type="bool" value="true"/>
+      <property name="size" type="uint" value="$panel_size"/>
+      <property name="icon-size" type="uint" value="0"/>
+      <property name="plugin-ids" type="array">
+        <value type="int" value="1"/>
+        <value type="int" value="2"/>
+        <value type="int" value="3"/>
+      </property>
+    </property>
+  </property>
+  <property name="plugins" type="empty">
+    <property name="plugin-1" type="string" value="separator">
+      <property name="expand" type="bool" value="true"/>
+      <property name="style" type="uint" value="0"/>
+    </property>
+    <property name="plugin-2" type="string" value="systray">
+      <property name="square-icons" type="bool" value="true"/>
+    </property>
+    <property name="plugin-3" type="string" value="clock">
+      <property name="mode" type="uint" value="2"/>
+      <property name="digital-format" type="string" value="%H:%M"/>
+    </property>
+  </property>
+</channel>
+EOF
+cat >"$chan/xsettings.xml" <<'EOF'
+<?xml version="1.0" encoding="UTF-8"?>
+<channel name="xsettings" version="1.0">
+  <property name="Gtk" type="empty">
+    <property name="FontName" type="string" value="DejaVu Sans 10"/>
+  </property>
+</channel>
+EOF
+"$xfconfd" >"$tmp/log/xfconfd" 2>&1 &
+pids+=($!)
+wait_for 10 "xfconfd" has_owner org.xfce.Xfconf
+
+xfce4-panel --disable-wm-check --sm-client-disable >"$tmp/log/panel" 2>&1 &
+pids+=($!)
+wait_for 20 "the panel's status tray" has_owner org.kde.StatusNotifierWatcher
+
+"$notifyd" >"$tmp/log/notifyd" 2>&1 &
+pids+=($!)
+wait_for 10 "xfce4-notifyd" has_owner org.freedesktop.Notifications
+# The notifications sent, to know the reminder's is the one on screen.
+dbus-monitor --session "type='method_call',interface='org.freedesktop.Notifications',member='Notify'" \
+	>"$tmp/log/notify-calls" 2>&1 &
+pids+=($!)
+
+# --- the demo ---------------------------------------------------------------------------
+# The command line runs without a keyring (a bus address that leads nowhere): with one, the
+# demo keeps its sign-in, and a later process, whose demo tenant listens on another port,
+# can't use it ("sign in needed"). Without one, each process signs in to the demo afresh,
+# and only the tray, which the picture shows, keeps its sign-in in the keyring.
+pt() { DBUS_SESSION_BUS_ADDRESS=unix:path=$tmp/no-bus "$tmp/pimtray" --demo "$@"; }
+log "activating demo roles from the command line"
+pt activate "Global Administrator" --reason "screenshot" --for 16m >"$tmp/log/cli" 2>&1
+# Owner on IT for 7h 42m: it reads like a countdown that has been running for a while.
+pt activate "Owner" --scope IT --reason "screenshot" --for 7h42m >>"$tmp/log/cli" 2>&1
+
+# The tray shares the CLI's demo state (same HOME) and runs at the real speed: a faster
+# demo clock (--demo-speed) has the engine wake, and the tray rebuild its whole menu, once a
+# demo minute, which closes any open submenu. The 16-minute activation's "ends in 15
+# minutes" reminder comes a minute after it started, after the menu's picture is taken.
+"$tmp/pimtray" --demo >"$tmp/log/tray" 2>&1 &
+pids+=($!)
+tray_registered() {
+	dbus-send --session --print-reply --dest=org.kde.StatusNotifierWatcher /StatusNotifierWatcher \
+		org.freedesktop.DBus.Properties.Get string:org.kde.StatusNotifierWatcher \
+		string:RegisteredStatusNotifierItems | grep -q StatusNotifierItem
+}
+wait_for 20 "pimtray's tray icon" tray_registered
+wait_for 10 "the status tray's window" xdotool search --onlyvisible --name '^wrapper-2.0$'
+sleep 1.5 # the tray's first refresh, and the panel draws the icon
+
+# --- pictures ---------------------------------------------------------------------------
+# windows NAME MIN_HEIGHT: "x y w h" of every mapped window named NAME, at least MIN_HEIGHT
+# tall, above the panel. The tray menus are named after the process that draws them (the
+# status tray runs in the panel's plugin wrapper); the notifications are xfce4-notifyd's.
+windows() {
+	local win x y w h
+	for win in $(xdotool search --onlyvisible --name "^$1\$" 2>/dev/null); do
+		read -r x y w h < <(geometry "$win") || continue
+		if ((w > 40 && h >= $2 && y >= 0 && y < height - panel_size - 1)); then
+			echo "$x $y $w $h"
+		fi
+	done | sort -u
+}
+# geometry WINDOW: its "x y w h".
+geometry() {
+	xdotool getwindowgeometry --shell "$1" 2>/dev/null |
+		awk -F= '{v[$1]=$2} END {if ("X" in v) print v["X"], v["Y"], v["WIDTH"], v["HEIGHT"]}'
+}
+menus() { windows wrapper-2.0 41; }
+menus_are() { [[ $(menus | wc -l) -eq $1 ]]; }
+menus_at_least() { (($(menus | wc -l) >= $1)); }
+# An empty menu (the host drew a submenu without its items) is a thin window.
+no_empty_menus() { [[ -z $(comm -23 <(windows wrapper-2.0 2) <(menus)) ]]; }
+notifications() { windows xfce4-notifyd 41; }
+has_notification() { [[ -n $(notifications) ]]; }
+
+capture() { import -window root "$tmp/shots/screen.png"; }
+
+# crop_to OUT MARGIN BOXES: the last capture, cropped to the bounding box of BOXES (lines
+# of "x y w h") plus MARGIN pixels, stretched to the screen's right edge and, when the
+# panel is near, down over it, so the tray icon shows too.
+crop_to() {
+	local out=$1 margin=$2 x0=$width y0=$height x1=0 y1=0 x y w h
+	while read -r x y w h; do
+		x0=$((x < x0 ? x : x0)) y0=$((y < y0 ? y : y0))
+		x1=$((x + w > x1 ? x + w : x1)) y1=$((y + h > y1 ? y + h : y1))
+	done <<<"$3"
+	((x1 > 0)) || die "nothing to crop: no window on screen"
+	x0=$((x0 > margin ? x0 - margin : 0))
+	y0=$((y0 > margin ? y0 - margin : 0))
+	x1=$width
+	y1=$((y1 + margin))
+	((y1 < height - panel_size - 2 * margin)) || y1=$height
+	convert "$tmp/shots/screen.png" -crop "$((x1 - x0))x$((y1 - y0))+$x0+$y0" +repage -strip "$out"
+}
+
+# The tray icon: the status tray runs as the panel's external plugin, in a window of its own.
+read -r x y w h < <(geometry "$(xdotool search --onlyvisible --name '^wrapper-2.0$' | head -n1)")
+icon_x=$((x + w / 2)) icon_y=$((y + h / 2))
+
+# The menu with "All eligible roles" open. The keyboard walks the menu whatever the font:
+# past the three favourites and "Activate all favourites" to "All eligible roles", which
+# GTK opens once selected.
+#
+# MENU_DEPTH=deep goes on into "All eligible roles" ▸ "Azure" (and, as GTK opens the
+# submenu of the item it selects, into the first Azure role's). It is not the default
+# because fyne.io/systray v1.12.2 mostly hands libdbusmenu-gtk hosts (this one, Xfce's,
+# Cinnamon's) a third menu level's items before their parents exist, and the host then
+# draws that level empty; when that happens the picture falls back to two levels.
+depth=${MENU_DEPTH:-shallow}
+open_menu() {
+	xdotool mousemove "$icon_x" "$icon_y" click 1
+	wait_until 5 menus_are 1 || return 1
+	xdotool mousemove 1 1 # no tooltip over the menu, no item under the pointer
+	xdotool key --delay 120 Down Down Down Down Down
+	wait_until 3 menus_are 2 || return 1
+	if [[ $depth == deep ]]; then
+		xdotool key --delay 120 Right Down Right
+		if ! wait_until 2 menus_at_least 3; then
+			if ! no_empty_menus; then
+				log "the tray host drew the third menu level empty; picturing two levels"
+				depth=shallow
+			fi
+			return 1
+		fi
+	fi
+	# Let the submenus settle: GTK opens the selected item's submenu after a short delay.
+	local last="" now _
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		sleep 0.4
+		now=$(menus)
+		[[ $now == "$last" ]] && break
+		last=$now
+	done
+	no_empty_menus
+}
+close_menu() {
+	local _
+	for _ in 1 2 3 4 5; do
+		menus_are 0 && no_empty_menus && return 0
+		xdotool key Escape
+		sleep 0.2
+	done
+	wait_for 3 "the menu to close" menus_are 0
+}
+
+# The engine has the tray rebuild its whole menu once a minute while something is active,
+# which closes open submenus: a try that a rebuild interrupted is done again.
+mkdir -p "$out"
+log "opening the tray menu"
+for try in 1 2 3 4 5 6; do
+	if open_menu; then
+		before=$(menus)
+		capture
+		if [[ $(menus) == "$before" ]] && no_empty_menus; then
+			crop_to "$out/tray-menu.png" 12 "$before"
+			close_menu
+			break
+		fi
+	fi
+	((try < 6)) || die "could not picture the open menu"
+	log "no settled menu to picture (try $try); again"
+	close_menu
+done
+
+log "waiting for the reminder"
+wait_for 120 "the reminder" grep -q 'ends in 15 minutes' "$tmp/log/notify-calls"
+wait_for 10 "the reminder on screen" has_notification
+sleep 1 # xfce4-notifyd fades in
+[[ $(grep -c 'member=Notify' "$tmp/log/notify-calls") -eq 1 && $(notifications | wc -l) -eq 1 ]] ||
+	die "expected the reminder alone on screen; the tray sent: $(grep -A4 'member=Notify' "$tmp/log/notify-calls")"
+capture
+crop_to "$out/reminder.png" 12 "$(notifications)"
+
+optipng -quiet -o3 "$out/tray-menu.png" "$out/reminder.png"
+log "wrote $out/tray-menu.png ($(stat -c %s "$out/tray-menu.png") bytes) and $out/reminder.png ($(stat -c %s "$out/reminder.png") bytes)"
