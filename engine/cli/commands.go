@@ -313,6 +313,10 @@ func (r *runner) status(args []string) int {
 			fmt.Fprintf(r.stdout, "Signed in to %s as %s, kept in the %s.\n", tenant, a.User, a.Storage)
 		case a.SignedIn:
 			fmt.Fprintf(r.stdout, "Signed in to %s as %s.\n", tenant, firstNonEmpty(a.User, "(unknown user)"))
+		case a.Storage == "memory" && (strings.EqualFold(a.TenantID, "organizations") || strings.EqualFold(a.TenantID, "common")):
+			fmt.Fprintln(r.stdout, "Not signed in: run 'pimtray signin'. The keyring is unavailable, so a sign-in is not remembered after this run.")
+		case a.Storage == "memory":
+			fmt.Fprintf(r.stdout, "Not signed in to %s: run 'pimtray signin --tenant %s'. The keyring is unavailable, so a sign-in is not remembered after this run.\n", tenant, a.TenantID)
 		case strings.EqualFold(a.TenantID, "organizations") || strings.EqualFold(a.TenantID, "common"):
 			fmt.Fprintln(r.stdout, "Not signed in: run 'pimtray signin' (or 'pimtray signin --tenant ID' for another tenant).")
 		default:
