@@ -24,7 +24,9 @@
 package engine
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"math/rand/v2"
@@ -182,19 +184,24 @@ type Engine struct {
 	baseCtx   context.Context
 	stop      context.CancelFunc
 
-	mu        sync.Mutex
-	cfg       *store.Config
-	tenants   []*tenantState
-	policies  map[string]policyEntry
-	inflight  map[string]ItemState
-	recent    map[string]recentEntry
-	problems  map[string]itemProblem
-	awaiting  map[string]awaitEntry
-	scheduled map[string]scheduledEntry
-	tracked   map[string]reminders.Activation
-	keptAlive map[string]time.Time // key → the end a keep-alive already handled
-	sent      map[string]time.Time
-	noticeRef map[string]noticeRef
+	mu       sync.Mutex
+	cfg      *store.Config
+	tenants  []*tenantState
+	policies map[string]policyEntry
+	// policyTried is when the background last tried to read a non-favourite's policy.
+	policyTried map[string]time.Time
+	inflight    map[string]ItemState
+	recent      map[string]recentEntry
+	problems    map[string]itemProblem
+	awaiting    map[string]awaitEntry
+	scheduled   map[string]scheduledEntry
+	tracked     map[string]reminders.Activation
+	keptAlive   map[string]time.Time // key → the end a keep-alive already handled
+	sent        map[string]time.Time
+	noticeRef   map[string]noticeRef
+
+	// announced is the snapshot (without Now, as JSON) at the last Changed.
+	announced []byte
 
 	refreshing      bool
 	refreshAgain    bool
@@ -299,25 +306,26 @@ func New(opts Options) (*Engine, error) {
 		return nil, errors.New("engine: no tenant to work in")
 	}
 	e := &Engine{
-		clk:       opts.Clock,
-		log:       opts.Log,
-		opts:      opts,
-		prompter:  opts.Prompter,
-		jitter:    opts.Jitter,
-		changed:   make(chan struct{}, 1),
-		notices:   make(chan Notice, 64),
-		kick:      make(chan struct{}, 1),
-		loopCh:    make(chan struct{}, 1),
-		policies:  map[string]policyEntry{},
-		inflight:  map[string]ItemState{},
-		recent:    map[string]recentEntry{},
-		problems:  map[string]itemProblem{},
-		awaiting:  map[string]awaitEntry{},
-		scheduled: map[string]scheduledEntry{},
-		tracked:   map[string]reminders.Activation{},
-		keptAlive: map[string]time.Time{},
-		sent:      map[string]time.Time{},
-		noticeRef: map[string]noticeRef{},
+		clk:         opts.Clock,
+		log:         opts.Log,
+		opts:        opts,
+		prompter:    opts.Prompter,
+		jitter:      opts.Jitter,
+		changed:     make(chan struct{}, 1),
+		notices:     make(chan Notice, 64),
+		kick:        make(chan struct{}, 1),
+		loopCh:      make(chan struct{}, 1),
+		policies:    map[string]policyEntry{},
+		policyTried: map[string]time.Time{},
+		inflight:    map[string]ItemState{},
+		recent:      map[string]recentEntry{},
+		problems:    map[string]itemProblem{},
+		awaiting:    map[string]awaitEntry{},
+		scheduled:   map[string]scheduledEntry{},
+		tracked:     map[string]reminders.Activation{},
+		keptAlive:   map[string]time.Time{},
+		sent:        map[string]time.Time{},
+		noticeRef:   map[string]noticeRef{},
 	}
 	if e.clk == nil {
 		e.clk = clock.Real{}
@@ -361,13 +369,37 @@ func (e *Engine) Changed() <-chan struct{} { return e.changed }
 // (and logged) when 64 wait unread.
 func (e *Engine) Notices() <-chan Notice { return e.notices }
 
+// signal tells the UI about a change of state, when the snapshot shows it, and lets the
+// loop plan with it (always: not everything the loop plans with shows).
 func (e *Engine) signal() {
-	select {
-	case e.changed <- struct{}{}:
-	default:
-	}
+	e.announce()
 	select {
 	case e.kick <- struct{}{}:
+	default:
+	}
+}
+
+// announce fires Changed when the snapshot differs from the one at the last Changed,
+// leaving out Now: a wake-up or an action that changed nothing the UI shows costs the UI
+// nothing (a tray would otherwise redraw its menu every minute while a role is active).
+// Whoever reads Snapshot after a Changed sees at least what it announced, so no change
+// goes untold; comparing with the last one announced rather than the last one read keeps
+// that true with several readers.
+func (e *Engine) announce() {
+	e.mu.Lock()
+	s := e.snapshotLocked(e.now())
+	s.Now = time.Time{}
+	cur, err := json.Marshal(s)
+	same := err == nil && e.announced != nil && bytes.Equal(cur, e.announced)
+	if !same {
+		e.announced = cur
+	}
+	e.mu.Unlock()
+	if same {
+		return
+	}
+	select {
+	case e.changed <- struct{}{}:
 	default:
 	}
 }
@@ -570,12 +602,9 @@ func (e *Engine) tick(now time.Time, timer bool) time.Time {
 	if len(due) > 0 {
 		e.saveState()
 	}
-	// A timed wake may change what the UI shows (an expiry, the icon): tell it.
+	// A timed wake may change what the UI shows (an expiry, the icon): tell it if so.
 	if timer || len(due) > 0 {
-		select {
-		case e.changed <- struct{}{}:
-		default:
-		}
+		e.announce()
 	}
 	return next
 }

@@ -171,7 +171,10 @@ func (e *Engine) itemLocked(ts *tenantState, role pim.Role, now time.Time) Item 
 		it.Favourite = true
 		it.KeepActiveUntil = f.KeepActiveUntil
 	} else if it.Policy == nil {
-		it.Duration = 0 // not known until its policy is read: the label says just "activate"
+		// The cap is not known until its policy is read (the background refresh reads every
+		// role's, favourites first): until then the label says just "activate" rather than
+		// promise a duration the policy may cut.
+		it.Duration = 0
 	}
 	if len(e.tenants) > 1 {
 		it.TenantName = ts.b.Name

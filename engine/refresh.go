@@ -87,6 +87,12 @@ func (e *Engine) runRefresh(ctx context.Context) {
 		e.saveState()
 		e.signal()
 		if !again {
+			// Then, at leisure, the policies of the other roles, so their labels say what
+			// a click asks for ("activate (4h)") and a click on any of them is one request.
+			if e.fetchOtherPolicies(ctx) > 0 {
+				e.saveState()
+				e.signal()
+			}
 			return
 		}
 	}
@@ -392,6 +398,66 @@ func (e *Engine) fetchFavouritePolicies(ctx context.Context) {
 		wg.Go(func() { e.policyFor(ctx, j.ts, j.role) })
 	}
 	wg.Wait()
+}
+
+// policyFetchers is how many policies fetchOtherPolicies reads at once.
+const policyFetchers = 4
+
+// fetchOtherPolicies reads the policies of the eligible roles that are not favourites and
+// have none cached, and returns how many it read. Each role is tried at most once per
+// policyMaxAge, read or not (an eligible-only user may not be allowed to read policies):
+// with the cache kept in the state file, that is a request per role every 12 hours, not one
+// per refresh. Only the background refresh does this, not the command line's.
+func (e *Engine) fetchOtherPolicies(ctx context.Context) int {
+	type job struct {
+		role pim.Role
+		ts   *tenantState
+	}
+	var jobs []job
+	e.mu.Lock()
+	now := e.now()
+	for _, ts := range e.tenants {
+		if !ts.signedIn || ts.needsSignIn {
+			continue
+		}
+		for _, r := range ts.eligible {
+			key := r.Key()
+			if _, fav := e.favouriteLocked(key); fav {
+				continue // fetchFavouritePolicies reads those
+			}
+			if p, ok := e.policies[key]; ok && now.Sub(p.FetchedAt) < policyMaxAge {
+				continue
+			}
+			if at, ok := e.policyTried[key]; ok && now.Sub(at) < policyMaxAge {
+				continue
+			}
+			e.policyTried[key] = now
+			jobs = append(jobs, job{r, ts})
+		}
+	}
+	e.mu.Unlock()
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		read int
+	)
+	slots := make(chan struct{}, policyFetchers)
+	for _, j := range jobs {
+		if ctx.Err() != nil {
+			break
+		}
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			if _, ok := e.policyFor(ctx, j.ts, j.role); ok {
+				mu.Lock()
+				read++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return read
 }
 
 // policyFor is the role's policy: cached, else read (and cached). Known is false when it

@@ -39,7 +39,8 @@ type Item struct {
 	Favourite bool      `json:"favourite"`
 	StartsAt  time.Time `json:"startsAt,omitzero"`
 	ExpiresAt time.Time `json:"expiresAt,omitzero"` // active: when it ends (zero: permanent)
-	// Duration is what one click asks for (favourite's, else default, capped at the policy maximum).
+	// Duration is what one click asks for (favourite's, else default, capped at the policy
+	// maximum); 0 for a role not a favourite whose policy has not been read yet.
 	Duration time.Duration `json:"duration"`
 	Policy   *pim.Policy   `json:"policy,omitempty"`
 	Problem  string        `json:"problem,omitempty"` // one human sentence, for StateFailed and friends

@@ -172,9 +172,9 @@ func TestForward(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	clicked := make(chan struct{})
 	done := make(chan struct{})
-	act := action{kind: actActivate, key: "k"}
+	const id = "fav/k"
 	go func() {
-		a.forward(ctx, clicked, act)
+		a.forward(ctx, clicked, id)
 		close(done)
 	}()
 
@@ -183,8 +183,8 @@ func TestForward(t *testing.T) {
 		clicked <- struct{}{}
 		select {
 		case got := <-a.clicks:
-			if got != act {
-				t.Fatalf("forwarded %+v, want %+v", got, act)
+			if got != id {
+				t.Fatalf("forwarded %q, want %q", got, id)
 			}
 		case <-time.After(5 * time.Second):
 			t.Fatal("click not forwarded")
@@ -203,7 +203,7 @@ func TestForwardEndsWhenTheItemIsRemoved(t *testing.T) {
 	clicked := make(chan struct{})
 	done := make(chan struct{})
 	go func() {
-		a.forward(context.Background(), clicked, action{kind: actRefresh})
+		a.forward(context.Background(), clicked, "refresh")
 		close(done)
 	}()
 	close(clicked) // systray closes ClickedCh when it removes the item
@@ -211,6 +211,46 @@ func TestForwardEndsWhenTheItemIsRemoved(t *testing.T) {
 	case <-done:
 	case <-time.After(5 * time.Second):
 		t.Fatal("forward kept running after its item was removed")
+	}
+}
+
+// A click is looked up in the menu as it is now: an update in place may have greyed the
+// item out or given it another action since it was rendered.
+func TestClickActsOnTheEntryAsShownNow(t *testing.T) {
+	menu := []entry{
+		{id: "fav/a", title: "A — activate (8h)", action: action{kind: actActivate, key: "a"}},
+		{id: "fav/b", title: "B — activating…", disabled: true, action: action{kind: actActivate, key: "b"}},
+		{id: "fav/c", title: "C — 1h left", children: []entry{
+			{id: "fav/c/deactivate", title: "Deactivate", action: action{kind: actDeactivate, key: "c"}},
+		}},
+		{id: "all/d", title: "D — 1h left"}, // active in All eligible roles: shows, does nothing
+		info("all/section/x", "Azure · IT (management group)"),
+		{id: "quit", title: "Quit", action: action{kind: actQuit}},
+	}
+	tests := []struct {
+		id       string
+		want     []string
+		wantQuit bool
+	}{
+		{"fav/a", []string{"Activate a"}, false},
+		{"fav/b", nil, false}, // greyed out
+		{"fav/c", nil, false}, // opens a submenu
+		{"fav/c/deactivate", []string{"Deactivate c"}, false},
+		{"all/d", nil, false}, // no action
+		{"all/section/x", nil, false},
+		{"gone", nil, false}, // removed by a rebuild since
+		{"quit", nil, true},
+	}
+	for _, tc := range tests {
+		core := &recordingCore{}
+		a := newApp(core, Options{}.withDefaults())
+		a.model = menu
+		if quit := a.click(tc.id); quit != tc.wantQuit {
+			t.Errorf("click(%q) quit = %v, want %v", tc.id, quit, tc.wantQuit)
+		}
+		if got := core.Calls(); !slices.Equal(got, tc.want) {
+			t.Errorf("click(%q) calls = %q, want %q", tc.id, got, tc.want)
+		}
 	}
 }
 

@@ -215,7 +215,14 @@ func (c *scriptedCore) ToggleFavourite(key string) {
 	})
 }
 
-func (c *scriptedCore) Refresh()               { report("CALL Refresh") }
+// Refresh shows "Refreshing…" for a moment, as the engine does: an update of one item
+// that keeps the menu's shape.
+func (c *scriptedCore) Refresh() {
+	report("CALL Refresh")
+	c.update(func(s *engine.Snapshot) { s.Refreshing = true })
+	time.AfterFunc(300*time.Millisecond, func() { c.update(func(s *engine.Snapshot) { s.Refreshing = false }) })
+}
+
 func (c *scriptedCore) SignIn(tenantID string) { report("CALL SignIn %s", tenantID) }
 func (c *scriptedCore) SignOut(tenantID string) {
 	report("CALL SignOut %s", tenantID)
@@ -309,6 +316,46 @@ func mustFind(t *testing.T, n *desktoptest.MenuNode, prefix string) *desktoptest
 	return f
 }
 
+// topLevel finds a top-level entry by its exact label (FindByLabel searches depth first,
+// so it may find a submenu's entry of the same name first).
+func topLevel(t *testing.T, m *desktoptest.MenuNode, label string) *desktoptest.MenuNode {
+	t.Helper()
+	for _, c := range m.Children {
+		if c.Visible && !c.IsSeparator() && c.Label == label {
+			return c
+		}
+	}
+	t.Fatalf("no top-level entry %q in:\n%s", label, m)
+	return nil
+}
+
+// ids are every entry's id in the menu, with its label.
+func ids(m *desktoptest.MenuNode) map[int32]string {
+	out := map[int32]string{}
+	m.Find(func(n *desktoptest.MenuNode) bool {
+		if n.ID != 0 {
+			out[n.ID] = n.Label
+		}
+		return false
+	})
+	return out
+}
+
+// sameIDs fails unless both menus have exactly the same entry ids: the menu was updated in
+// place, not rebuilt (a rebuild gives every entry a new id).
+func sameIDs(t *testing.T, what string, before, after *desktoptest.MenuNode) {
+	t.Helper()
+	a, b := ids(before), ids(after)
+	if len(a) != len(b) {
+		t.Fatalf("%s: %d entries became %d: the menu was rebuilt\nbefore:\n%s\nafter:\n%s", what, len(a), len(b), before, after)
+	}
+	for id, label := range a {
+		if _, ok := b[id]; !ok {
+			t.Fatalf("%s: entry #%d (%q) is gone: the menu was rebuilt\nbefore:\n%s\nafter:\n%s", what, id, label, before, after)
+		}
+	}
+}
+
 // countdownsHidden replaces the ticking countdown of Owner · IT, which may move between
 // two reads.
 func countdownsHidden(labels []string) []string {
@@ -355,6 +402,8 @@ func TestTrayMenuOverDBus(t *testing.T) {
 			"User Administrator — pending approval",
 			"Activate all favourites",
 			"All eligible roles",
+			"Deactivate",
+			"Favourites",
 			"---",
 			"Refresh",
 			"Sign out",
@@ -386,21 +435,52 @@ func TestTrayMenuOverDBus(t *testing.T) {
 			t.Errorf("Start at login should be an unticked check box: %+v", sl)
 		}
 
-		all := mustFind(t, menu, "All eligible roles")
-		if got, want := all.Labels(), []string{"Entra ID", "Azure", "Groups"}; !slices.Equal(got, want) {
-			t.Fatalf("All eligible roles = %q, want %q", got, want)
+		// Two levels at most: no entry of a submenu opens another.
+		for _, top := range menu.Children {
+			for _, sub := range top.Children {
+				if len(sub.Children) > 0 || sub.ChildrenDisplay == "submenu" {
+					t.Errorf("%q ▸ %q opens a third menu level:\n%s", top.Label, sub.Label, menu)
+				}
+			}
 		}
-		azure := mustFind(t, all, "Azure")
-		wantAzure := []string{"Management group IT", "Owner · IT — <countdown>", "---", "Subscription Prod", "Reader · Prod — activate (8h)"}
-		if got := countdownsHidden(azure.Labels()); !slices.Equal(got, wantAzure) {
-			t.Fatalf("Azure submenu = %q, want %q\nmenu:\n%s", got, wantAzure, menu)
+
+		all := topLevel(t, menu, "All eligible roles")
+		wantAll := []string{
+			"Entra ID · Contoso", "Global Administrator — activate (8h)", "User Administrator — pending approval", "---",
+			"Azure · IT (management group)", "Owner · IT — <countdown>", "---",
+			"Azure · Prod (subscription)", "Reader · Prod — activate (8h)", "---",
+			"Groups · PIM-Admins", "Member · PIM-Admins — activate (8h)",
 		}
-		reader := mustFind(t, azure, "Reader · Prod")
-		if got, want := reader.Labels(), []string{"Activate", "★ Favourite"}; !slices.Equal(got, want) {
-			t.Fatalf("role submenu = %q, want %q", got, want)
+		if got := countdownsHidden(all.Labels()); !slices.Equal(got, wantAll) {
+			t.Fatalf("All eligible roles = %q\nwant %q\nmenu:\n%s", got, wantAll, menu)
 		}
-		if star := reader.Children[1]; star.ToggleType != "checkmark" || star.Checked() {
-			t.Errorf("★ Favourite of a non-favourite should be an unticked check box: %+v", star)
+		for prefix, enabled := range map[string]bool{
+			"Entra ID · Contoso": false, "Global Administrator": true, "User Administrator": false,
+			"Owner · IT": true, "Reader · Prod": true,
+		} {
+			if n := mustFind(t, all, prefix); n.Enabled != enabled {
+				t.Errorf("All eligible roles ▸ %q enabled = %v, want %v", n.Label, n.Enabled, enabled)
+			}
+		}
+
+		if got, want := topLevel(t, menu, "Deactivate").Labels(), []string{"Owner · IT"}; !slices.Equal(got, want) {
+			t.Errorf("Deactivate = %q, want the active role %q", got, want)
+		}
+
+		stars := topLevel(t, menu, "Favourites")
+		wantStars := []string{
+			"Entra ID · Contoso", "Global Administrator", "User Administrator", "---",
+			"Azure · IT (management group)", "Owner · IT", "---",
+			"Azure · Prod (subscription)", "Reader · Prod", "---",
+			"Groups · PIM-Admins", "Member · PIM-Admins",
+		}
+		if got := stars.Labels(); !slices.Equal(got, wantStars) {
+			t.Fatalf("Favourites = %q\nwant %q", got, wantStars)
+		}
+		for label, ticked := range map[string]bool{"Global Administrator": true, "Owner · IT": true, "Reader · Prod": false, "Member · PIM-Admins": false} {
+			if n := stars.FindByLabel(label); n == nil || n.ToggleType != "checkmark" || n.Checked() != ticked {
+				t.Errorf("Favourites ▸ %q should be a check box ticked %v: %+v", label, ticked, n)
+			}
 		}
 	})
 
@@ -411,9 +491,24 @@ func TestTrayMenuOverDBus(t *testing.T) {
 			return n != nil && strings.HasPrefix(n.Label, "Owner · IT — ") && n.Label != owner.Label
 		})
 		// The same entry ids: only the title was set, the menu was not rebuilt.
-		if ga, ga2 := mustFind(t, menu, "Global Administrator"), mustFind(t, later, "Global Administrator"); ga.ID != ga2.ID {
-			t.Errorf("a countdown tick rebuilt the menu (Global Administrator #%d became #%d)", ga.ID, ga2.ID)
-		}
+		sameIDs(t, "a countdown tick", menu, later)
+	})
+
+	t.Run("a new snapshot of the same shape updates the menu in place", func(t *testing.T) {
+		before := item.Menu(t)
+		refresh := topLevel(t, before, "Refresh")
+		item.Click(t, refresh.ID)
+		child.WaitForLine(t, timeout, "CALL Refresh")
+		during := item.WaitForMenu(t, timeout, "Refreshing… greyed out", func(m *desktoptest.MenuNode) bool {
+			n := m.FindByID(refresh.ID)
+			return n != nil && n.Label == "Refreshing…" && !n.Enabled
+		})
+		sameIDs(t, "a new label (Refreshing…)", before, during)
+		after := item.WaitForMenu(t, timeout, "Refresh back", func(m *desktoptest.MenuNode) bool {
+			n := m.FindByID(refresh.ID)
+			return n != nil && n.Label == "Refresh" && n.Enabled
+		})
+		sameIDs(t, "a label back (Refresh)", before, after)
 	})
 
 	t.Run("clicking a favourite activates it", func(t *testing.T) {
@@ -445,16 +540,38 @@ func TestTrayMenuOverDBus(t *testing.T) {
 		})
 	})
 
-	t.Run("starring a role makes it a favourite", func(t *testing.T) {
-		reader := mustFind(t, mustFind(t, item.Menu(t), "All eligible roles"), "Reader · Prod")
-		item.Click(t, mustFind(t, reader, "★ Favourite").ID)
+	t.Run("ticking a role under Favourites makes it a favourite", func(t *testing.T) {
+		star := topLevel(t, item.Menu(t), "Favourites").FindByLabel("Reader · Prod")
+		if star == nil {
+			t.Fatalf("no Reader · Prod under Favourites:\n%s", item.Menu(t))
+		}
+		item.Click(t, star.ID)
 		child.WaitForLine(t, timeout, "CALL ToggleFavourite "+readerProd.Key())
 		m := item.WaitForMenu(t, timeout, "Reader · Prod among the favourites", func(m *desktoptest.MenuNode) bool {
 			return slices.Contains(m.Labels(), "Reader · Prod — activate (8h)")
 		})
-		star := mustFind(t, mustFind(t, mustFind(t, m, "All eligible roles"), "Reader · Prod"), "★ Favourite")
-		if !star.Checked() {
-			t.Errorf("★ Favourite is not ticked after starring:\n%s", m)
+		if n := topLevel(t, m, "Favourites").FindByLabel("Reader · Prod"); n == nil || !n.Checked() {
+			t.Errorf("Favourites ▸ Reader · Prod is not ticked after starring:\n%s", m)
+		}
+	})
+
+	t.Run("clicking a role under All eligible roles activates it", func(t *testing.T) {
+		member := mustFind(t, topLevel(t, item.Menu(t), "All eligible roles"), "Member · PIM-Admins — activate")
+		item.Click(t, member.ID)
+		child.WaitForLine(t, timeout, "CALL Activate "+memberAdmins.Key())
+		m := item.WaitForMenu(t, timeout, "Member · PIM-Admins under Deactivate", func(m *desktoptest.MenuNode) bool {
+			return slices.Contains(topLevel(t, m, "Deactivate").Labels(), "Member · PIM-Admins")
+		})
+		// An active role in the list only shows its countdown: a click there ends nothing.
+		member = mustFind(t, topLevel(t, m, "All eligible roles"), "Member · PIM-Admins — ")
+		item.Click(t, member.ID)
+		item.Click(t, topLevel(t, m, "Deactivate").FindByLabel("Member · PIM-Admins").ID)
+		child.WaitForLine(t, timeout, "CALL Deactivate "+memberAdmins.Key())
+		if n := child.CountLines("CALL Deactivate " + memberAdmins.Key()); n != 1 {
+			t.Errorf("a click on the active role in All eligible roles and one on Deactivate made %d Deactivate calls, want 1", n)
+		}
+		if n := child.CountLines("CALL Activate " + memberAdmins.Key()); n != 1 {
+			t.Errorf("%d Activate calls for Member · PIM-Admins, want 1", n)
 		}
 	})
 

@@ -50,14 +50,18 @@ type action struct {
 
 // entry is one line of the menu.
 type entry struct {
-	// id is stable across rebuilds of the same snapshot ("fav/<key>", "refresh"), so a
-	// countdown tick can find the rendered item whose title changed.
+	// id is stable across rebuilds of the same snapshot ("fav/<key>", "refresh"): an update
+	// whose menu has the same shape finds the rendered items by id and only changes their
+	// title, check mark or greying, and a click is looked up by id in the current menu.
 	id       string
 	title    string
 	tooltip  string
 	kind     entryKind
 	checked  bool
 	disabled bool
+	// inert marks a line that never does anything (a section title, an information line),
+	// whatever the snapshot: no click is listened for.
+	inert    bool
 	action   action
 	children []entry
 }
@@ -76,6 +80,8 @@ const (
 	titleSignIn             = "Sign in…"
 	titleActivateFavourites = "Activate all favourites"
 	titleAllRoles           = "All eligible roles"
+	titleDeactivateMenu     = "Deactivate"
+	titleFavourites         = "Favourites"
 	titleRefresh            = "Refresh"
 	titleRefreshing         = "Refreshing…"
 	titleSignOut            = "Sign out"
@@ -83,22 +89,28 @@ const (
 	titleOpenConfig         = "Open configuration"
 	titleOpenLog            = "Open log"
 	titleQuit               = "Quit"
-	titleActivate           = "Activate"
 	titleDeactivate         = "Deactivate"
-	titleFavourite          = "★ Favourite"
-	titleNoFavourites       = "No favourites yet: star roles under “All eligible roles”"
+	titleNoFavourites       = "No favourites yet: tick roles under “Favourites”"
 	titleNoRoles            = "No eligible roles"
 	titleOffline            = "Offline: showing the last known state"
 	titleMemoryOnly         = "Sign-in not remembered: keyring unavailable"
 	demoPrefix              = "DEMO · "
 )
 
-// buildMenu turns a snapshot into the whole menu:
+// maxMenuDepth is how deep the menu goes: the top level and one level of submenus. Some
+// tray hosts draw a third level empty (libdbusmenu-gtk hosts such as Xfce's and
+// Cinnamon's, fed by fyne.io/systray: "Children but no menu"), so the menu never has one.
+const maxMenuDepth = 2
+
+// buildMenu turns a snapshot into the whole menu, never more than two levels deep:
 //
 //	header (account · tenant, or "Sign in…"), offline and plane-problem lines
 //	favourites (click: activate; an active one is a submenu with "Deactivate")
 //	Activate all favourites
-//	All eligible roles ▸ plane ▸ scope lines and roles ▸ Activate / Deactivate, ★ Favourite
+//	All eligible roles ▸ section lines (plane · scope), each followed by its roles
+//	                     (click: activate; an active role only shows its countdown)
+//	Deactivate ▸ every active role (only while something is active)
+//	Favourites ▸ a check box per role: ticked = a favourite
 //	Refresh, Sign out
 //	Start at login, Open configuration, Open log
 //	Quit
@@ -125,7 +137,11 @@ func buildMenu(s engine.Snapshot, now time.Time, env menuEnv) []entry {
 		disabled: !slices.ContainsFunc(s.Favourites, func(it engine.Item) bool { return activatable(it, now) }),
 		action:   action{kind: actActivateFavourites},
 	})
-	m = append(m, allRolesEntry(s, now, env))
+	m = append(m, allRolesEntry(roleSections(s, s.All), now, env))
+	if d, ok := deactivateEntry(s, now); ok {
+		m = append(m, d)
+	}
+	m = append(m, favouritesEntry(roleSections(s, starrable(s))))
 
 	m = append(m, separator("sep/session"))
 	refresh := entry{id: "refresh", title: titleRefresh, action: action{kind: actRefresh}}
@@ -253,138 +269,180 @@ func stateAt(it engine.Item, now time.Time) engine.ItemState {
 	return it.State
 }
 
-// allRolesEntry is the "All eligible roles" submenu: one submenu per plane (per tenant
-// when there are several), in it a line per scope followed by that scope's roles; each
-// role opens Activate (or Deactivate) and a "★ Favourite" check box.
-func allRolesEntry(s engine.Snapshot, now time.Time, env menuEnv) entry {
-	root := entry{id: "all", title: titleAllRoles}
-	if len(s.All) == 0 {
-		root.children = []entry{info("all/none", titleNoRoles)}
-		return root
-	}
+// roleSection is the roles of one tenant, plane and scope, under a line naming them.
+type roleSection struct {
+	id    string // "<tenant>/<plane>/<scope>"
+	title string // "Azure · MySubscription (subscription)"
+	items []engine.Item
+}
 
-	type group struct {
-		tenant string
-		plane  pim.Plane
-		scopes []string // in order of first appearance
-		roles  map[string][]engine.Item
-	}
-	var groups []*group
-	find := func(tenant string, plane pim.Plane) *group {
-		for _, g := range groups {
-			if g.tenant == tenant && g.plane == plane {
-				return g
-			}
-		}
-		g := &group{tenant: tenant, plane: plane, roles: map[string][]engine.Item{}}
-		groups = append(groups, g)
-		return g
-	}
-	tenants := map[string]bool{}
-	for _, it := range s.All {
-		g := find(it.Role.TenantID, it.Role.Plane)
-		tenants[it.Role.TenantID] = true
-		scope := strings.ToLower(it.Role.Scope)
-		if _, ok := g.roles[scope]; !ok {
-			g.scopes = append(g.scopes, scope)
-		}
-		g.roles[scope] = append(g.roles[scope], it)
-	}
-	// Tenants stay in order of first appearance; within a tenant, planes in display order.
-	tenantOrder := map[string]int{}
-	for _, g := range groups {
-		if _, ok := tenantOrder[g.tenant]; !ok {
-			tenantOrder[g.tenant] = len(tenantOrder)
+// roleSections groups roles by tenant, plane and scope: tenants in order of first
+// appearance, planes in display order (Entra, Azure, Groups), scopes in the core's order.
+func roleSections(s engine.Snapshot, items []engine.Item) []*roleSection {
+	tenants := map[string]int{} // tenant → order of first appearance
+	for _, it := range items {
+		if _, ok := tenants[it.Role.TenantID]; !ok {
+			tenants[it.Role.TenantID] = len(tenants)
 		}
 	}
-	slices.SortStableFunc(groups, func(a, b *group) int {
-		if d := tenantOrder[a.tenant] - tenantOrder[b.tenant]; d != 0 {
-			return d
-		}
-		return planeIndex(a.plane) - planeIndex(b.plane)
-	})
-
+	several := len(tenants) > 1 || len(s.Accounts) > 1
 	names := map[string]string{}
 	for _, a := range s.Accounts {
-		names[a.TenantID] = tenantName(a)
-	}
-	for _, g := range groups {
-		pid := "all/" + g.tenant + "/" + string(g.plane)
-		pe := entry{id: pid, title: g.plane.Title()}
-		if len(tenants) > 1 {
-			name := names[g.tenant]
-			if name == "" {
-				name = g.tenant
-			}
-			pe.title += " · " + name
+		if a.TenantName != "" {
+			names[a.TenantID] = a.TenantName
 		}
-		for i, scope := range g.scopes {
-			if i > 0 {
-				pe.children = append(pe.children, separator(pid+"/sep/"+scope))
-			}
-			roles := g.roles[scope]
-			pe.children = append(pe.children, info(pid+"/scope/"+scope, scopeTitle(roles[0].Role)))
-			for _, it := range roles {
-				pe.children = append(pe.children, roleEntry(it, now, env))
-			}
-		}
-		root.children = append(root.children, pe)
 	}
-	return root
+	var sections []*roleSection
+	byID := map[string]*roleSection{}
+	for _, it := range items {
+		id := it.Role.TenantID + "/" + string(it.Role.Plane) + "/" + strings.ToLower(it.Role.Scope)
+		sec := byID[id]
+		if sec == nil {
+			name := names[it.Role.TenantID]
+			if name == "" && several {
+				name = it.Role.TenantID
+			}
+			sec = &roleSection{id: id, title: sectionTitle(it.Role, name, several)}
+			byID[id] = sec
+			sections = append(sections, sec)
+		}
+		sec.items = append(sec.items, it)
+	}
+	slices.SortStableFunc(sections, func(a, b *roleSection) int {
+		ra, rb := a.items[0].Role, b.items[0].Role
+		if d := tenants[ra.TenantID] - tenants[rb.TenantID]; d != 0 {
+			return d
+		}
+		return planeIndex(ra.Plane) - planeIndex(rb.Plane)
+	})
+	return sections
 }
 
-// roleEntry is one role in "All eligible roles": its label, and a submenu to act on it.
-func roleEntry(it engine.Item, now time.Time, env menuEnv) entry {
-	id := "all/" + it.Key
-	e := entry{id: id, title: env.label(it, now), tooltip: it.Problem}
-	act := entry{id: id + "/action"}
-	state := stateAt(it, now)
-	switch {
-	case activatable(it, now):
-		act.title, act.action = titleActivate, action{kind: actActivate, key: it.Key}
-	case state == engine.StateActive:
-		act.title, act.action = titleDeactivate, action{kind: actDeactivate, key: it.Key}
-	case state == engine.StateActivating:
-		act.title, act.disabled = "Activating…", true
-	case state == engine.StatePending:
-		act.title, act.disabled = "Pending approval", true
-	case state == engine.StateDeactivating:
-		act.title, act.disabled = "Deactivating…", true
-	default:
-		act.title, act.disabled = titleActivate, true
+// starrable are the roles the Favourites submenu lists: the eligible ones, and the
+// favourites not among them (not known yet, or no longer eligible), so those can still be
+// unstarred.
+func starrable(s engine.Snapshot) []engine.Item {
+	items := slices.Clone(s.All)
+	for _, f := range s.Favourites {
+		if !slices.ContainsFunc(s.All, func(it engine.Item) bool { return it.Key == f.Key }) {
+			items = append(items, f)
+		}
 	}
-	fav := entry{
-		id: id + "/favourite", title: titleFavourite, kind: kindCheckbox, checked: it.Favourite,
-		action: action{kind: actToggleFavourite, key: it.Key},
-	}
-	e.children = []entry{act, fav}
-	return e
+	return items
 }
 
-// scopeTitle names a scope for a group line: "Management group IT", "Subscription Prod".
-func scopeTitle(r pim.Role) string {
+// sectionTitle names a group of roles: "Entra ID · Contoso" (the directory is the tenant),
+// "Azure · MySubscription (subscription)", "Groups · PIM-Admins"; with several tenants the
+// tenant follows ("Azure · Prod (subscription) · Fabrikam").
+func sectionTitle(r pim.Role, tenant string, severalTenants bool) string {
+	plane := r.Plane.Title()
+	if r.Plane == pim.PlaneEntra && (r.ScopeType == pim.ScopeDirectory || r.Scope == "/" || r.Scope == "") {
+		if tenant == "" {
+			return plane + " · Directory"
+		}
+		return plane + " · " + tenant
+	}
 	name := r.ScopeName
 	if name == "" {
 		name = r.Scope
 	}
 	switch r.ScopeType {
-	case pim.ScopeDirectory:
-		return "Directory"
 	case pim.ScopeAdministrativeUnit:
-		return "Administrative unit " + name
+		name += " (administrative unit)"
 	case pim.ScopeManagementGroup:
-		return "Management group " + name
+		name += " (management group)"
 	case pim.ScopeSubscription:
-		return "Subscription " + name
+		name += " (subscription)"
 	case pim.ScopeResourceGroup:
-		return "Resource group " + name
+		name += " (resource group)"
 	case pim.ScopeResource:
-		return "Resource " + name
-	case pim.ScopeGroup:
-		return "Group " + name
+		name += " (resource)"
 	}
-	if r.Plane == pim.PlaneEntra && (r.Scope == "/" || r.Scope == "") {
-		return "Directory"
+	t := plane + " · " + name
+	if severalTenants && tenant != "" {
+		t += " · " + tenant
+	}
+	return t
+}
+
+// sectionEntries lays out sections in a submenu: a separator between sections, each
+// section's line, then one entry per role made by role.
+func sectionEntries(prefix string, sections []*roleSection, role func(engine.Item) entry) []entry {
+	var out []entry
+	for i, sec := range sections {
+		if i > 0 {
+			out = append(out, separator(prefix+"/sep/"+sec.id))
+		}
+		out = append(out, info(prefix+"/section/"+sec.id, sec.title))
+		for _, it := range sec.items {
+			out = append(out, role(it))
+		}
+	}
+	return out
+}
+
+// allRolesEntry is the "All eligible roles" submenu: a line per plane and scope followed
+// by its roles, each labelled with its state. A click activates a role that can be; an
+// active role only shows its countdown (ending it takes the "Deactivate" submenu, so no
+// click in this long list ends a role by accident); the rest are greyed out.
+func allRolesEntry(sections []*roleSection, now time.Time, env menuEnv) entry {
+	root := entry{id: "all", title: titleAllRoles}
+	root.children = sectionEntries("all", sections, func(it engine.Item) entry {
+		e := entry{id: "all/" + it.Key, title: env.label(it, now), tooltip: it.Problem}
+		switch {
+		case activatable(it, now):
+			e.action = action{kind: actActivate, key: it.Key}
+		case stateAt(it, now) == engine.StateActive:
+		default:
+			e.disabled = true
+		}
+		return e
+	})
+	if len(root.children) == 0 {
+		root.children = []entry{info("all/none", titleNoRoles)}
+	}
+	return root
+}
+
+// deactivateEntry is the "Deactivate" submenu listing every active role; there is none
+// while nothing is active.
+func deactivateEntry(s engine.Snapshot, now time.Time) (entry, bool) {
+	d := entry{id: "deactivate", title: titleDeactivateMenu}
+	for _, it := range starrable(s) {
+		if stateAt(it, now) == engine.StateActive {
+			d.children = append(d.children, entry{
+				id: "deactivate/" + it.Key, title: roleName(it), action: action{kind: actDeactivate, key: it.Key},
+			})
+		}
+	}
+	return d, len(d.children) > 0
+}
+
+// favouritesEntry is the "Favourites" submenu: a check box per role, ticked for the
+// favourites; a click stars or unstars it.
+func favouritesEntry(sections []*roleSection) entry {
+	root := entry{id: "star", title: titleFavourites}
+	root.children = sectionEntries("star", sections, func(it engine.Item) entry {
+		return entry{
+			id: "star/" + it.Key, title: roleName(it), tooltip: it.Problem, kind: kindCheckbox, checked: it.Favourite,
+			action: action{kind: actToggleFavourite, key: it.Key},
+		}
+	})
+	if len(root.children) == 0 {
+		root.children = []entry{info("star/none", titleNoRoles)}
+	}
+	return root
+}
+
+// roleName is a role without its state, as engine.Label names it: "Owner · IT", with the
+// tenant when there are several ("Reader · Prod (Fabrikam)").
+func roleName(it engine.Item) string {
+	name := it.Role.Label()
+	if name == "" {
+		name = it.Key
+	}
+	if it.TenantName != "" {
+		name += " (" + it.TenantName + ")"
 	}
 	return name
 }
@@ -403,16 +461,24 @@ func tenantName(a engine.Account) string {
 	return a.TenantID
 }
 
-func info(id, title string) entry { return entry{id: id, title: title, disabled: true} }
+func info(id, title string) entry { return entry{id: id, title: title, disabled: true, inert: true} }
 
-func separator(id string) entry { return entry{id: id, kind: kindSeparator} }
+func separator(id string) entry { return entry{id: id, kind: kindSeparator, inert: true} }
 
-// titleChanges compares two menus built from the same snapshot at different times. When
-// both have the same shape it returns the entries whose title changed (id → new title) and
-// true: a countdown tick then only retitles those. Otherwise it returns false and the menu
-// must be rebuilt.
-func titleChanges(old, cur []entry) (map[string]string, bool) {
-	changes := map[string]string{}
+// entryUpdate is one entry whose title, tooltip, check mark or greying differs between two
+// menus of the same shape: old as rendered, cur as it should be now.
+type entryUpdate struct {
+	old, cur entry
+}
+
+// menuUpdates compares the rendered menu with a new one. When both have the same shape
+// (the same entries by id and kind, in the same places, the same ones opening submenus)
+// it returns the entries that look different, in menu order, and true: the rendered items
+// are then changed in place, keeping their ids and any submenu the user has open.
+// Otherwise it returns false and the menu must be rebuilt. A changed action needs no
+// update: clicks are looked up in the current menu.
+func menuUpdates(old, cur []entry) ([]entryUpdate, bool) {
+	var ups []entryUpdate
 	var walk func(a, b []entry) bool
 	walk = func(a, b []entry) bool {
 		if len(a) != len(b) {
@@ -420,12 +486,11 @@ func titleChanges(old, cur []entry) (map[string]string, bool) {
 		}
 		for i := range a {
 			x, y := a[i], b[i]
-			if x.id != y.id || x.kind != y.kind || x.checked != y.checked || x.disabled != y.disabled ||
-				x.action != y.action || x.tooltip != y.tooltip {
+			if x.id != y.id || x.kind != y.kind || (len(x.children) > 0) != (len(y.children) > 0) {
 				return false
 			}
-			if x.title != y.title {
-				changes[y.id] = y.title
+			if x.title != y.title || x.tooltip != y.tooltip || x.checked != y.checked || x.disabled != y.disabled {
+				ups = append(ups, entryUpdate{old: x, cur: y})
 			}
 			if !walk(x.children, y.children) {
 				return false
@@ -436,7 +501,20 @@ func titleChanges(old, cur []entry) (map[string]string, bool) {
 	if !walk(old, cur) {
 		return nil, false
 	}
-	return changes, true
+	return ups, true
+}
+
+// findEntry finds the entry with id anywhere in the menu.
+func findEntry(entries []entry, id string) (entry, bool) {
+	for _, e := range entries {
+		if e.id == id {
+			return e, true
+		}
+		if f, ok := findEntry(e.children, id); ok {
+			return f, true
+		}
+	}
+	return entry{}, false
 }
 
 // iconFor picks the icon for a state, falling back to the idle icon when the state's own

@@ -2,7 +2,6 @@ package tray
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -127,23 +126,27 @@ func describe(a action) string {
 	return strings.TrimSpace(name + " " + strings.Join(args, " "))
 }
 
-func TestBuildMenu(t *testing.T) {
+type buildMenuCase struct {
+	name string
+	snap engine.Snapshot
+	env  menuEnv
+	want string
+}
+
+func buildMenuCases() []buildMenuCase {
 	autostartOn := true
-	tests := []struct {
-		name string
-		snap engine.Snapshot
-		env  menuEnv
-		want string
-	}{
+	return []buildMenuCase{
 		{
 			name: "first start: not configured, nothing known",
 			snap: engine.Snapshot{},
 			want: `
 Sign in… -> sign-in ""
 ---
-No favourites yet: star roles under “All eligible roles” [disabled]
+No favourites yet: tick roles under “Favourites” [disabled]
 Activate all favourites [disabled] -> activate-favourites
 All eligible roles
+  No eligible roles [disabled]
+Favourites
   No eligible roles [disabled]
 ---
 Refresh -> refresh
@@ -165,11 +168,11 @@ Sign in… -> sign-in contoso-tenant
 Global Administrator — needs-sign-in -> activate Global Administrator
 Activate all favourites -> activate-favourites
 All eligible roles
-  Entra ID
-    Directory [disabled]
-    Global Administrator — needs-sign-in
-      Activate -> activate Global Administrator
-      ★ Favourite [x] -> toggle-favourite Global Administrator
+  Entra ID · Contoso [disabled]
+  Global Administrator — needs-sign-in -> activate Global Administrator
+Favourites
+  Entra ID · Contoso [disabled]
+  Global Administrator [x] -> toggle-favourite Global Administrator
 ---
 Refresh -> refresh
 ---
@@ -205,6 +208,25 @@ Member · PIM-Admins — unknown [disabled]
 Activate all favourites -> activate-favourites
 All eligible roles
   No eligible roles [disabled]
+Deactivate
+  Owner · IT -> deactivate Owner · IT
+Favourites
+  Entra ID · Contoso [disabled]
+  Global Administrator [x] -> toggle-favourite Global Administrator
+  User Administrator [x] -> toggle-favourite User Administrator
+  ---
+  Azure · IT (management group) [disabled]
+  Owner · IT [x] -> toggle-favourite Owner · IT
+  ---
+  Azure · MySubscription (subscription) [disabled]
+  Contributor · MySubscription [x] -> toggle-favourite Contributor · MySubscription
+  AKS Contributor · MySubscription [x] -> toggle-favourite AKS Contributor · MySubscription
+  ---
+  Azure · rg-web (resource group) [disabled]
+  Contributor · rg-web [x] -> toggle-favourite Contributor · rg-web
+  ---
+  Groups · PIM-Admins [disabled]
+  Member · PIM-Admins [x] -> toggle-favourite Member · PIM-Admins
 ---
 Refresh -> refresh
 Sign out -> sign-out contoso-tenant
@@ -225,11 +247,11 @@ admin@contoso.example · Contoso [disabled]
 Owner · IT — active -1s -> activate Owner · IT
 Activate all favourites -> activate-favourites
 All eligible roles
-  Azure
-    Management group IT [disabled]
-    Owner · IT — active -1s
-      Activate -> activate Owner · IT
-      ★ Favourite [x] -> toggle-favourite Owner · IT
+  Azure · IT (management group) [disabled]
+  Owner · IT — active -1s -> activate Owner · IT
+Favourites
+  Azure · IT (management group) [disabled]
+  Owner · IT [x] -> toggle-favourite Owner · IT
 ---
 Refresh -> refresh
 Sign out -> sign-out contoso-tenant
@@ -254,37 +276,42 @@ Quit -> quit
 			want: `
 DEMO · admin@contoso.example · Contoso [disabled]
 ---
-No favourites yet: star roles under “All eligible roles” [disabled]
+No favourites yet: tick roles under “Favourites” [disabled]
 Activate all favourites [disabled] -> activate-favourites
 All eligible roles
-  Entra ID
-    Directory [disabled]
-    Global Administrator — eligible
-      Activate -> activate Global Administrator
-      ★ Favourite [ ] -> toggle-favourite Global Administrator
-  Azure
-    Subscription MySubscription [disabled]
-    Contributor · MySubscription — pending
-      Pending approval [disabled]
-      ★ Favourite [ ] -> toggle-favourite Contributor · MySubscription
-    AKS Contributor · MySubscription — activating
-      Activating… [disabled]
-      ★ Favourite [ ] -> toggle-favourite AKS Contributor · MySubscription
-    ---
-    Management group IT [disabled]
-    Owner · IT — deactivating
-      Deactivating… [disabled]
-      ★ Favourite [ ] -> toggle-favourite Owner · IT
-    ---
-    Resource group rg-web [disabled]
-    Contributor · rg-web — active
-      Deactivate -> deactivate Contributor · rg-web
-      ★ Favourite [ ] -> toggle-favourite Contributor · rg-web
-  Groups
-    Group PIM-Admins [disabled]
-    Member · PIM-Admins — eligible
-      Activate -> activate Member · PIM-Admins
-      ★ Favourite [ ] -> toggle-favourite Member · PIM-Admins
+  Entra ID · Contoso [disabled]
+  Global Administrator — eligible -> activate Global Administrator
+  ---
+  Azure · MySubscription (subscription) [disabled]
+  Contributor · MySubscription — pending [disabled]
+  AKS Contributor · MySubscription — activating [disabled]
+  ---
+  Azure · IT (management group) [disabled]
+  Owner · IT — deactivating [disabled]
+  ---
+  Azure · rg-web (resource group) [disabled]
+  Contributor · rg-web — active
+  ---
+  Groups · PIM-Admins [disabled]
+  Member · PIM-Admins — eligible -> activate Member · PIM-Admins
+Deactivate
+  Contributor · rg-web -> deactivate Contributor · rg-web
+Favourites
+  Entra ID · Contoso [disabled]
+  Global Administrator [ ] -> toggle-favourite Global Administrator
+  ---
+  Azure · MySubscription (subscription) [disabled]
+  Contributor · MySubscription [ ] -> toggle-favourite Contributor · MySubscription
+  AKS Contributor · MySubscription [ ] -> toggle-favourite AKS Contributor · MySubscription
+  ---
+  Azure · IT (management group) [disabled]
+  Owner · IT [ ] -> toggle-favourite Owner · IT
+  ---
+  Azure · rg-web (resource group) [disabled]
+  Contributor · rg-web [ ] -> toggle-favourite Contributor · rg-web
+  ---
+  Groups · PIM-Admins [disabled]
+  Member · PIM-Admins [ ] -> toggle-favourite Member · PIM-Admins
 ---
 Refresh -> refresh
 Sign out -> sign-out contoso-tenant
@@ -311,9 +338,11 @@ Offline: showing the last known state [disabled]
 Groups: admin consent needed — see README [disabled]
 Azure: could not be reached [disabled]
 ---
-No favourites yet: star roles under “All eligible roles” [disabled]
+No favourites yet: tick roles under “Favourites” [disabled]
 Activate all favourites [disabled] -> activate-favourites
 All eligible roles
+  No eligible roles [disabled]
+Favourites
   No eligible roles [disabled]
 ---
 Refreshing… [disabled] -> refresh
@@ -336,19 +365,20 @@ Quit -> quit
 			want: `
 admin@contoso.example · Contoso [disabled]
 ---
-No favourites yet: star roles under “All eligible roles” [disabled]
+No favourites yet: tick roles under “Favourites” [disabled]
 Activate all favourites [disabled] -> activate-favourites
 All eligible roles
-  Azure · Contoso
-    Management group IT [disabled]
-    Owner · IT — eligible
-      Activate -> activate Owner · IT
-      ★ Favourite [ ] -> toggle-favourite Owner · IT
-  Azure · Fabrikam
-    Subscription Prod [disabled]
-    Reader · Prod — needs-sign-in
-      Activate -> activate Reader · Prod
-      ★ Favourite [ ] -> toggle-favourite Reader · Prod
+  Azure · IT (management group) · Contoso [disabled]
+  Owner · IT — eligible -> activate Owner · IT
+  ---
+  Azure · Prod (subscription) · Fabrikam [disabled]
+  Reader · Prod — needs-sign-in -> activate Reader · Prod
+Favourites
+  Azure · IT (management group) · Contoso [disabled]
+  Owner · IT [ ] -> toggle-favourite Owner · IT
+  ---
+  Azure · Prod (subscription) · Fabrikam [disabled]
+  Reader · Prod [ ] -> toggle-favourite Reader · Prod
 ---
 Refresh -> refresh
 Sign out of Contoso -> sign-out contoso-tenant
@@ -365,9 +395,11 @@ Quit -> quit
 			want: `
 Sign in… -> sign-in ""
 ---
-No favourites yet: star roles under “All eligible roles” [disabled]
+No favourites yet: tick roles under “Favourites” [disabled]
 Activate all favourites [disabled] -> activate-favourites
 All eligible roles
+  No eligible roles [disabled]
+Favourites
   No eligible roles [disabled]
 ---
 Refresh -> refresh
@@ -380,7 +412,10 @@ Quit -> quit
 `,
 		},
 	}
-	for _, tc := range tests {
+}
+
+func TestBuildMenu(t *testing.T) {
+	for _, tc := range buildMenuCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			e := tc.env
 			if e.label == nil {
@@ -437,48 +472,144 @@ func TestBuildMenuIDsAreUnique(t *testing.T) {
 		}
 	}
 	walk(buildMenu(s, t0, menuEnv{label: testLabel, autostart: &on, openConfig: true, openLog: true}))
+	for _, tc := range buildMenuCases() {
+		clear(seen)
+		walk(buildMenu(tc.snap, t0, env()))
+	}
 }
 
-func TestTitleChanges(t *testing.T) {
+// No menu path is deeper than two levels (top level, one submenu): some tray hosts draw a
+// third level empty.
+func TestMenuIsAtMostTwoLevelsDeep(t *testing.T) {
+	on := true
+	busy := engine.Snapshot{ // every state, several tenants, problems, everything offered
+		Accounts: []engine.Account{signedIn, {TenantID: fabrikam, TenantName: "Fabrikam", SignedIn: true}},
+		Favourites: []engine.Item{fav(activeUntil(rOwnerIT, t0.Add(time.Hour))), fav(itemOf(rGlobalAdmin, engine.StateEligible)),
+			fav(itemOf(rUserAdmin, engine.StatePending)), fav(itemOf(rMember, engine.StateUnknown))},
+		All: []engine.Item{fav(itemOf(rGlobalAdmin, engine.StateEligible)), fav(itemOf(rUserAdmin, engine.StatePending)),
+			fav(activeUntil(rOwnerIT, t0.Add(time.Hour))), itemOf(rContribSub, engine.StateActivating),
+			activeUntil(rAKSSub, t0.Add(time.Minute)), itemOf(rContribRG, engine.StateFailed), itemOf(rReaderFab, engine.StateNeedsSignIn)},
+		Problems: []engine.PlaneProblem{{Message: "Groups: admin consent needed — see README"}},
+		Offline:  true,
+	}
+	cases := buildMenuCases()
+	cases = append(cases, buildMenuCase{name: "busy", snap: busy, env: menuEnv{label: testLabel, autostart: &on, openConfig: true, openLog: true}})
+	for _, tc := range cases {
+		e := tc.env
+		if e.label == nil {
+			e = env()
+		}
+		var walk func(es []entry, path []string)
+		walk = func(es []entry, path []string) {
+			for _, x := range es {
+				p := append(path, x.title)
+				if len(p) > maxMenuDepth {
+					t.Errorf("%s: %q is %d levels deep, at most %d allowed", tc.name, strings.Join(p, " ▸ "), len(p), maxMenuDepth)
+				}
+				walk(x.children, p)
+			}
+		}
+		walk(buildMenu(tc.snap, t0, e), nil)
+	}
+}
+
+func TestMenuUpdates(t *testing.T) {
 	snap := engine.Snapshot{
 		Accounts:   []engine.Account{signedIn},
 		Favourites: []engine.Item{fav(activeUntil(rOwnerIT, t0.Add(90*time.Second))), fav(itemOf(rGlobalAdmin, engine.StateEligible))},
-		All:        []engine.Item{itemOf(rGlobalAdmin, engine.StateEligible), fav(activeUntil(rOwnerIT, t0.Add(90*time.Second)))},
+		All: []engine.Item{fav(itemOf(rGlobalAdmin, engine.StateEligible)), fav(activeUntil(rOwnerIT, t0.Add(90*time.Second))),
+			itemOf(rContribSub, engine.StateActivating), itemOf(rContribRG, engine.StateFailed)},
 	}
 	before := buildMenu(snap, t0, env())
-
-	t.Run("a tick retitles only the countdowns", func(t *testing.T) {
-		changes, same := titleChanges(before, buildMenu(snap, t0.Add(time.Second), env()))
-		if !same {
-			t.Fatal("a tick changed the menu's shape")
+	with := func(f func(s *engine.Snapshot)) engine.Snapshot {
+		s := snap
+		s.Favourites, s.All, s.Accounts = slices.Clone(snap.Favourites), slices.Clone(snap.All), slices.Clone(snap.Accounts)
+		f(&s)
+		return s
+	}
+	// describeUpdates draws the updates one a line: "id: title, [disabled], [x]".
+	describeUpdates := func(ups []entryUpdate) []string {
+		var out []string
+		for _, u := range ups {
+			l := u.cur.id + ": " + u.cur.title
+			if u.cur.disabled {
+				l += " [disabled]"
+			}
+			if u.cur.kind == kindCheckbox && u.cur.checked {
+				l += " [x]"
+			}
+			out = append(out, l)
 		}
-		want := map[string]string{
-			"fav/" + rOwnerIT.Key(): "Owner · IT — active 1m29s",
-			"all/" + rOwnerIT.Key(): "Owner · IT — active 1m29s",
-		}
-		if !maps.Equal(changes, want) {
-			t.Errorf("changes = %v, want %v", changes, want)
-		}
-	})
-	t.Run("nothing changes, nothing to retitle", func(t *testing.T) {
-		changes, same := titleChanges(before, buildMenu(snap, t0, env()))
-		if !same || len(changes) != 0 {
-			t.Errorf("changes = %v, same = %v; want none, true", changes, same)
-		}
-	})
-	t.Run("the end of a countdown needs a rebuild", func(t *testing.T) {
-		// Past its end the favourite is clickable again and loses its Deactivate submenu.
-		if _, same := titleChanges(before, buildMenu(snap, t0.Add(91*time.Second), env())); same {
-			t.Error("the menu's shape changed at expiry but titleChanges says a retitle is enough")
-		}
-	})
-	t.Run("another snapshot needs a rebuild", func(t *testing.T) {
-		other := snap
-		other.Favourites = slices.Clone(snap.Favourites[:1])
-		if _, same := titleChanges(before, buildMenu(other, t0, env())); same {
-			t.Error("a favourite went away but titleChanges says a retitle is enough")
-		}
-	})
+		return out
+	}
+	on, off := true, false
+	tests := []struct {
+		name   string
+		snap   engine.Snapshot
+		now    time.Time
+		env    menuEnv
+		before []entry // default: before
+		want   []string
+		same   bool
+	}{
+		{name: "nothing changes, nothing to update", snap: snap, now: t0, same: true},
+		{
+			name: "a tick retitles only the countdowns", snap: snap, now: t0.Add(time.Second), same: true,
+			want: []string{"fav/" + rOwnerIT.Key() + ": Owner · IT — active 1m29s", "all/" + rOwnerIT.Key() + ": Owner · IT — active 1m29s"},
+		},
+		{
+			name: "a request ending retitles and enables the role in place", same: true, now: t0,
+			snap: with(func(s *engine.Snapshot) { s.All[2].State = engine.StateEligible }),
+			want: []string{"all/" + rContribSub.Key() + ": Contributor · MySubscription — eligible"},
+		},
+		{
+			name: "a failed role retried and in flight is greyed out in place", same: true, now: t0,
+			snap: with(func(s *engine.Snapshot) { s.All[3].State = engine.StateActivating }),
+			want: []string{"all/" + rContribRG.Key() + ": Contributor · rg-web — activating [disabled]"},
+		},
+		{
+			name: "refreshing greys Refresh out in place", same: true, now: t0,
+			snap: with(func(s *engine.Snapshot) { s.Refreshing = true }),
+			want: []string{"refresh: Refreshing… [disabled]"},
+		},
+		{
+			name: "start at login ticked in place", same: true, now: t0, snap: snap,
+			before: buildMenu(snap, t0, menuEnv{label: testLabel, autostart: &off}),
+			env:    menuEnv{label: testLabel, autostart: &on},
+			want:   []string{"autostart: Start at login [x]"},
+		},
+		{
+			name: "the end of a countdown needs a rebuild", snap: snap, now: t0.Add(91 * time.Second),
+			// Past its end the favourite is clickable again and loses its Deactivate submenu.
+		},
+		{
+			name: "a favourite less needs a rebuild", now: t0,
+			snap: with(func(s *engine.Snapshot) { s.Favourites = s.Favourites[:1] }),
+		},
+		{
+			name: "an activation needs a rebuild (Deactivate lists it)", now: t0,
+			snap: with(func(s *engine.Snapshot) { s.All[3] = activeUntil(rContribRG, t0.Add(time.Hour)) }),
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := tc.env
+			if e.label == nil {
+				e = env()
+			}
+			old := tc.before
+			if old == nil {
+				old = before
+			}
+			ups, same := menuUpdates(old, buildMenu(tc.snap, tc.now, e))
+			if same != tc.same {
+				t.Fatalf("same shape = %v, want %v", same, tc.same)
+			}
+			if got := describeUpdates(ups); !slices.Equal(got, tc.want) {
+				t.Errorf("updates:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
+	}
 }
 
 func TestTickDelay(t *testing.T) {
@@ -546,24 +677,29 @@ func TestIconFor(t *testing.T) {
 	}
 }
 
-func TestScopeTitle(t *testing.T) {
+func TestSectionTitle(t *testing.T) {
 	tests := []struct {
-		r    pim.Role
-		want string
+		r       pim.Role
+		tenant  string
+		several bool
+		want    string
 	}{
-		{rGlobalAdmin, "Directory"},
-		{rOwnerIT, "Management group IT"},
-		{rContribSub, "Subscription MySubscription"},
-		{rContribRG, "Resource group rg-web"},
-		{rMember, "Group PIM-Admins"},
-		{pim.Role{Plane: pim.PlaneEntra, Scope: "/administrativeUnits/x", ScopeName: "Paris", ScopeType: pim.ScopeAdministrativeUnit}, "Administrative unit Paris"},
-		{pim.Role{Plane: pim.PlaneAzure, Scope: "/subscriptions/s/resourceGroups/g/providers/x/vm1", ScopeName: "vm1", ScopeType: pim.ScopeResource}, "Resource vm1"},
-		{pim.Role{Plane: pim.PlaneAzure, Scope: "/odd/scope"}, "/odd/scope"},
-		{pim.Role{Plane: pim.PlaneEntra, Scope: "/"}, "Directory"},
+		{rGlobalAdmin, "Contoso", false, "Entra ID · Contoso"},
+		{rGlobalAdmin, "", false, "Entra ID · Directory"},
+		{rOwnerIT, "Contoso", false, "Azure · IT (management group)"},
+		{rContribSub, "Contoso", false, "Azure · MySubscription (subscription)"},
+		{rContribRG, "Contoso", false, "Azure · rg-web (resource group)"},
+		{rMember, "Contoso", false, "Groups · PIM-Admins"},
+		{rReaderFab, "Fabrikam", true, "Azure · Prod (subscription) · Fabrikam"},
+		{rGlobalAdmin, "Fabrikam", true, "Entra ID · Fabrikam"},
+		{pim.Role{Plane: pim.PlaneEntra, Scope: "/administrativeUnits/x", ScopeName: "Paris", ScopeType: pim.ScopeAdministrativeUnit}, "", false, "Entra ID · Paris (administrative unit)"},
+		{pim.Role{Plane: pim.PlaneAzure, Scope: "/subscriptions/s/resourceGroups/g/providers/x/vm1", ScopeName: "vm1", ScopeType: pim.ScopeResource}, "", false, "Azure · vm1 (resource)"},
+		{pim.Role{Plane: pim.PlaneAzure, Scope: "/odd/scope"}, "", false, "Azure · /odd/scope"},
+		{pim.Role{Plane: pim.PlaneEntra, Scope: "/"}, "Contoso", false, "Entra ID · Contoso"},
 	}
 	for _, tc := range tests {
-		if got := scopeTitle(tc.r); got != tc.want {
-			t.Errorf("scopeTitle(%s %s) = %q, want %q", tc.r.ScopeType, tc.r.Scope, got, tc.want)
+		if got := sectionTitle(tc.r, tc.tenant, tc.several); got != tc.want {
+			t.Errorf("sectionTitle(%s %s, %q, %v) = %q, want %q", tc.r.ScopeType, tc.r.Scope, tc.tenant, tc.several, got, tc.want)
 		}
 	}
 }

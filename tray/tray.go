@@ -7,25 +7,33 @@
 // and calls the core's non-blocking methods. The menu is a pure function of the snapshot
 // and the time; the systray calls only draw it. Following Tailscale's tray client:
 //
-//   - the whole menu is rebuilt from a fresh snapshot (systray.ResetMenu) whenever the
-//     core's Changed channel fires; that channel coalesces bursts;
-//   - countdown ticks only retitle the items whose label changed, with no rebuild; the
-//     next tick comes from NextTick: no timer at all when nothing counts down, never more
-//     than one wake-up a second;
-//   - one goroutine per menu item forwards its clicks to a typed channel, and one select
-//     loop acts on them, so the menu never waits for the core.
+//   - whenever the core's Changed channel fires (it coalesces bursts) the menu is built
+//     again from a fresh snapshot; when it has the same shape as the one on screen (the
+//     same entries, by id, in the same places) only the items that look different are
+//     retitled, re-ticked or greyed, so their ids stay and an open submenu stays open;
+//     only a new shape rebuilds the whole menu (systray.ResetMenu);
+//   - countdown ticks do the same with the last snapshot; the next tick comes from
+//     NextTick: no timer at all when nothing counts down, never more than one wake-up a
+//     second;
+//   - one goroutine per clickable menu item forwards its clicks, by entry id, to one
+//     select loop, which looks the entry up in the current menu and acts on it, so the
+//     menu never waits for the core and a click does what the item shows now.
 //
 // # The menu
 //
-// A header with the account and tenant ("DEMO · " first in demo mode), or "Sign in…"
-// when signed out; offline and plane-problem lines; the favourites, each with its state
-// in its label; "Activate all favourites"; "All eligible roles" grouped by plane then
-// scope, where each role has Activate (or Deactivate) and a "★ Favourite" check box;
-// Refresh; Sign out; Start at login; Open configuration; Open log; Quit.
+// A header with the account and tenant (and DEMO in demo mode), or "Sign in…" when
+// signed out; offline and plane-problem lines; the favourites, each with its state in its
+// label; "Activate all favourites"; "All eligible roles", every role with its state under
+// a line per plane and scope, where a click activates; "Deactivate", listing the active
+// roles (only while something is active); "Favourites", a check box per role to star or
+// unstar it; Refresh; Sign out; Start at login; Open configuration; Open log; Quit.
+//
+// The menu is never more than two levels deep: some tray hosts draw a third level empty.
 //
 // Clicking a favourite that can be activated activates it. An active favourite opens a
-// submenu holding "Deactivate", so the most common click never ends a role by accident.
-// Favourites whose request is in flight or waits for approval are shown greyed out.
+// submenu holding "Deactivate", so the most common click never ends a role by accident;
+// in "All eligible roles" an active role only shows its countdown. Roles whose request is
+// in flight or waits for approval are shown greyed out.
 //
 // # Running
 //
@@ -145,7 +153,7 @@ func Run(ctx context.Context, core Core, opts Options) error {
 		}
 		started = true
 		mu.Unlock()
-		a.rebuild(ctx) // the first menu is in place before systray answers GetLayout
+		a.update(ctx) // the first menu is in place before systray answers GetLayout
 		go func() {
 			defer close(loopDone)
 			a.loop(ctx)
@@ -182,15 +190,15 @@ type app struct {
 	core Core
 	opts Options
 
-	clicks     chan action   // from the per-item goroutines
+	clicks     chan string   // entry ids, from the per-item goroutines
 	rebuildReq chan struct{} // asks the loop for a rebuild (buffer 1: requests coalesce)
 
 	autostartMu sync.Mutex // one autostart change at a time
 
 	// Owned by the loop goroutine (and onReady before the loop starts).
 	snap       engine.Snapshot
-	model      []entry
-	items      map[string]*systray.MenuItem
+	model      []entry                      // the menu on screen
+	items      map[string]*systray.MenuItem // its items by entry id; nil before the first render
 	menuCancel context.CancelFunc
 	timer      *time.Timer
 	icon       engine.IconState
@@ -203,7 +211,7 @@ func newApp(core Core, opts Options) *app {
 	return &app{
 		core:       core,
 		opts:       opts,
-		clicks:     make(chan action, 16),
+		clicks:     make(chan string, 16),
 		rebuildReq: make(chan struct{}, 1),
 	}
 }
@@ -220,14 +228,14 @@ func (a *app) loop(ctx context.Context) {
 			systray.Quit()
 			return
 		case <-a.core.Changed():
-			a.rebuild(ctx)
+			a.update(ctx)
 		case <-a.rebuildReq:
-			a.rebuild(ctx)
+			a.update(ctx)
 		case <-tick:
 			a.timer = nil
 			a.tick(ctx)
-		case act := <-a.clicks:
-			if a.handle(act) {
+		case id := <-a.clicks:
+			if a.click(id) {
 				systray.Quit()
 				return
 			}
@@ -244,12 +252,67 @@ func (a *app) env() menuEnv {
 	return env
 }
 
-// rebuild replaces the whole menu with one built from a fresh snapshot.
-func (a *app) rebuild(ctx context.Context) {
+// update shows a fresh snapshot: in place when the menu keeps its shape, else rebuilt.
+func (a *app) update(ctx context.Context) {
 	a.snap = a.core.Snapshot()
 	now := a.opts.Now()
-	a.model = buildMenu(a.snap, now, a.env())
+	a.show(ctx, buildMenu(a.snap, now, a.env()))
+	a.showIconAndTooltip()
+	a.schedule(now)
+}
 
+// tick shows the countdowns that changed since the last render.
+func (a *app) tick(ctx context.Context) {
+	now := a.opts.Now()
+	a.show(ctx, buildMenu(a.snap, now, a.env()))
+	a.schedule(now)
+}
+
+// show puts menu on screen. When it has the shape of the menu shown, only the items that
+// look different change (systray re-sends just those); otherwise the whole menu is
+// replaced, which gives every item a new id and closes any open submenu.
+func (a *app) show(ctx context.Context, menu []entry) {
+	if a.items != nil {
+		if ups, same := menuUpdates(a.model, menu); same {
+			for _, u := range ups {
+				if it := a.items[u.cur.id]; it != nil {
+					updateItem(it, u)
+				}
+			}
+			a.model = menu
+			return
+		}
+	}
+	a.rebuild(ctx, menu)
+}
+
+// updateItem changes one rendered item to look like u.cur.
+func updateItem(it *systray.MenuItem, u entryUpdate) {
+	if u.cur.title != u.old.title {
+		it.SetTitle(u.cur.title)
+	}
+	if u.cur.tooltip != u.old.tooltip {
+		it.SetTooltip(u.cur.tooltip)
+	}
+	if u.cur.checked != u.old.checked {
+		if u.cur.checked {
+			it.Check()
+		} else {
+			it.Uncheck()
+		}
+	}
+	if u.cur.disabled != u.old.disabled {
+		if u.cur.disabled {
+			it.Disable()
+		} else {
+			it.Enable()
+		}
+	}
+}
+
+// rebuild replaces the whole menu with menu.
+func (a *app) rebuild(ctx context.Context, menu []entry) {
+	a.model = menu
 	if a.menuCancel != nil {
 		a.menuCancel() // the old items' goroutines stop forwarding
 	}
@@ -258,27 +321,6 @@ func (a *app) rebuild(ctx context.Context) {
 	systray.ResetMenu()
 	a.items = make(map[string]*systray.MenuItem)
 	a.render(menuCtx, nil, a.model)
-
-	a.showIconAndTooltip()
-	a.schedule(now)
-}
-
-// tick retitles the countdowns that changed since the last render.
-func (a *app) tick(ctx context.Context) {
-	now := a.opts.Now()
-	next := buildMenu(a.snap, now, a.env())
-	changes, same := titleChanges(a.model, next)
-	if !same {
-		a.rebuild(ctx)
-		return
-	}
-	for id, title := range changes {
-		if it := a.items[id]; it != nil {
-			it.SetTitle(title)
-		}
-	}
-	a.model = next
-	a.schedule(now)
 }
 
 func (a *app) schedule(now time.Time) {
@@ -355,16 +397,18 @@ func (a *app) render(ctx context.Context, parent *systray.MenuItem, entries []en
 			it.Disable()
 		}
 		a.items[e.id] = it
-		if e.action.kind != actNone && len(e.children) == 0 {
-			go a.forward(ctx, it.ClickedCh, e.action)
+		if !e.inert && len(e.children) == 0 {
+			// Even an item that does nothing now may get an action with a later update
+			// in place (a greyed-out role becoming clickable): its clicks are listened for.
+			go a.forward(ctx, it.ClickedCh, e.id)
 		}
 		a.render(ctx, it, e.children)
 	}
 }
 
-// forward turns one item's clicks into actions for the loop. It keeps waiting on the
+// forward passes one item's clicks, as its entry id, to the loop. It keeps waiting on the
 // item's channel (systray drops a click nobody waits for) until the menu is rebuilt.
-func (a *app) forward(ctx context.Context, clicked <-chan struct{}, act action) {
+func (a *app) forward(ctx context.Context, clicked <-chan struct{}, id string) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -374,12 +418,23 @@ func (a *app) forward(ctx context.Context, clicked <-chan struct{}, act action) 
 				return
 			}
 			select {
-			case a.clicks <- act:
+			case a.clicks <- id:
 			case <-ctx.Done():
 				return
 			}
 		}
 	}
+}
+
+// click acts on a click on the entry with id, as the menu shows it now: a greyed-out
+// entry, a submenu or an entry gone since does nothing. It reports whether the tray
+// should quit.
+func (a *app) click(id string) (quit bool) {
+	e, ok := findEntry(a.model, id)
+	if !ok || e.disabled || len(e.children) > 0 || e.action.kind == actNone {
+		return false
+	}
+	return a.handle(e.action)
 }
 
 // handle acts on one click; it reports whether the tray should quit. Core methods return

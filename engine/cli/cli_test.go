@@ -195,7 +195,7 @@ func TestStatusAfterActivate(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("status: %+v", r)
 	}
-	for _, want := range []string{"DEMO", "Signed in to Contoso (demo) (" + pimfake.DemoTenantID + ") as admin@contoso.example.",
+	for _, want := range []string{"DEMO", "Signed in to Contoso (" + pimfake.DemoTenantID + ") as admin@contoso.example.",
 		"Owner · IT", "active until 17:00 (7h 42m left)"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("status lacks %q:\n%s", want, r.stdout)
@@ -416,7 +416,7 @@ func TestConfiguredDefaultDuration(t *testing.T) {
 func TestSignInAndOutWithoutAuthenticator(t *testing.T) {
 	w := newWorld(t)
 	r := w.run("--demo", "signin")
-	if r.code != 0 || !strings.Contains(r.stdout, "Signed in to Contoso (demo) as admin@contoso.example.") {
+	if r.code != 0 || !strings.Contains(r.stdout, "Signed in to Contoso as admin@contoso.example.") {
 		t.Fatalf("signin: %+v", r)
 	}
 	r = w.run("signout")

@@ -6,7 +6,7 @@ import "time"
 // contents are fixed: tests, docs and users rely on these names (issue 2, item 4).
 const (
 	DemoTenantID           = "7d4c5a1e-2b8f-4e63-9a1d-5c0f3e8b2a47"
-	DemoTenantName         = "Contoso (demo)"
+	DemoTenantName         = "Contoso" // not "(demo)": every output adds DEMO itself
 	DemoDomain             = "contoso.example"
 	DemoUserUPN            = "admin@contoso.example"
 	DemoUserID             = "3b9e6f21-8c4d-4a7e-b5f2-19d0c6a8e3f4"
