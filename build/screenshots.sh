@@ -6,7 +6,6 @@
 #
 #   build/screenshots.sh            # writes assets/screenshots/tray-menu.png and reminder.png
 #   OUT=/some/dir build/screenshots.sh
-#   MENU_DEPTH=deep build/screenshots.sh   # the menu opened one level deeper (see below)
 #
 # It takes about a minute and a half: the reminder comes a minute after the activation.
 # Everything runs on its own X display and private D-Bus session bus, with HOME and the XDG
@@ -235,10 +234,9 @@ pt activate "Global Administrator" --reason "screenshot" --for 16m >"$tmp/log/cl
 # Owner on IT for 7h 42m: it reads like a countdown that has been running for a while.
 pt activate "Owner" --scope IT --reason "screenshot" --for 7h42m >>"$tmp/log/cli" 2>&1
 
-# The tray shares the CLI's demo state (same HOME) and runs at the real speed: a faster
-# demo clock (--demo-speed) has the engine wake, and the tray rebuild its whole menu, once a
-# demo minute, which closes any open submenu. The 16-minute activation's "ends in 15
-# minutes" reminder comes a minute after it started, after the menu's picture is taken.
+# The tray shares the CLI's demo state (same HOME) and runs at the real speed, so the
+# countdowns in the picture read as they would on a desk. The 16-minute activation's "ends
+# in 15 minutes" reminder comes a minute after it started, after the menu's picture is taken.
 "$tmp/pimtray" --demo >"$tmp/log/tray" 2>&1 &
 pids+=($!)
 tray_registered() {
@@ -270,7 +268,6 @@ geometry() {
 }
 menus() { windows wrapper-2.0 41; }
 menus_are() { [[ $(menus | wc -l) -eq $1 ]]; }
-menus_at_least() { (($(menus | wc -l) >= $1)); }
 # An empty menu (the host drew a submenu without its items) is a thin window.
 no_empty_menus() { [[ -z $(comm -23 <(windows wrapper-2.0 2) <(menus)) ]]; }
 notifications() { windows xfce4-notifyd 41; }
@@ -303,29 +300,14 @@ icon_x=$((x + w / 2)) icon_y=$((y + h / 2))
 # The menu with "All eligible roles" open. The keyboard walks the menu whatever the font:
 # past the three favourites and "Activate all favourites" to "All eligible roles", which
 # GTK opens once selected.
-#
-# MENU_DEPTH=deep goes on into "All eligible roles" ▸ "Azure" (and, as GTK opens the
-# submenu of the item it selects, into the first Azure role's). It is not the default
-# because fyne.io/systray v1.12.2 mostly hands libdbusmenu-gtk hosts (this one, Xfce's,
-# Cinnamon's) a third menu level's items before their parents exist, and the host then
-# draws that level empty; when that happens the picture falls back to two levels.
-depth=${MENU_DEPTH:-shallow}
+# (The menu is never deeper than two levels: fyne.io/systray v1.12.2 hands libdbusmenu-gtk
+# hosts a third level's items before their parents exist, and they draw it empty.)
 open_menu() {
 	xdotool mousemove "$icon_x" "$icon_y" click 1
 	wait_until 5 menus_are 1 || return 1
 	xdotool mousemove 1 1 # no tooltip over the menu, no item under the pointer
 	xdotool key --delay 120 Down Down Down Down Down
 	wait_until 3 menus_are 2 || return 1
-	if [[ $depth == deep ]]; then
-		xdotool key --delay 120 Right Down Right
-		if ! wait_until 2 menus_at_least 3; then
-			if ! no_empty_menus; then
-				log "the tray host drew the third menu level empty; picturing two levels"
-				depth=shallow
-			fi
-			return 1
-		fi
-	fi
 	# Let the submenus settle: GTK opens the selected item's submenu after a short delay.
 	local last="" now _
 	for _ in 1 2 3 4 5 6 7 8 9 10; do
@@ -346,8 +328,8 @@ close_menu() {
 	wait_for 3 "the menu to close" menus_are 0
 }
 
-# The engine has the tray rebuild its whole menu once a minute while something is active,
-# which closes open submenus: a try that a rebuild interrupted is done again.
+# A refresh that changes the menu's shape rebuilds it and closes open submenus: a try that a
+# rebuild interrupted is done again.
 mkdir -p "$out"
 log "opening the tray menu"
 for try in 1 2 3 4 5 6; do
