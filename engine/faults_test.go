@@ -29,7 +29,7 @@ import (
 // faultTryTimeout bounds one try of a request in these tests, so a hung request turns into
 // a time-out within the test's budget. pimtray itself sets none but for Graph activations
 // (45 s): see TestEveryRequestHasADeadline.
-const faultTryTimeout = time.Second
+const faultTryTimeout = 2 * time.Second
 
 // newFaultHarness is newAzureHarness with a client whose retries are quick (the retry
 // policy still honours Retry-After) and whose tries time out after faultTryTimeout. skew

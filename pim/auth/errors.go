@@ -50,7 +50,7 @@ func (e idpError) summary() string {
 	}
 	d = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(d), "."))
 	if d == "" {
-		d = e.Code
+		d = firstLine(e.Code)
 	}
 	return d
 }
