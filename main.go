@@ -334,8 +334,17 @@ func runTray(ctx context.Context, g cli.Globals, stderr io.Writer) int {
 	}
 	defer a.close()
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go a.engine.Run(ctx)
+	engineDone := make(chan struct{})
+	go func() {
+		defer close(engineDone)
+		a.engine.Run(ctx)
+	}()
+	// On the way out, stop the engine and let it finish saving its state before the
+	// files and the log are closed.
+	defer func() {
+		cancel()
+		<-engineDone
+	}()
 
 	n, err := notify.New(notify.Options{AppName: "pimtray", DesktopEntry: "pimtray", Icon: assets.AppIcon(), Log: a.log})
 	if err != nil {

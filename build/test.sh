@@ -48,13 +48,7 @@ step "tray end-to-end tests (real tray over a private D-Bus session bus)"
 go test -count=1 -timeout 8m $tray_pkgs
 
 step "fuzzing (${FUZZTIME:-5s} per target)"
-for pkg in $(go list ./...); do
-  dir=$(go list -f '{{.Dir}}' "$pkg")
-  for target in $(grep -hoE '^func (Fuzz[A-Za-z0-9_]+)\(' "$dir"/*_test.go 2>/dev/null | sed -E 's/^func (Fuzz[A-Za-z0-9_]+)\(/\1/' | sort -u); do
-    echo "fuzz $pkg $target"
-    go test -run='^$' -fuzz="^${target}\$" -fuzztime="${FUZZTIME:-5s}" "$pkg" >/tmp/pimtray-fuzz.log 2>&1 || { cat /tmp/pimtray-fuzz.log; exit 1; }
-  done
-done
+FUZZTIME=${FUZZTIME:-5s} build/fuzz.sh
 
 if [ -x build/release.sh ] && [ -x build/check-archives.sh ]; then
   step "release archives"
