@@ -138,8 +138,10 @@ func (e *Engine) ToggleFavourite(key string) {
 }
 
 // NoticeAction handles the action the user picked on a notification: "reactivate"
-// re-activates the notice's role (anew if it has ended), "dismiss" and "default" do nothing
-// here (the tray opens its menu on "default").
+// re-activates the notice's role (anew if it has ended); "dismiss" and "default" (the body
+// was clicked) change nothing: no tray host (StatusNotifierItem, the Windows notification
+// area, the macOS menu bar) lets an app open its own menu, so the role stays where the
+// user finds it, in the tray menu.
 func (e *Engine) NoticeAction(noticeID, action string) {
 	e.mu.Lock()
 	ref, ok := e.noticeRef[noticeID]
