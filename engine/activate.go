@@ -212,6 +212,11 @@ func (e *Engine) activateRole(ctx context.Context, ts *tenantState, role pim.Rol
 		StartAt:       o.StartAt,
 	}
 	if known {
+		// The engine's copy of the policy: the client then reads nothing before the
+		// activation (a warm click is one request, however old the client's own copy).
+		p := pol
+		p.Known = true
+		req.Policy = &p
 		if err := e.fillRequired(ctx, role, &req, pol.Justification, pol.Ticket, o.Prompt); err != nil {
 			return Result{}, err
 		}
@@ -231,7 +236,9 @@ func (e *Engine) activateRole(ctx context.Context, ts *tenantState, role pim.Rol
 		case step && !o.Interactive:
 			// Background work never opens a sign-in window: the item asks for a click instead.
 			e.mu.Lock()
-			e.problems[key] = itemProblem{Text: role.Label() + " needs a fresh sign-in (MFA or an authentication context): click it to continue.", SignIn: true}
+			_, running := e.currentLocked(ts, key, e.now())
+			e.problems[key] = itemProblem{Text: role.Label() + " needs a fresh sign-in (MFA or an authentication context): click it to continue.",
+				SignIn: true, WhileActive: running}
 			e.mu.Unlock()
 			e.notify(e.newNotice(NoticeSignInNeeded, key, role.Label()+" needs a fresh sign-in",
 				"Click it in the pimtray menu to sign in again and activate it.", nil))
@@ -344,7 +351,8 @@ func (e *Engine) recordActivationLocked(ts *tenantState, role pim.Role, res Resu
 		e.markSignInNeededLocked(ts, key)
 	default:
 		if _, set := e.problems[key]; !set {
-			e.problems[key] = itemProblem{Text: HumanError(err)}
+			_, running := e.currentLocked(ts, key, now)
+			e.problems[key] = itemProblem{Text: HumanError(err), WhileActive: running}
 		}
 	}
 }

@@ -68,6 +68,11 @@ const (
 	denyGrace = time.Minute
 	// sentKeep: reminder ids are remembered this long.
 	sentKeep = 48 * time.Hour
+	// defaultRefreshTimeout bounds one tenant's refresh (its listings, then the favourites'
+	// policies), whatever the client's own time-outs: a request that never ends (a silent
+	// connection, a token request that hangs) turns into "cannot reach Azure" on the menu and
+	// the next refresh still comes.
+	defaultRefreshTimeout = 2 * time.Minute
 )
 
 // DefaultDuration is what an activation asks for when neither the favourite nor the
@@ -162,6 +167,9 @@ type Options struct {
 	// Location is the user's time zone, for keep-alive times ("18:00") and times in
 	// notifications; nil: time.Local.
 	Location *time.Location
+	// RefreshTimeout bounds one tenant's refresh (background, polls and RefreshNow); a plane
+	// still unread then shows as "cannot reach Azure". 0: two minutes.
+	RefreshTimeout time.Duration
 }
 
 // Engine is the headless core. Create it with New, start Run in a goroutine, read
@@ -244,6 +252,10 @@ type tenantState struct {
 type itemProblem struct {
 	Text   string
 	SignIn bool
+	// WhileActive: the role was running when the action failed (a re-activation), so finding it
+	// active later says nothing about the failure. Otherwise a refresh that finds the role active
+	// drops the problem: the activation happened after all (its answer was lost) or elsewhere.
+	WhileActive bool
 }
 
 type policyEntry struct {
@@ -661,6 +673,13 @@ func (e *Engine) expiringWindow() time.Duration {
 		w = 15 * time.Minute
 	}
 	return w
+}
+
+func (e *Engine) refreshTimeout() time.Duration {
+	if e.opts.RefreshTimeout > 0 {
+		return e.opts.RefreshTimeout
+	}
+	return defaultRefreshTimeout
 }
 
 func (e *Engine) refreshInterval() time.Duration {

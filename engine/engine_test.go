@@ -157,8 +157,8 @@ func TestMissingJustificationAsks(t *testing.T) {
 		}
 	})
 	t.Run("policy unreadable: Azure's answer tells, then one question", func(t *testing.T) {
-		h := newHarness(t).start()
-		h.api.set(func(f *fakeAPI) { f.policyErr = &pim.Error{Kind: pim.KindPermission} })
+		// Unreadable from the start: the background reads no policy either.
+		h := newHarness(t, func(_ *Options, f *fakeAPI) { f.policyErr = &pim.Error{Kind: pim.KindPermission} }).start()
 		h.prompt.answers = []string{"CHG-7"}
 		h.e.Activate(roleContrib.Key())
 		h.stateIs(roleContrib, StateActive)

@@ -35,7 +35,12 @@ type fakeAPI struct {
 	staleListing     bool // expired activations stay listed
 	refuseScheduled  bool // an activation starting later is refused with RoleAssignmentExists
 	existsAfterDeact int  // this many activations after a deactivation still get RoleAssignmentExists
-	seq              int
+	lostAnswer       bool // activations are made, but their answer is lost (Unavailable)
+	// hangPlane's listing never answers: Overview waits for ctx to end, then reports the plane
+	// unreachable, as the real client does. unbounded is set when no deadline ended the wait.
+	hangPlane pim.Plane
+	unbounded bool
+	seq       int
 }
 
 type fakeCall struct {
@@ -128,6 +133,19 @@ func (f *fakeAPI) Me(ctx context.Context) (pim.Principal, error) {
 
 func (f *fakeAPI) Overview(ctx context.Context, planes ...pim.Plane) (*pim.Overview, error) {
 	f.mu.Lock()
+	hang := f.hangPlane
+	f.mu.Unlock()
+	hung := hang != "" && (len(planes) == 0 || slices.Contains(planes, hang))
+	if hung {
+		select {
+		case <-ctx.Done():
+		case <-time.After(5 * time.Second): // a test's safety net, not a wait it relies on
+			f.mu.Lock()
+			f.unbounded = true
+			f.mu.Unlock()
+		}
+	}
+	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.log(fakeCall{Op: "overview", Planes: planes})
 	if f.overviewErr != nil {
@@ -141,6 +159,10 @@ func (f *fakeAPI) Overview(ctx context.Context, planes ...pim.Plane) (*pim.Overv
 	for _, p := range planes {
 		if err := f.planeErr[p]; err != nil {
 			ov.Errors[p] = err
+			continue
+		}
+		if hung && p == hang {
+			ov.Errors[p] = &pim.Error{Kind: pim.KindUnavailable, Plane: p, Err: context.Cause(ctx)}
 			continue
 		}
 		for _, r := range f.roles {
@@ -244,6 +266,10 @@ func (f *fakeAPI) Activate(ctx context.Context, req pim.ActivateRequest) (pim.Ac
 		a.RequestStatus = "Granted"
 	}
 	f.active = append(f.active, a)
+	if f.lostAnswer {
+		return pim.Activation{}, &pim.Error{Kind: pim.KindUnavailable, Role: label,
+			Text: "Azure could not be reached to activate " + label + "; try again later."}
+	}
 	return a, nil
 }
 

@@ -132,14 +132,17 @@ func (e *Engine) pollPending(ctx context.Context) {
 }
 
 // refreshTenants reads the tenants concurrently (only the given planes when some are
-// given) and returns one error per tenant that could not be read at all.
+// given) and returns one error per tenant that could not be read at all. Each tenant's
+// read, and then the favourites' policies, ends within refreshTimeout.
 func (e *Engine) refreshTenants(ctx context.Context, tenants []*tenantState, planes []pim.Plane) []error {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var errs []error
 	for _, ts := range tenants {
 		wg.Go(func() {
-			if err := e.refreshTenant(ctx, ts, planes); err != nil {
+			tctx, cancel := context.WithTimeout(ctx, e.refreshTimeout())
+			defer cancel()
+			if err := e.refreshTenant(tctx, ts, planes); err != nil {
 				mu.Lock()
 				errs = append(errs, err)
 				mu.Unlock()
@@ -147,7 +150,9 @@ func (e *Engine) refreshTenants(ctx context.Context, tenants []*tenantState, pla
 		})
 	}
 	wg.Wait()
-	e.fetchFavouritePolicies(ctx)
+	pctx, cancel := context.WithTimeout(ctx, e.refreshTimeout())
+	defer cancel()
+	e.fetchFavouritePolicies(pctx)
 	return errs
 }
 
@@ -229,7 +234,17 @@ func (e *Engine) refreshTenant(ctx context.Context, ts *tenantState, only []pim.
 	for _, a := range ov.Active {
 		if fetched[a.Role.Plane] {
 			a.Role = e.ownRole(ts, a.Role)
+			if a.StartsAt.After(now) {
+				// Azure lists it as in force: it has started, whatever a start a moment
+				// ahead (clocks that differ) says.
+				a.StartsAt = now
+			}
 			ts.active = append(ts.active, a)
+			if p, ok := e.problems[a.Role.Key()]; ok && !p.WhileActive {
+				// The failed activation happened after all (its answer was lost), or
+				// the role was activated elsewhere: the failure is no news any more.
+				delete(e.problems, a.Role.Key())
+			}
 		}
 	}
 	for _, a := range ov.Pending {
@@ -436,6 +451,8 @@ func (e *Engine) fetchOtherPolicies(ctx context.Context) int {
 		}
 	}
 	e.mu.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, e.refreshTimeout())
+	defer cancel()
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex

@@ -83,16 +83,20 @@ func checkRole(op string, r Role) error {
 	return nil
 }
 
-// Activate sends one activation for req.Role. Before sending it reads the role's policy
-// (cached) and refuses, without sending anything, a duration over the policy's maximum or a
-// request missing a justification or ticket the policy requires. A zero Duration means the
-// policy's maximum, or 8h when unknown. Approval needed is not an error: the Activation comes
-// back with Status pending. Errors are *Error.
+// Activate sends one activation for req.Role. Before sending it takes the role's policy
+// (req.Policy, else read and cached) and refuses, without sending anything, a duration over the
+// policy's maximum or a request missing a justification or ticket the policy requires. A zero
+// Duration means the policy's maximum, or 8h when unknown. Approval needed is not an error: the
+// Activation comes back with Status pending. Errors are *Error.
+//
+// The start is sent on Azure's clock (see azureClock), and the times returned are on the local
+// one: "now" is Azure's now, whatever the user's clock says.
 //
 // Never two activations for one request: an ARM request is a PUT of a client-chosen GUID, which
-// azcore's retries repeat as is; a Graph POST is never retried blindly (only after a 429): when
-// it gets no answer, the open requests and active roles are checked first, and it is sent again
-// once only if Azure shows no trace of it.
+// azcore's retries repeat as is, and when no try got an answer the request is looked up by that
+// GUID before giving up; a Graph POST is never retried blindly (only after a 429): when it gets
+// no answer, the open requests and active roles are checked first, and it is sent again once
+// only if Azure shows no trace of it.
 func (c *Client) Activate(ctx context.Context, req ActivateRequest) (Activation, error) {
 	role := req.Role
 	if role.Plane == PlaneEntra && role.Scope == "" {
@@ -105,8 +109,11 @@ func (c *Client) Activate(ctx context.Context, req ActivateRequest) (Activation,
 		return Activation{}, &Error{Kind: KindOther, Plane: role.Plane, Role: role.Label(),
 			Text: "A duration cannot be negative (" + role.Label() + ")."}
 	}
-	pol, err := c.Policy(ctx, role)
-	if err != nil {
+	var pol Policy
+	var err error
+	if req.Policy != nil {
+		pol = *req.Policy // the caller's copy: nothing to read before sending
+	} else if pol, err = c.Policy(ctx, role); err != nil {
 		var pe *Error
 		if ctx.Err() != nil || (errors.As(err, &pe) && pe.Kind == KindSignInNeeded) {
 			return Activation{}, err // the activation would fail the same way
@@ -125,12 +132,13 @@ func (c *Client) Activate(ctx context.Context, req ActivateRequest) (Activation,
 		c.log.Info("activation refused before sending", "role", role.Label(), "rules", err.Rules)
 		return Activation{}, err
 	}
-	start := req.StartAt
-	if start.IsZero() {
+	start := req.StartAt // local clock
+	immediate := start.IsZero()
+	if immediate {
 		start = c.now()
 	}
-	start = start.UTC().Truncate(time.Millisecond)
-	sched := &wireScheduleOut{StartDateTime: start.Format(startTimeLayout),
+	wireStart := c.clock.toAzure(start).UTC().Truncate(time.Millisecond)
+	sched := &wireScheduleOut{StartDateTime: wireStart.Format(startTimeLayout),
 		Expiration: wireExpiration{Type: "AfterDuration", Duration: FormatISODuration(d)}}
 	var ticket *wireTicket
 	if req.TicketNumber != "" || req.TicketSystem != "" {
@@ -155,9 +163,15 @@ func (c *Client) Activate(ctx context.Context, req ActivateRequest) (Activation,
 		}
 		return Activation{}, err
 	}
+	a = c.clock.localActivation(a)
 	a.Role = mergeRole(role, a.Role)
 	if a.StartsAt.IsZero() {
 		a.StartsAt = start
+	}
+	if now := c.now(); immediate && a.StartsAt.After(now) && a.StartsAt.Sub(now) <= clockTolerance {
+		// Azure started it at its own "now", which the learned offset can put a moment
+		// ahead of the local one: it runs now.
+		a.StartsAt = now
 	}
 	if a.ExpiresAt.IsZero() {
 		a.ExpiresAt = a.StartsAt.Add(d)
@@ -392,11 +406,27 @@ func (c *Client) activateARM(ctx context.Context, role Role, req ActivateRequest
 	// very same resource again and can never create a second request.
 	tctx, tries := withTryCounter(ctx)
 	data, err := c.send(tctx, armAPI, http.MethodPut, u, body, cl)
-	if err != nil && tries.Load() > 1 && (errors.Is(err, ErrAlreadyActive) || errors.Is(err, ErrRequestExists)) {
+	switch {
+	case err != nil && tries.Load() > 1 && (errors.Is(err, ErrAlreadyActive) || errors.Is(err, ErrRequestExists)):
 		// An earlier try may have been the one that worked: if the request by our name exists, it is ours.
 		if got, gerr := c.send(ctx, armAPI, http.MethodGet, u, nil, cl); gerr == nil {
 			c.log.Info("a retried activation found its own earlier request", "role", role.Label())
 			data, err = got, nil
+		}
+	case err != nil && ambiguous(err) && ctx.Err() == nil:
+		// No try got an answer (or only gateway errors): Azure may still have made it. The
+		// request by our name says; when it is not there, Azure never took it.
+		c.log.Warn("no answer to an activation; looking up its request by name", "role", role.Label(), "cause", cause(err))
+		got, gerr := c.send(ctx, armAPI, http.MethodGet, u, nil, cl)
+		var ge *Error
+		switch {
+		case gerr == nil:
+			c.log.Info("Azure had made the request; its answer was lost", "role", role.Label())
+			data, err = got, nil
+		case errors.As(gerr, &ge) && ge.StatusCode == http.StatusNotFound:
+			c.log.Info("Azure has no such request: it never took it", "role", role.Label())
+		default:
+			c.log.Warn("could not look the request up", "role", role.Label(), "err", gerr)
 		}
 	}
 	if err != nil {

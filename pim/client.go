@@ -26,8 +26,12 @@ const (
 	defaultMaxRetries    = 3
 	defaultRetryDelay    = 500 * time.Millisecond
 	defaultMaxRetryDelay = 30 * time.Second
-	// createTryTimeout bounds one try of a Graph POST that creates a request, so a hung
-	// connection turns into the "did Azure get it?" check instead of waiting forever.
+	// defaultTryTimeout bounds one try of every request, so a connection that stays open and
+	// silent (a proxy, a half-dead Wi-Fi) ends in a retry, then a message, instead of holding a
+	// refresh or a click forever. azcore sets none by default.
+	defaultTryTimeout = 30 * time.Second
+	// createTryTimeout bounds one try of a Graph POST that creates a request, a little longer
+	// than the others: a hung connection turns into the "did Azure get it?" check.
 	createTryTimeout = 45 * time.Second
 	// defaultDuration is what an activation asks for when neither the caller nor a known policy says.
 	defaultDuration = 8 * time.Hour
@@ -39,13 +43,17 @@ const (
 type ClientOptions struct {
 	// ClientOptions are azcore's: Transport (tests pass the fake's HTTP client), Retry,
 	// PerCallPolicies/PerRetryPolicies, Logging, Telemetry. Retry fields left zero get pimtray's
-	// defaults (3 retries, 500 ms first delay, Retry-After honoured up to 30 s).
+	// defaults: 3 retries, 500 ms first delay, Retry-After honoured up to 30 s, and a time-out
+	// of 30 s on every try of every request (45 s for a Graph POST that creates a request).
+	// A TryTimeout set here applies to every request, those POSTs included.
 	azcore.ClientOptions
 	// Cloud holds every endpoint; the zero value means AzurePublic.
 	Cloud Cloud
 	// TenantID is the directory the client works in. When empty it is learned from the tokens.
 	TenantID string
-	// Now is the clock (start times of activations, policy cache); nil means time.Now.
+	// Now is the local clock (start times of activations, policy cache); nil means time.Now.
+	// Azure's own clock may differ: the client learns by how much from its answers and
+	// converts every time it sends and returns, so callers reckon with Now alone (ClockOffset).
 	Now func() time.Time
 	// Log receives what the client decides and why (never a token); nil discards.
 	Log *slog.Logger
@@ -54,15 +62,18 @@ type ClientOptions struct {
 // Client speaks Azure PIM for one tenant on two azcore pipelines: one with Graph tokens,
 // one with ARM tokens. It is safe for concurrent use.
 type Client struct {
-	cred     azcore.TokenCredential
-	cloud    Cloud
-	now      func() time.Time
-	log      *slog.Logger
-	retry    policy.RetryOptions // effective retry options, copied into per-call overrides
-	graph    runtime.Pipeline
-	arm      runtime.Pipeline
-	graphURL *url.URL // https://graph.microsoft.com/v1.0
-	armURL   *url.URL // https://management.azure.com
+	cred  azcore.TokenCredential
+	cloud Cloud
+	now   func() time.Time
+	log   *slog.Logger
+	retry policy.RetryOptions // effective retry options, copied into per-call overrides
+	// createTry is the per-try time-out of a Graph POST that creates a request.
+	createTry time.Duration
+	clock     *azureClock // Azure's clock against Now
+	graph     runtime.Pipeline
+	arm       runtime.Pipeline
+	graphURL  *url.URL // https://graph.microsoft.com/v1.0
+	armURL    *url.URL // https://management.azure.com
 
 	mu          sync.Mutex
 	tenantID    string
@@ -113,17 +124,24 @@ func NewClient(cred azcore.TokenCredential, opts *ClientOptions) (*Client, error
 	if r.MaxRetryDelay == 0 {
 		r.MaxRetryDelay = defaultMaxRetryDelay
 	}
+	createTry := r.TryTimeout
+	if createTry == 0 {
+		createTry = createTryTimeout
+		r.TryTimeout = defaultTryTimeout
+	}
 	c := &Client{
-		cred:     cred,
-		cloud:    o.Cloud,
-		now:      o.Now,
-		log:      o.Log,
-		retry:    o.ClientOptions.Retry,
-		graphURL: graphURL,
-		armURL:   armURL,
-		tenantID: o.TenantID,
-		names:    map[string]string{},
-		policies: map[string]policyEntry{},
+		cred:      cred,
+		cloud:     o.Cloud,
+		now:       o.Now,
+		log:       o.Log,
+		retry:     o.ClientOptions.Retry,
+		createTry: createTry,
+		clock:     &azureClock{now: o.Now, log: o.Log},
+		graphURL:  graphURL,
+		armURL:    armURL,
+		tenantID:  o.TenantID,
+		names:     map[string]string{},
+		policies:  map[string]policyEntry{},
 	}
 	c.graph = c.pipeline(o.Cloud.GraphScope(), &o.ClientOptions)
 	c.arm = c.pipeline(o.Cloud.ARMScope(), &o.ClientOptions)
@@ -146,7 +164,7 @@ func (c *Client) pipeline(scope string, o *azcore.ClientOptions) runtime.Pipelin
 		AuthorizationHandler: policy.AuthorizationHandler{OnRequest: c.authorize(scope)},
 	})
 	return runtime.NewPipeline("pimtray/pim", "v1", runtime.PipelineOptions{
-		PerRetry: []policy.Policy{policyFunc(countTry), bearer},
+		PerRetry: []policy.Policy{policyFunc(countTry), bearer, policyFunc(c.clock.policy)},
 	}, o)
 }
 
@@ -302,9 +320,7 @@ func ambiguous(err error) bool {
 // take the request) is retried; everything else comes back for the caller to check first.
 func (c *Client) noRetryButThrottling() policy.RetryOptions {
 	o := c.retry
-	if o.TryTimeout == 0 {
-		o.TryTimeout = createTryTimeout
-	}
+	o.TryTimeout = c.createTry
 	o.ShouldRetry = func(resp *http.Response, err error) bool {
 		return err == nil && resp != nil && resp.StatusCode == http.StatusTooManyRequests
 	}

@@ -23,7 +23,7 @@ type planeResult struct {
 // three lists too, so the whole takes about as long as the slowest plane. A plane that fails is
 // reported in Overview.Errors (with whatever of it could be read still filled in) and never hides
 // the others. The error result is non-nil only when every plane asked failed; it is then the
-// first plane's error (also in Errors).
+// first plane's error (also in Errors). Times are on the local clock (Azure's converted).
 func (c *Client) Overview(ctx context.Context, planes ...Plane) (*Overview, error) {
 	if len(planes) == 0 {
 		planes = Planes
@@ -63,17 +63,18 @@ func (c *Client) Overview(ctx context.Context, planes ...Plane) (*Overview, erro
 				firstErr = r.err
 			}
 		}
+		// Azure's times, on the local clock from here on (see azureClock).
 		for _, e := range r.eligible {
 			e.TenantID = tenant
-			ov.Eligible = append(ov.Eligible, e)
+			ov.Eligible = append(ov.Eligible, c.clock.localRole(e))
 		}
 		for _, a := range r.active {
 			a.Role.TenantID = tenant
-			ov.Active = append(ov.Active, a)
+			ov.Active = append(ov.Active, c.clock.localActivation(a))
 		}
 		for _, a := range r.pending {
 			a.Role.TenantID = tenant
-			ov.Pending = append(ov.Pending, a)
+			ov.Pending = append(ov.Pending, c.clock.localActivation(a))
 		}
 	}
 	ov.FetchedAt = c.now()

@@ -425,10 +425,13 @@ func (s *stub) begin(w http.ResponseWriter, r *http.Request, wantAudience string
 			break
 		}
 	}
+	now := s.now
 	s.mu.Unlock()
 	if lat > 0 {
 		time.Sleep(lat)
 	}
+	// Dated by the stub's clock, which is the client's too: no offset to learn.
+	w.Header().Set("Date", now.UTC().Format(http.TimeFormat))
 	if tokenAudience(tok) != wantAudience {
 		writeErr(w, http.StatusUnauthorized, "InvalidAuthenticationToken", "The access token is missing or is for another audience.")
 		return nil, 0, false

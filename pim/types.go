@@ -7,6 +7,9 @@
 //
 // It returns domain types (Role, Activation, Policy) and typed errors (*Error),
 // never raw payloads. It knows nothing of the tray, notifications or the disk.
+//
+// Every time it takes and returns is on the local clock (ClientOptions.Now): the client
+// converts to and from Azure's clock, which may differ (see Client.ClockOffset).
 package pim
 
 import (
@@ -145,10 +148,14 @@ type ActivateRequest struct {
 	TicketNumber  string
 	TicketSystem  string
 	Duration      time.Duration // 0: the policy maximum, or 8h when unknown
-	StartAt       time.Time     // zero: now
+	StartAt       time.Time     // zero: now; else on the local clock, like every time in this package
 	// RequestID is the client-chosen request id (ARM: the request's GUID name). Leave empty and the
 	// client chooses one; the same value is reused on every retry so no retry can create a second request.
 	RequestID string
+	// Policy is the role's policy as the caller knows it (its own cache): when set, the client
+	// checks the request against it and reads nothing before sending, so a warm activation is
+	// one request. nil: the client reads the policy (cached for an hour).
+	Policy *Policy
 }
 
 // Overview is what the user has in every plane of one tenant, fetched concurrently.

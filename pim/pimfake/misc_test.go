@@ -211,3 +211,18 @@ func TestDurationsAndFilters(t *testing.T) {
 		t.Errorf("quoted value %q", f.value("name"))
 	}
 }
+
+// Answers are dated by the fake's clock, not the machine's, as Azure dates them by its own:
+// the pim client learns the offset between the two from the Date header.
+func TestAnswersAreDatedByTheFakesClock(t *testing.T) {
+	s, clock := start(t, Options{})
+	tok := tokenFor(t, s, DemoTenantID, ARMResource, CredentialOptions{})
+	for _, step := range []time.Duration{0, 90 * time.Minute} {
+		clock.Advance(step)
+		r := call(t, s, "GET", armURL("", "roleEligibilityScheduleInstances?$filter=asTarget()"), tok, nil)
+		got, err := http.ParseTime(r.header.Get("Date"))
+		if err != nil || !got.Equal(clock.Now().Truncate(time.Second)) {
+			t.Fatalf("Date %q (%v), want the fake's now %v", r.header.Get("Date"), err, clock.Now())
+		}
+	}
+}

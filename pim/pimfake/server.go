@@ -296,6 +296,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		entry.Fault = "canceled"
 		abort()
 	}
+	// Dated by the fake's clock, as Azure dates its answers by its own (net/http would use the
+	// machine's): a client learns the offset between the two from it.
+	w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
 	if f := s.takeFault(plane, r); f != nil {
 		entry.Fault = f.Kind.String()
 		if s.applyFault(rec, r, plane, f, handler) {
