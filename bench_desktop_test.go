@@ -19,7 +19,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -127,28 +126,10 @@ func benchStateFile(home string) string {
 	return filepath.Join(home, ".local", "state", "pimtray-demo", "state.json")
 }
 
-// benchBuffer collects a child's output.
-type benchBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *benchBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *benchBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // benchTray is a running pimtray tray.
 type benchTray struct {
 	cmd     *exec.Cmd
-	out     benchBuffer
+	out     desktoptest.SyncBuffer
 	started time.Time
 	done    chan struct{}
 	err     error

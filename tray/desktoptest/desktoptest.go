@@ -124,7 +124,7 @@ func StartBusDaemon(t testing.TB) *Bus {
 	if err != nil {
 		t.Fatalf("desktoptest: %v", err)
 	}
-	var stderr syncBuffer
+	var stderr SyncBuffer
 	cmd.Stderr = &stderr
 	p, err := startProc(cmd)
 	if err != nil {
@@ -259,19 +259,19 @@ func (p *proc) stop(grace time.Duration) {
 	}
 }
 
-// syncBuffer collects a child's output safely while the child writes it.
-type syncBuffer struct {
+// SyncBuffer collects a child's output safely while the child writes it.
+type SyncBuffer struct {
 	mu sync.Mutex
 	b  strings.Builder
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+func (s *SyncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()

@@ -46,7 +46,7 @@ func StartKeyring(t testing.TB, busAddr string) *Keyring {
 	cmd.Env = env
 	// --unlock reads the password from stdin: it creates and unlocks the "login" collection.
 	cmd.Stdin = strings.NewReader(keyringPassword)
-	var out syncBuffer
+	var out SyncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	p, err := startProc(cmd)
 	if err != nil {

@@ -22,7 +22,7 @@ type Process struct {
 
 	p      *proc
 	stdin  io.WriteCloser
-	stderr syncBuffer
+	stderr SyncBuffer
 
 	mu      sync.Mutex
 	lines   []string
