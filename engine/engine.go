@@ -522,7 +522,15 @@ func (e *Engine) Run(ctx context.Context) error {
 		case <-e.kick:
 			e.setLoop(false, time.Time{})
 			if tm != nil {
-				tm.Stop()
+				select {
+				case <-c: // the timer fired as well: this wake-up is also the timer's
+					e.loopMu.Lock()
+					e.wakeups++
+					e.loopMu.Unlock()
+					planned = next
+				default:
+					tm.Stop()
+				}
 			}
 		case <-c:
 			e.setLoop(false, time.Time{})
