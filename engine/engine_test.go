@@ -677,10 +677,15 @@ func TestDeactivate(t *testing.T) {
 }
 
 func TestFailureShowsAndNotifies(t *testing.T) {
-	h := newHarness(t).start()
+	// The failing API is in place before the engine starts: swapping it later would race with
+	// the background refresh that reads it.
+	var failing *failingAPI
+	h := newHarness(t, func(o *Options, api *fakeAPI) {
+		failing = &failingAPI{fakeAPI: api}
+		o.Tenants[0].API = failing
+	}).start()
 	// Throttled beyond retries: the item shows the failure, a notice says it.
-	failing := &failingAPI{fakeAPI: h.api, err: &pim.Error{Kind: pim.KindThrottled, Text: "Azure is busy; try again in a minute."}}
-	h.e.tenants[0].b.API = failing
+	failing.set(&pim.Error{Kind: pim.KindThrottled, Text: "Azure is busy; try again in a minute."})
 	h.e.Activate(roleSR.Key())
 	s := h.stateIs(roleSR, StateFailed)
 	if it := item(s, roleSR); it.Problem != "Azure is busy; try again in a minute." || Label(it, h.clk.Now()) != "Security Reader — failed, click to retry" {
