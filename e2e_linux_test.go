@@ -238,7 +238,7 @@ func TestE2EReminderReactivateFromNotification(t *testing.T) {
 	if want := "Active until %s. Re-activate to keep your access."; !bodyAt(n.Body, want, oldEnd) {
 		t.Errorf("reminder body %q, want %q at %v", n.Body, want, oldEnd)
 	}
-	if keys := n.ActionKeys(); !slices.Equal(keys, []string{"reactivate", "dismiss", "default"}) ||
+	if keys := n.ActionKeys(); !slices.Equal(keys, []string{"reactivate", "dismiss"}) ||
 		n.ActionLabel("reactivate") != "Re-activate" || n.ActionLabel("dismiss") != "Dismiss" {
 		t.Errorf("reminder actions %q", n.Actions)
 	}

@@ -141,7 +141,8 @@ func (e *Engine) ToggleFavourite(key string) {
 // re-activates the notice's role (anew if it has ended); "dismiss" and "default" (the body
 // was clicked) change nothing: no tray host (StatusNotifierItem, the Windows notification
 // area, the macOS menu bar) lets an app open its own menu, so the role stays where the
-// user finds it, in the tray menu.
+// user finds it, in the tray menu. That is also why notices offer no "default" action:
+// a server that draws it as a button (xfce4-notifyd) would show one that does nothing.
 func (e *Engine) NoticeAction(noticeID, action string) {
 	e.mu.Lock()
 	ref, ok := e.noticeRef[noticeID]

@@ -287,8 +287,9 @@ func (n *dbusNotifier) message(notice engine.Notice) fdo.Notification {
 				note.Actions = append(note.Actions, fdo.Action{Key: a, Label: actionLabel(a)})
 			}
 		}
-		// A body click comes back as "default": the core then shows the role.
-		note.Actions = append(note.Actions, fdo.NewDefaultAction(actionLabel(engine.ActionOpen)))
+		// No "default" action: a body click could only open the tray menu, which no tray
+		// host lets an app do, and some servers (xfce4-notifyd) draw the default action
+		// as a button of its own, one that would do nothing. A body click closes the notice.
 		if len(notice.Actions) > 0 && (notice.Kind == engine.NoticeReminder || notice.Kind == engine.NoticeEnded) {
 			note.ExpireTimeout = fdo.ExpireTimeoutNever // stays until the user picks
 		}

@@ -55,8 +55,8 @@ type Notifier interface {
 // replaced or is closed by CloseNotice comes back as nothing.
 type ActionEvent struct {
 	NoticeID string
-	// Action is engine.ActionReactivate, engine.ActionDismiss or engine.ActionOpen
-	// ("default": the body was clicked).
+	// Action is engine.ActionReactivate or engine.ActionDismiss; engine.ActionOpen
+	// ("default") when the body of a Windows toast was clicked, or a server sent it unasked.
 	Action string
 }
 
