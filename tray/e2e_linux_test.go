@@ -25,6 +25,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/godbus/dbus/v5"
 	"github.com/pimtray/pimtray/engine"
 	"github.com/pimtray/pimtray/pim"
 	"github.com/pimtray/pimtray/tray"
@@ -615,6 +616,46 @@ func TestTrayStopsWhenItsContextEnds(t *testing.T) {
 	child.WaitForLine(t, timeout, "RUN RETURNED <nil>")
 	if code := child.Wait(t, timeout); code != 0 {
 		t.Fatalf("the tray exited with %d", code)
+	}
+}
+
+// systray drops a SetIcon that lands while it publishes the item, and a tray host that
+// registers the item at that moment can miss its NewIcon signal: either way the host would
+// show a stale icon (idle while a role is active) until the next change. So the tray sends
+// its icon again a second after the item is on the bus. Seen here as a NewIcon signal
+// well after the item registered, with nothing changed in between (the "tray-idle" child's
+// core changes only when clicked, and nothing in it counts down).
+func TestIconSentAgainOncePublished(t *testing.T) {
+	requireNoRace(t)
+	bus := desktoptest.StartBus(t)
+	watcher := desktoptest.StartWatcher(t, bus)
+	conn := desktoptest.Connect(t, bus)
+	if err := conn.AddMatchSignal(dbus.WithMatchInterface("org.kde.StatusNotifierItem"), dbus.WithMatchMember("NewIcon")); err != nil {
+		t.Fatal(err)
+	}
+	signals := make(chan *dbus.Signal, 64)
+	conn.Signal(signals)
+
+	startChild(t, "tray-idle", bus)
+	item := watcher.WaitForItem(t, timeout)
+	item.WaitForProperties(t, timeout, "the pending icon", pixelIs(engine.IconPending))
+	registered := time.Now()
+	deadline := time.After(timeout)
+	for {
+		select {
+		case sig := <-signals:
+			if sig.Name != "org.kde.StatusNotifierItem.NewIcon" {
+				continue
+			}
+			if after := time.Since(registered); after >= 500*time.Millisecond {
+				if p := item.Properties(t); !pixelIs(engine.IconPending)(p) {
+					t.Fatalf("the icon sent again is not the current one: %+v", p.IconPixmap)
+				}
+				return
+			}
+		case <-deadline:
+			t.Fatalf("no NewIcon signal in the %v after the item registered: the icon was not sent again", timeout)
+		}
 	}
 }
 

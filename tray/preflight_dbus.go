@@ -3,8 +3,10 @@
 package tray
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"fyne.io/systray"
 	"github.com/godbus/dbus/v5"
@@ -38,4 +40,48 @@ func seedBeforeRun(icon []byte, tooltip string) {
 	}
 	systray.SetTooltip(tooltip)
 	systray.SetTitle("pimtray")
+}
+
+// whenPublished calls resend once systray's item is on the bus and settle has passed.
+// systray reads the icon once when it publishes the item's properties and drops a SetIcon
+// that lands after that read and before the properties are up; a tray host that registers
+// the item at the same moment can also miss a NewIcon signal. Either way the host would
+// show an old icon (nothing active, say) until the next change; the resend puts the
+// current icon and tooltip back. It only runs at start: a few property reads, then done.
+func whenPublished(ctx context.Context, settle time.Duration, resend func()) {
+	go func() {
+		shared, err := dbus.SessionBus() // systray's connection: its unique name is the item's
+		if err != nil || len(shared.Names()) == 0 {
+			return
+		}
+		conn, err := dbus.ConnectSessionBus()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		item := conn.Object(shared.Names()[0], "/StatusNotifierItem")
+		poll := time.NewTicker(50 * time.Millisecond)
+		defer poll.Stop()
+		giveUp := time.After(30 * time.Second)
+		for {
+			callCtx, cancel := context.WithTimeout(ctx, time.Second)
+			err := item.CallWithContext(callCtx, "org.freedesktop.DBus.Properties.Get", 0, "org.kde.StatusNotifierItem", "Status").Err
+			cancel()
+			if err == nil {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-giveUp:
+				return
+			case <-poll.C:
+			}
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(settle):
+			resend()
+		}
+	}()
 }

@@ -158,6 +158,12 @@ func Run(ctx context.Context, core Core, opts Options) error {
 			defer close(loopDone)
 			a.loop(ctx)
 		}()
+		whenPublished(ctx, publishSettle, func() {
+			select {
+			case a.republish <- struct{}{}:
+			default:
+			}
+		})
 	}
 	systray.Run(onReady, nil)
 
@@ -171,6 +177,10 @@ func Run(ctx context.Context, core Core, opts Options) error {
 	}
 	return nil
 }
+
+// publishSettle: the icon and tooltip are sent once more this long after the item is on
+// the bus (see whenPublished).
+const publishSettle = time.Second
 
 // minTick is the shortest wait between two countdown updates: the tray never wakes up
 // more than once a second, whatever NextTick says.
@@ -192,6 +202,7 @@ type app struct {
 
 	clicks     chan string   // entry ids, from the per-item goroutines
 	rebuildReq chan struct{} // asks the loop for a rebuild (buffer 1: requests coalesce)
+	republish  chan struct{} // asks the loop to send the icon and tooltip again
 
 	autostartMu sync.Mutex // one autostart change at a time
 
@@ -213,6 +224,7 @@ func newApp(core Core, opts Options) *app {
 		opts:       opts,
 		clicks:     make(chan string, 16),
 		rebuildReq: make(chan struct{}, 1),
+		republish:  make(chan struct{}, 1),
 	}
 }
 
@@ -231,6 +243,9 @@ func (a *app) loop(ctx context.Context) {
 			a.update(ctx)
 		case <-a.rebuildReq:
 			a.update(ctx)
+		case <-a.republish:
+			a.iconShown, a.tipShown = false, false
+			a.showIconAndTooltip()
 		case <-tick:
 			a.timer = nil
 			a.tick(ctx)
