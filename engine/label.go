@@ -20,10 +20,12 @@ const SecondsWindow = 2 * time.Minute
 // An active item whose end has passed reads as eligible again, so a label computed from an
 // older snapshot is still right.
 func Label(it Item, now time.Time) string {
-	return itemName(it) + " — " + StatusText(it, now)
+	return ItemName(it) + " — " + StatusText(it, now)
 }
 
-func itemName(it Item) string {
+// ItemName is a role without its state, as Label names it: "Owner · IT", with the tenant
+// when there are several ("Reader · Prod (Fabrikam)").
+func ItemName(it Item) string {
 	name := it.Role.Label()
 	if name == "" {
 		name = it.Key
@@ -213,7 +215,7 @@ func Tooltip(s Snapshot, now time.Time) string {
 	}
 	switch {
 	case active > 0 && soonest != nil:
-		parts = append(parts, fmt.Sprintf("%d active; %s ends in %s", active, itemName(*soonest),
+		parts = append(parts, fmt.Sprintf("%d active; %s ends in %s", active, ItemName(*soonest),
 			FormatRemaining(soonest.ExpiresAt.Sub(now))))
 	case active > 0:
 		parts = append(parts, fmt.Sprintf("%d active", active))

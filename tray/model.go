@@ -411,7 +411,7 @@ func deactivateEntry(s engine.Snapshot, now time.Time) (entry, bool) {
 	for _, it := range starrable(s) {
 		if stateAt(it, now) == engine.StateActive {
 			d.children = append(d.children, entry{
-				id: "deactivate/" + it.Key, title: roleName(it), action: action{kind: actDeactivate, key: it.Key},
+				id: "deactivate/" + it.Key, title: engine.ItemName(it), action: action{kind: actDeactivate, key: it.Key},
 			})
 		}
 	}
@@ -424,7 +424,7 @@ func favouritesEntry(sections []*roleSection) entry {
 	root := entry{id: "star", title: titleFavourites}
 	root.children = sectionEntries("star", sections, func(it engine.Item) entry {
 		return entry{
-			id: "star/" + it.Key, title: roleName(it), tooltip: it.Problem, kind: kindCheckbox, checked: it.Favourite,
+			id: "star/" + it.Key, title: engine.ItemName(it), tooltip: it.Problem, kind: kindCheckbox, checked: it.Favourite,
 			action: action{kind: actToggleFavourite, key: it.Key},
 		}
 	})
@@ -432,19 +432,6 @@ func favouritesEntry(sections []*roleSection) entry {
 		root.children = []entry{info("star/none", titleNoRoles)}
 	}
 	return root
-}
-
-// roleName is a role without its state, as engine.Label names it: "Owner · IT", with the
-// tenant when there are several ("Reader · Prod (Fabrikam)").
-func roleName(it engine.Item) string {
-	name := it.Role.Label()
-	if name == "" {
-		name = it.Key
-	}
-	if it.TenantName != "" {
-		name += " (" + it.TenantName + ")"
-	}
-	return name
 }
 
 func planeIndex(p pim.Plane) int {
