@@ -31,7 +31,6 @@ trap 'rm -f "$log"' EXIT
 
 fuzz_once() { # pkg target -> 0 passed, 1 real failure, 2 the engine's own failure
 	local pkg=$1 target=$2 dir input
-	dir=$(go list -f '{{.Dir}}' "$pkg")
 	if go test "$pkg" -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" >"$log" 2>&1; then
 		tail -n 3 "$log"
 		return 0
@@ -45,6 +44,7 @@ fuzz_once() { # pkg target -> 0 passed, 1 real failure, 2 the engine's own failu
 		fi
 		return 2
 	fi
+	dir=$(go list -f '{{.Dir}}' "$pkg")
 	echo "-- running the written input on its own: go test $pkg -run '^${target}\$/^${input}\$'"
 	if go test "$pkg" -count=1 -run "^${target}\$/^${input}\$" >"$log" 2>&1; then
 		tail -n 3 "$log"
