@@ -25,7 +25,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
-	"github.com/pimtray/pimtray/tray/desktoptest"
+	"github.com/pimtray/pimtray/internal/testkit/desktoptest"
 )
 
 // benchBinaryEnv names a prebuilt pimtray binary to measure (build/bench.sh sets it, so one

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pimtray/pimtray/pim/pimfake"
+	"github.com/pimtray/pimtray/internal/fakeazure"
 )
 
 // TestDemoFilesAtRest runs the real binary's demo with debug logging in an empty home —
@@ -65,7 +65,7 @@ func TestDemoFilesAtRest(t *testing.T) {
 		p.stop(t)
 		outputs.WriteString(p.out.String())
 	}
-	if strings.Contains(outputs.String(), pimfake.SecretMarker) {
+	if strings.Contains(outputs.String(), fakeazure.SecretMarker) {
 		t.Errorf("the secret marker is in pimtray's output:\n%s", outputs.String())
 	}
 
@@ -108,7 +108,7 @@ func TestDemoFilesAtRest(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if bytes.Contains(data, []byte(pimfake.SecretMarker)) {
+		if bytes.Contains(data, []byte(fakeazure.SecretMarker)) {
 			t.Errorf("%s holds the fake's secret marker: a token or code written in plaintext", path)
 		}
 		return nil
@@ -127,7 +127,7 @@ func TestDemoFilesAtRest(t *testing.T) {
 	if d != nil && d.keyring != nil {
 		_ = filepath.WalkDir(d.keyring.DataDir, func(path string, e fs.DirEntry, err error) error {
 			if err == nil && !e.IsDir() {
-				if data, err := os.ReadFile(path); err == nil && bytes.Contains(data, []byte(pimfake.SecretMarker)) {
+				if data, err := os.ReadFile(path); err == nil && bytes.Contains(data, []byte(fakeazure.SecretMarker)) {
 					t.Errorf("the keyring file %s holds the fake's secret marker: only the sealing key belongs there", path)
 				}
 			}

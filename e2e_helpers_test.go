@@ -5,7 +5,7 @@ package main
 // Helpers of the whole-app end-to-end tests (e2e_linux_test.go): they build the real
 // pimtray binary once, and give each test a private "user" — its own HOME and XDG folders,
 // a private D-Bus session bus, a real gnome-keyring on it, and the fake Azure
-// (pim/pimfake) reached over HTTPS through a configured custom cloud. The children get a
+// (internal/fakeazure) reached over HTTPS through a configured custom cloud. The children get a
 // fresh environment (nothing of the test's own), trust the fake through SSL_CERT_FILE and
 // sign in through the real device-code flow: no test hook in the binary.
 
@@ -36,9 +36,9 @@ import (
 
 	"github.com/pimtray/pimtray/assets"
 	"github.com/pimtray/pimtray/pim"
-	"github.com/pimtray/pimtray/pim/pimfake"
+	"github.com/pimtray/pimtray/internal/fakeazure"
 	"github.com/pimtray/pimtray/store"
-	"github.com/pimtray/pimtray/tray/desktoptest"
+	"github.com/pimtray/pimtray/internal/testkit/desktoptest"
 )
 
 // e2eTimeout bounds a wait for something that normally takes a second or two (a child's
@@ -51,9 +51,9 @@ const testClientID = "6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b"
 // The roles the tests use, from the fake's demo tenant: Security Reader (Entra, no
 // justification, no approval, max 8h) and Reader on Prod (Azure, likewise).
 var (
-	securityReaderKey = strings.ToLower("entra|" + pimfake.DemoTenantID + "|" + pimfake.RoleSecurityReader + "|/")
-	readerProdKey     = strings.ToLower("azure|" + pimfake.DemoTenantID + "|" +
-		pimfake.DemoScopeProd + "/providers/Microsoft.Authorization/roleDefinitions/" + pimfake.RoleReader + "|" + pimfake.DemoScopeProd)
+	securityReaderKey = strings.ToLower("entra|" + fakeazure.DemoTenantID + "|" + fakeazure.RoleSecurityReader + "|/")
+	readerProdKey     = strings.ToLower("azure|" + fakeazure.DemoTenantID + "|" +
+		fakeazure.DemoScopeProd + "/providers/Microsoft.Authorization/roleDefinitions/" + fakeazure.RoleReader + "|" + fakeazure.DemoScopeProd)
 )
 
 // ---- the binary ----
@@ -123,7 +123,7 @@ type world struct {
 	certFile string
 	bus      string
 	keyring  *desktoptest.Keyring
-	fake     *pimfake.Server
+	fake     *fakeazure.Server
 	offset   atomic.Int64 // the fake's clock is the real one plus this (ns)
 
 	mu      sync.Mutex
@@ -147,7 +147,7 @@ func newWorld(t *testing.T, o worldOptions) *world {
 		}
 	}
 
-	fake, err := pimfake.New(pimfake.Options{
+	fake, err := fakeazure.New(fakeazure.Options{
 		AutoConfirmDeviceCode: true,
 		Now:                   func() time.Time { return time.Now().Add(time.Duration(w.offset.Load())) },
 	})
@@ -185,7 +185,7 @@ func (w *world) writeConfig(o worldOptions) {
 	cfg := map[string]any{
 		"clouds": map[string]pim.Cloud{"fake": w.fake.Cloud()},
 		"tenants": []map[string]any{{
-			"id": pimfake.DemoTenantID, "name": "Contoso", "cloud": "fake", "clientId": testClientID,
+			"id": fakeazure.DemoTenantID, "name": "Contoso", "cloud": "fake", "clientId": testClientID,
 		}},
 	}
 	if len(o.Favourites) > 0 {
@@ -288,7 +288,7 @@ func (w *world) record(out ...string) {
 func (w *world) signIn() result {
 	w.t.Helper()
 	r := w.mustRun(e2eTimeout, "signin", "--device-code")
-	if !strings.Contains(r.stdout, "Signed in to Contoso as "+pimfake.DemoUserUPN) {
+	if !strings.Contains(r.stdout, "Signed in to Contoso as "+fakeazure.DemoUserUPN) {
 		w.t.Fatalf("sign-in did not say who signed in:\n%s", r)
 	}
 	return r
@@ -330,8 +330,8 @@ func (w *world) activateElsewhere(key string, startedAgo, remaining time.Duratio
 	defer w.offset.Store(0)
 	fakeNow := func() time.Time { return time.Now().Add(-startedAgo) }
 	opts := &pim.ClientOptions{ClientOptions: azcore.ClientOptions{Transport: w.fake.HTTPClient()},
-		Cloud: w.fake.Cloud(), TenantID: pimfake.DemoTenantID, Now: fakeNow}
-	c, err := pim.NewClient(w.fake.Credential(pimfake.DemoTenantID), opts)
+		Cloud: w.fake.Cloud(), TenantID: fakeazure.DemoTenantID, Now: fakeNow}
+	c, err := pim.NewClient(w.fake.Credential(fakeazure.DemoTenantID), opts)
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -356,19 +356,19 @@ func (w *world) activateElsewhere(key string, startedAgo, remaining time.Duratio
 }
 
 // activation is the fake's activation of the role in force, if any.
-func (w *world) activation(roleID string) (pimfake.Activation, bool) {
-	for _, a := range w.fake.Activations(pimfake.DemoTenantID) {
+func (w *world) activation(roleID string) (fakeazure.Activation, bool) {
+	for _, a := range w.fake.Activations(fakeazure.DemoTenantID) {
 		if strings.EqualFold(a.RoleID, roleID) && a.Start.Before(time.Now()) {
 			return a, true
 		}
 	}
-	return pimfake.Activation{}, false
+	return fakeazure.Activation{}, false
 }
 
 // scheduleRequests are the fake's logged activation and deactivation requests (Graph POSTs
 // and ARM PUTs to roleAssignmentScheduleRequests), oldest first.
-func (w *world) scheduleRequests() []pimfake.Request {
-	var out []pimfake.Request
+func (w *world) scheduleRequests() []fakeazure.Request {
+	var out []fakeazure.Request
 	for _, r := range w.fake.Requests() {
 		if (r.Method == "POST" || r.Method == "PUT") && strings.Contains(r.Path, "roleAssignmentScheduleRequests") {
 			out = append(out, r)
@@ -390,7 +390,7 @@ type scheduleBody struct {
 	Properties *scheduleBody `json:"properties"` // ARM wraps the same fields
 }
 
-func parseScheduleBody(t *testing.T, r pimfake.Request) scheduleBody {
+func parseScheduleBody(t *testing.T, r fakeazure.Request) scheduleBody {
 	t.Helper()
 	var b scheduleBody
 	if err := json.Unmarshal([]byte(r.Body), &b); err != nil {
@@ -402,7 +402,7 @@ func parseScheduleBody(t *testing.T, r pimfake.Request) scheduleBody {
 	return b
 }
 
-func describeRequests(rs []pimfake.Request) string {
+func describeRequests(rs []fakeazure.Request) string {
 	var b strings.Builder
 	for _, r := range rs {
 		fmt.Fprintf(&b, "  %s %s -> %d %s\n", r.Method, r.Path, r.Status, r.Body)
@@ -653,15 +653,15 @@ func (m *busMonitor) waitForCall(t *testing.T, timeout time.Duration, prefix str
 
 // securityReader is the favourite "Security Reader" (Entra, directory-wide) asking for d.
 func securityReader(d time.Duration) store.Favourite {
-	return store.Favourite{Key: securityReaderKey, Tenant: pimfake.DemoTenantID, Plane: "entra", Role: "Security Reader",
-		RoleID: pimfake.RoleSecurityReader, Scope: "/", ScopeName: "Directory", Duration: store.Duration(d)}
+	return store.Favourite{Key: securityReaderKey, Tenant: fakeazure.DemoTenantID, Plane: "entra", Role: "Security Reader",
+		RoleID: fakeazure.RoleSecurityReader, Scope: "/", ScopeName: "Directory", Duration: store.Duration(d)}
 }
 
 // readerProd is the favourite "Reader · Prod" (Azure, a subscription) asking for d.
 func readerProd(d time.Duration) store.Favourite {
-	return store.Favourite{Key: readerProdKey, Tenant: pimfake.DemoTenantID, Plane: "azure", Role: "Reader",
-		RoleID: pimfake.DemoScopeProd + "/providers/Microsoft.Authorization/roleDefinitions/" + pimfake.RoleReader,
-		Scope:  pimfake.DemoScopeProd, ScopeName: "Prod", Duration: store.Duration(d)}
+	return store.Favourite{Key: readerProdKey, Tenant: fakeazure.DemoTenantID, Plane: "azure", Role: "Reader",
+		RoleID: fakeazure.DemoScopeProd + "/providers/Microsoft.Authorization/roleDefinitions/" + fakeazure.RoleReader,
+		Scope:  fakeazure.DemoScopeProd, ScopeName: "Prod", Duration: store.Duration(d)}
 }
 
 // assertSilentTokens checks that since the log was reset the app got its tokens without

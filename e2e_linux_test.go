@@ -4,8 +4,8 @@ package main
 
 // End-to-end tests of the whole app: the real pimtray binary, run as its users run it, on
 // a private D-Bus session bus with a real gnome-keyring, a tray host and a notification
-// daemon played by the test (tray/desktoptest) or a real one (dunst), against the fake
-// Azure (pim/pimfake) configured as a custom cloud. Run them with
+// daemon played by the test (internal/testkit/desktoptest) or a real one (dunst), against the fake
+// Azure (internal/fakeazure) configured as a custom cloud. Run them with
 //
 //	go test -count=1 -run E2E -v .
 //
@@ -29,9 +29,9 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
 	"github.com/pimtray/pimtray/assets"
-	"github.com/pimtray/pimtray/pim/pimfake"
+	"github.com/pimtray/pimtray/internal/fakeazure"
 	"github.com/pimtray/pimtray/store"
-	"github.com/pimtray/pimtray/tray/desktoptest"
+	"github.com/pimtray/pimtray/internal/testkit/desktoptest"
 )
 
 // TestE2ETrayClickActivatesCountsDownAndExpires is issue 4's "Done when": the real tray,
@@ -169,7 +169,7 @@ func reminderScenario(t *testing.T) (w *world, oldEnd time.Time) {
 	w = newWorld(t, worldOptions{Favourites: []store.Favourite{securityReader(30 * time.Minute)}, Reminders: []string{"5m"}})
 	w.signIn()
 	w.activateElsewhere(securityReaderKey, 10*time.Minute, 3*time.Minute)
-	old, ok := w.activation(pimfake.RoleSecurityReader)
+	old, ok := w.activation(fakeazure.RoleSecurityReader)
 	if !ok {
 		t.Fatal("the fake shows no activation of Security Reader")
 	}
@@ -207,7 +207,7 @@ func checkReactivation(t *testing.T, w *world, oldEnd time.Time) time.Time {
 	if d := parseScheduleBody(t, reqs[2]).ScheduleInfo.Expiration.Duration; d != "PT30M" {
 		t.Errorf("the new activation asked for %s, want the favourite's PT30M", d)
 	}
-	act, ok := w.activation(pimfake.RoleSecurityReader)
+	act, ok := w.activation(fakeazure.RoleSecurityReader)
 	if !ok {
 		t.Fatal("Security Reader is not active at the fake after the re-activation")
 	}
@@ -395,7 +395,7 @@ func TestE2EKeyringKeepsTheSignIn(t *testing.T) {
 	if !strings.Contains(in.stdout, ", kept in the keyring.") {
 		t.Errorf("sign-in should say it is kept in the keyring:\n%s", in)
 	}
-	sealed := filepath.Join(w.cacheDir, store.AppName, "signin-"+pimfake.DemoTenantID+".sealed")
+	sealed := filepath.Join(w.cacheDir, store.AppName, "signin-"+fakeazure.DemoTenantID+".sealed")
 	before, err := os.ReadFile(sealed)
 	if err != nil {
 		t.Fatalf("the sealed sign-in file: %v", err)
@@ -403,7 +403,7 @@ func TestE2EKeyringKeepsTheSignIn(t *testing.T) {
 
 	w.fake.ResetLog()
 	st := w.mustRun(e2eTimeout, "status")
-	want := "Signed in to Contoso (" + pimfake.DemoTenantID + ") as " + pimfake.DemoUserUPN + ", kept in the keyring."
+	want := "Signed in to Contoso (" + fakeazure.DemoTenantID + ") as " + fakeazure.DemoUserUPN + ", kept in the keyring."
 	if !strings.Contains(st.stdout, want) {
 		t.Errorf("a new process should be signed in from the keyring:\n%s", st)
 	}
@@ -442,7 +442,7 @@ func TestE2EKeyringKeepsTheSignIn(t *testing.T) {
 	}
 
 	in = w.mustRun(e2eTimeout, "signin", "--device-code")
-	if want := "Signed in to Contoso as " + pimfake.DemoUserUPN + " — not remembered: keyring unavailable."; !strings.Contains(in.stdout, want) {
+	if want := "Signed in to Contoso as " + fakeazure.DemoUserUPN + " — not remembered: keyring unavailable."; !strings.Contains(in.stdout, want) {
 		t.Errorf("sign-in without the keyring should work for the run and warn:\n%s", in)
 	}
 	if in.took > 10*time.Second {
@@ -467,20 +467,20 @@ func TestE2EKeyringKeepsTheSignIn(t *testing.T) {
 func TestE2ENoSecretAnywhere(t *testing.T) {
 	w := newWorld(t, worldOptions{Favourites: []store.Favourite{securityReader(time.Hour)}, LogLevel: "debug"})
 	// Controls: the fake's secrets do carry the marker, and the file scan finds it.
-	tok, err := w.fake.Credential(pimfake.DemoTenantID).GetToken(context.Background(),
+	tok, err := w.fake.Credential(fakeazure.DemoTenantID).GetToken(context.Background(),
 		policy.TokenRequestOptions{Scopes: []string{w.fake.Cloud().GraphScope()}})
-	if err != nil || !strings.Contains(tok.Token, pimfake.SecretMarker) {
+	if err != nil || !strings.Contains(tok.Token, fakeazure.SecretMarker) {
 		t.Fatalf("control: the fake's tokens should carry the marker (err %v)", err)
 	}
 	planted := t.TempDir()
-	if err := os.WriteFile(filepath.Join(planted, "leak"), []byte("x"+pimfake.SecretMarker+"y"), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(planted, "leak"), []byte("x"+fakeazure.SecretMarker+"y"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if hits, _ := filesContaining(t, planted, pimfake.SecretMarker); len(hits) != 1 {
+	if hits, _ := filesContaining(t, planted, fakeazure.SecretMarker); len(hits) != 1 {
 		t.Fatalf("control: the scan should find a planted marker, found %q", hits)
 	}
 
-	procs := w.watchCommandLines(pimfake.SecretMarker)
+	procs := w.watchCommandLines(fakeazure.SecretMarker)
 	w.mustRun(e2eTimeout, "signin", "--device-code", "--debug")
 	w.mustRun(e2eTimeout, "list", "--debug")
 	act := w.mustRun(e2eTimeout, "activate", "Security Reader", "--for", "1h", "--debug")
@@ -533,7 +533,7 @@ func TestE2ENoSecretAnywhere(t *testing.T) {
 	roots := []string{w.root, w.keyring.DataDir, w.keyring.HomeDir}
 	scanned := 0
 	for _, root := range roots {
-		hits, files := filesContaining(t, root, pimfake.SecretMarker)
+		hits, files := filesContaining(t, root, fakeazure.SecretMarker)
 		scanned += files
 		for _, h := range hits {
 			t.Errorf("a file carries a secret in plaintext: %s", h)
@@ -546,7 +546,7 @@ func TestE2ENoSecretAnywhere(t *testing.T) {
 	w.mu.Lock()
 	outputs := strings.Join(w.outputs, "\n")
 	w.mu.Unlock()
-	if strings.Contains(outputs, pimfake.SecretMarker) {
+	if strings.Contains(outputs, fakeazure.SecretMarker) {
 		t.Errorf("a child's output carries a secret:\n%s", outputs)
 	}
 	if !strings.Contains(outputs, "level=DEBUG") {
@@ -558,7 +558,7 @@ func TestE2ENoSecretAnywhere(t *testing.T) {
 		checkModes(t, dir)
 	}
 	for _, f := range []string{w.configFile(), w.logFile(), filepath.Join(w.appStateDir(), "state.json"),
-		filepath.Join(w.cacheDir, store.AppName, "signin-"+pimfake.DemoTenantID+".sealed")} {
+		filepath.Join(w.cacheDir, store.AppName, "signin-"+fakeazure.DemoTenantID+".sealed")} {
 		if _, err := os.Stat(f); err != nil {
 			t.Errorf("expected file: %v", err)
 		}
@@ -620,7 +620,7 @@ func TestE2EReactivateAfterTheEndActivatesAnew(t *testing.T) {
 
 	// Activated elsewhere (the tray is up first, so its refresh sees it while it runs).
 	w.activateElsewhere(securityReaderKey, 10*time.Minute, remaining)
-	old, ok := w.activation(pimfake.RoleSecurityReader)
+	old, ok := w.activation(fakeazure.RoleSecurityReader)
 	if !ok {
 		t.Fatal("the fake shows no activation of Security Reader")
 	}
@@ -657,7 +657,7 @@ func TestE2EReactivateAfterTheEndActivatesAnew(t *testing.T) {
 		err != nil || start.Before(clicked.Add(-time.Second)) || start.After(time.Now()) {
 		t.Errorf("the activation should start now for 30 minutes:\n%s", describeRequests(reqs))
 	}
-	act, ok := w.activation(pimfake.RoleSecurityReader)
+	act, ok := w.activation(fakeazure.RoleSecurityReader)
 	if !ok || !bodyAt(follow.Body, "Active until %s.", act.End) {
 		t.Errorf("follow-up body %q; fake activation %+v", follow.Body, act)
 	}

@@ -23,13 +23,13 @@ import (
 	"github.com/pkg/browser"
 
 	"github.com/pimtray/pimtray/assets"
-	"github.com/pimtray/pimtray/engine"
-	"github.com/pimtray/pimtray/engine/cli"
-	"github.com/pimtray/pimtray/engine/clock"
+	"github.com/pimtray/pimtray/internal/engine"
+	"github.com/pimtray/pimtray/internal/cli"
+	"github.com/pimtray/pimtray/internal/clock"
 	"github.com/pimtray/pimtray/notify"
 	"github.com/pimtray/pimtray/pim"
 	"github.com/pimtray/pimtray/pim/auth"
-	"github.com/pimtray/pimtray/pim/pimfake"
+	"github.com/pimtray/pimtray/internal/fakeazure"
 	"github.com/pimtray/pimtray/store"
 	"github.com/pimtray/pimtray/tray"
 	"github.com/pimtray/pimtray/tray/autostart"
@@ -207,7 +207,7 @@ func realTenants(cfg *store.Config, only string, a *app, keyring *store.Keyring)
 // demoTenant starts the built-in fake Azure in this process, its state kept in the demo's
 // own folder, and signs in to it without a browser (the fake's automated browser).
 func demoTenant(ctx context.Context, a *app, keyring *store.Keyring) (engine.TenantBackend, error) {
-	fake, err := pimfake.New(pimfake.Options{
+	fake, err := fakeazure.New(fakeazure.Options{
 		Now:                   a.clock.Now,
 		StateFile:             filepath.Join(a.paths.StateDir, "demo-azure.json"),
 		AutoConfirmDeviceCode: true,
@@ -219,13 +219,13 @@ func demoTenant(ctx context.Context, a *app, keyring *store.Keyring) (engine.Ten
 	a.closers = append(a.closers, fake.Close)
 	cloud := fake.Cloud()
 	cache, err := store.NewSealedCache(store.SealedCacheOptions{
-		Keyring: keyring, Service: a.paths.KeyringService, Account: pimfake.DemoTenantID, Dir: a.paths.CacheDir, Log: a.log,
+		Keyring: keyring, Service: a.paths.KeyringService, Account: fakeazure.DemoTenantID, Dir: a.paths.CacheDir, Log: a.log,
 	})
 	if err != nil {
 		return engine.TenantBackend{}, err
 	}
 	sess, err := auth.New(auth.Options{
-		Cloud: cloud, TenantID: pimfake.DemoTenantID, TenantName: pimfake.DemoTenantName,
+		Cloud: cloud, TenantID: fakeazure.DemoTenantID, TenantName: fakeazure.DemoTenantName,
 		ClientID: "00000000-0000-0000-0000-00000000d3e0", Cache: cache,
 		HTTPClient: fake.HTTPClient(), OpenURL: fake.Browser(), Log: a.log,
 	})
@@ -238,13 +238,13 @@ func demoTenant(ctx context.Context, a *app, keyring *store.Keyring) (engine.Ten
 	if _, err := sess.SignIn(ctx, auth.SignInOptions{}); err != nil {
 		return engine.TenantBackend{}, fmt.Errorf("sign in to the demo tenant: %w", err)
 	}
-	opts := &pim.ClientOptions{Cloud: cloud, TenantID: pimfake.DemoTenantID, Now: a.clock.Now, Log: a.log}
+	opts := &pim.ClientOptions{Cloud: cloud, TenantID: fakeazure.DemoTenantID, Now: a.clock.Now, Log: a.log}
 	opts.Transport = fake.HTTPClient()
 	client, err := pim.NewClient(sess, opts)
 	if err != nil {
 		return engine.TenantBackend{}, err
 	}
-	return engine.TenantBackend{ID: pimfake.DemoTenantID, Name: pimfake.DemoTenantName, API: client, Auth: authenticator{sess}}, nil
+	return engine.TenantBackend{ID: fakeazure.DemoTenantID, Name: fakeazure.DemoTenantName, API: client, Auth: authenticator{sess}}, nil
 }
 
 func parsePlanes(names []string) ([]pim.Plane, error) {

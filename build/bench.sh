@@ -6,7 +6,7 @@
 #   BENCH_RAW=dir build/bench.sh   # also keep the raw `go test -bench` output in dir
 #
 # Needs Linux with dbus-daemon and gnome-keyring (the real tray runs on a private session
-# bus; see tray/desktoptest). The Go benchmarks live in engine/bench_measure_test.go (the
+# bus; see internal/testkit/desktoptest). The Go benchmarks live in internal/engine/bench_measure_test.go (the
 # engine with the real pim client against the fake Azure) and bench_tray_test.go (the real
 # binary); BENCHMARKS.md holds a run's output and explains every figure.
 set -euo pipefail
@@ -30,9 +30,9 @@ bench() { # bench NAME PKG PATTERN BENCHTIME
 	}
 }
 
-bench engine-click ./engine 'BenchmarkClickToCountdown' 10x
-bench engine-refresh ./engine 'BenchmarkRefreshThreePlanes' 5x
-bench engine-background ./engine 'BenchmarkBackground' 1x
+bench engine-click ./internal/engine 'BenchmarkClickToCountdown' 10x
+bench engine-refresh ./internal/engine 'BenchmarkRefreshThreePlanes' 5x
+bench engine-background ./internal/engine 'BenchmarkBackground' 1x
 bench tray-coldstart . 'BenchmarkColdStart' 5x
 bench tray-click . 'BenchmarkTrayClickToCountdown' 2x
 bench tray-hour . 'BenchmarkSimulatedHour' 1x

@@ -12,7 +12,7 @@ import (
 	fdo "github.com/esiqveland/notify"
 	"github.com/godbus/dbus/v5"
 
-	"github.com/pimtray/pimtray/engine"
+	"github.com/pimtray/pimtray/internal/engine"
 )
 
 // The freedesktop notification service.

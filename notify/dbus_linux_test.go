@@ -12,8 +12,8 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
-	"github.com/pimtray/pimtray/engine"
-	"github.com/pimtray/pimtray/tray/desktoptest"
+	"github.com/pimtray/pimtray/internal/engine"
+	"github.com/pimtray/pimtray/internal/testkit/desktoptest"
 )
 
 // newTestNotifier starts a notifier on the bus at addr, closed with the test.

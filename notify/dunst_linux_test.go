@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pimtray/pimtray/engine"
-	"github.com/pimtray/pimtray/tray/desktoptest"
+	"github.com/pimtray/pimtray/internal/engine"
+	"github.com/pimtray/pimtray/internal/testkit/desktoptest"
 )
 
 // startXvfb starts a virtual X display and returns its name (":N"). It ends with the test.

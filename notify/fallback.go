@@ -6,7 +6,7 @@ import (
 
 	"github.com/gen2brain/beeep"
 
-	"github.com/pimtray/pimtray/engine"
+	"github.com/pimtray/pimtray/internal/engine"
 )
 
 // beeepNotify is beeep.Notify; tests replace it so they never reach the host's desktop.

@@ -31,7 +31,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
-	"github.com/pimtray/pimtray/engine"
+	"github.com/pimtray/pimtray/internal/engine"
 )
 
 // Notifier shows notices and reports what the user picked.

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pimtray/pimtray/engine"
+	"github.com/pimtray/pimtray/internal/engine"
 )
 
 // logRecorder is a slog handler that keeps every record, for "logged once" checks.

@@ -9,7 +9,7 @@ import (
 
 	"git.sr.ht/~jackmordaunt/go-toast"
 
-	"github.com/pimtray/pimtray/engine"
+	"github.com/pimtray/pimtray/internal/engine"
 )
 
 // toastGUID is pimtray's own COM class for toast activations, so the callback of

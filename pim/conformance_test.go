@@ -16,12 +16,12 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	"github.com/pimtray/pimtray/pim/internal/vectors"
+	"github.com/pimtray/pimtray/internal/vectors"
 )
 
 // The conformance test decodes every file in ../shared/pim-vectors (the official examples and
 // the observed errors) with the client's own decoders and checks that the domain values equal
-// what the file says. (That the fake's answers carry the same fields is pimfake's own test.)
+// what the file says. (That the fake's answers carry the same fields is fakeazure's own test.)
 // It skips where the vectors are absent, but fails under CI.
 
 func TestConformanceWithEveryVectorFile(t *testing.T) {

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	"github.com/pimtray/pimtray/pim/internal/vectors"
+	"github.com/pimtray/pimtray/internal/vectors"
 )
 
 // Every error body observed in the field (community/observed-errors.json) maps to its Kind with

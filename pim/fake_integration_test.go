@@ -1,6 +1,6 @@
 package pim_test
 
-// The pim client against the faithful fake Azure (pim/pimfake), plane by plane: what the
+// The pim client against the faithful fake Azure (internal/fakeazure), plane by plane: what the
 // tray and the command line do every day, with the fake's request log as the witness.
 
 import (
@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/pimtray/pimtray/pim"
-	"github.com/pimtray/pimtray/pim/pimfake"
+	"github.com/pimtray/pimtray/internal/fakeazure"
 )
 
 type fakeClock struct {
@@ -27,20 +27,20 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func startFake(t *testing.T, o pimfake.Options) (*pimfake.Server, *pim.Client, *fakeClock) {
+func startFake(t *testing.T, o fakeazure.Options) (*fakeazure.Server, *pim.Client, *fakeClock) {
 	t.Helper()
 	clk := &fakeClock{now: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
 	if o.Now == nil {
 		o.Now = clk.Now
 	}
-	s, err := pimfake.New(o)
+	s, err := fakeazure.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
-	opts := &pim.ClientOptions{Cloud: s.Cloud(), TenantID: pimfake.DemoTenantID, Now: clk.Now}
+	opts := &pim.ClientOptions{Cloud: s.Cloud(), TenantID: fakeazure.DemoTenantID, Now: clk.Now}
 	opts.Transport = s.HTTPClient()
-	c, err := pim.NewClient(s.Credential(pimfake.DemoTenantID), opts)
+	c, err := pim.NewClient(s.Credential(fakeazure.DemoTenantID), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func findRole(t *testing.T, ov *pim.Overview, plane pim.Plane, name, scope strin
 }
 
 // creates counts the requests that create a PIM request (activate, deactivate) at the fake.
-func creates(s *pimfake.Server) int {
+func creates(s *fakeazure.Server) int {
 	n := 0
 	for _, r := range s.Requests() {
 		if (r.Method == "POST" || r.Method == "PUT") && strings.Contains(strings.ToLower(r.Path), "assignmentschedulerequests") &&
@@ -82,7 +82,7 @@ func TestEachPlaneListsActivatesAndDeactivatesAgainstTheFake(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(string(c.plane), func(t *testing.T) {
-			s, client, clk := startFake(t, pimfake.Options{})
+			s, client, clk := startFake(t, fakeazure.Options{})
 			ctx := context.Background()
 			ov, err := client.Overview(ctx, c.plane)
 			if err != nil || len(ov.Errors) > 0 {
@@ -125,7 +125,7 @@ func TestEachPlaneListsActivatesAndDeactivatesAgainstTheFake(t *testing.T) {
 			if err := client.Deactivate(ctx, role); err != nil {
 				t.Fatalf("deactivate after 6 min: %v", err)
 			}
-			if got := s.Activations(pimfake.DemoTenantID); len(got) != 0 {
+			if got := s.Activations(fakeazure.DemoTenantID); len(got) != 0 {
 				t.Fatalf("after deactivation the fake still holds %+v", got)
 			}
 		})
@@ -142,7 +142,7 @@ func TestApprovalIsPendingThenCancelled(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(string(c.plane), func(t *testing.T) {
-			s, client, _ := startFake(t, pimfake.Options{})
+			s, client, _ := startFake(t, fakeazure.Options{})
 			ctx := context.Background()
 			ov, _ := client.Overview(ctx, c.plane)
 			role := findRole(t, ov, c.plane, c.role, c.scope)
@@ -160,7 +160,7 @@ func TestApprovalIsPendingThenCancelled(t *testing.T) {
 			if err := client.Cancel(ctx, ov.Pending[0]); err != nil {
 				t.Fatalf("cancel: %v", err)
 			}
-			if p := s.PendingRequests(pimfake.DemoTenantID); len(p) != 0 {
+			if p := s.PendingRequests(fakeazure.DemoTenantID); len(p) != 0 {
 				t.Fatalf("after cancel the fake still has open requests %+v", p)
 			}
 		})
@@ -168,7 +168,7 @@ func TestApprovalIsPendingThenCancelled(t *testing.T) {
 }
 
 func TestApprovedRequestBecomesActive(t *testing.T) {
-	s, client, _ := startFake(t, pimfake.Options{})
+	s, client, _ := startFake(t, fakeazure.Options{})
 	ctx := context.Background()
 	ov, _ := client.Overview(ctx, pim.PlaneEntra)
 	role := findRole(t, ov, pim.PlaneEntra, "User Administrator", "Directory")
@@ -189,7 +189,7 @@ func TestApprovedRequestBecomesActive(t *testing.T) {
 }
 
 func TestPolicyRulesAgainstTheFake(t *testing.T) {
-	_, client, _ := startFake(t, pimfake.Options{})
+	_, client, _ := startFake(t, fakeazure.Options{})
 	ctx := context.Background()
 	ov, _ := client.Overview(ctx)
 	cases := []struct {
@@ -219,7 +219,7 @@ func TestPolicyRulesAgainstTheFake(t *testing.T) {
 }
 
 func TestPolicyFailuresAreTypedAndNamed(t *testing.T) {
-	_, client, _ := startFake(t, pimfake.Options{})
+	_, client, _ := startFake(t, fakeazure.Options{})
 	ctx := context.Background()
 	ov, _ := client.Overview(ctx)
 	exch := findRole(t, ov, pim.PlaneEntra, "Exchange Administrator", "Directory")
@@ -236,7 +236,7 @@ func TestPolicyFailuresAreTypedAndNamed(t *testing.T) {
 }
 
 func TestPagingAndConcurrencyAgainstTheFake(t *testing.T) {
-	s, client, _ := startFake(t, pimfake.Options{PageSize: 2})
+	s, client, _ := startFake(t, fakeazure.Options{PageSize: 2})
 	ctx := context.Background()
 	ov, err := client.Overview(ctx)
 	if err != nil || len(ov.Errors) > 0 {

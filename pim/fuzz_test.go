@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pimtray/pimtray/pim/internal/vectors"
+	"github.com/pimtray/pimtray/internal/vectors"
 )
 
 // Fuzz targets, one per decoder: `go test -fuzz=FuzzDecodeARMEligibilities ./pim/`. Each is

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pimtray/pimtray/pim/internal/vectors"
+	"github.com/pimtray/pimtray/internal/vectors"
 )
 
 // FuzzParseTokenIdentity: the claims pimtray reads from an access token Azure issued (who and

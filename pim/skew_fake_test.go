@@ -17,25 +17,25 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
 	"github.com/pimtray/pimtray/pim"
-	"github.com/pimtray/pimtray/pim/pimfake"
+	"github.com/pimtray/pimtray/internal/fakeazure"
 )
 
 // startSkewedFake is startFake with Azure's clock skew behind the user's (negative: ahead)
 // and the client's options changed by opt.
-func startSkewedFake(t *testing.T, skew time.Duration, opt func(*pim.ClientOptions)) (*pimfake.Server, *pim.Client, *fakeClock) {
+func startSkewedFake(t *testing.T, skew time.Duration, opt func(*pim.ClientOptions)) (*fakeazure.Server, *pim.Client, *fakeClock) {
 	t.Helper()
 	clk := &fakeClock{now: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)} // the user's clock
-	s, err := pimfake.New(pimfake.Options{Now: func() time.Time { return clk.Now().Add(-skew) }})
+	s, err := fakeazure.New(fakeazure.Options{Now: func() time.Time { return clk.Now().Add(-skew) }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
-	opts := &pim.ClientOptions{Cloud: s.Cloud(), TenantID: pimfake.DemoTenantID, Now: clk.Now}
+	opts := &pim.ClientOptions{Cloud: s.Cloud(), TenantID: fakeazure.DemoTenantID, Now: clk.Now}
 	opts.Transport = s.HTTPClient()
 	if opt != nil {
 		opt(opts)
 	}
-	c, err := pim.NewClient(s.Credential(pimfake.DemoTenantID), opts)
+	c, err := pim.NewClient(s.Credential(fakeazure.DemoTenantID), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func startSkewedFake(t *testing.T, skew time.Duration, opt func(*pim.ClientOptio
 }
 
 // sentStart is the startDateTime of the last activation request in the fake's log.
-func sentStart(t *testing.T, s *pimfake.Server) time.Time {
+func sentStart(t *testing.T, s *fakeazure.Server) time.Time {
 	t.Helper()
 	reqs := s.Requests()
 	for i := len(reqs) - 1; i >= 0; i-- {
@@ -100,7 +100,7 @@ func TestActivationStartsAtAzuresNowWhateverTheLocalClock(t *testing.T) {
 				if got := sentStart(t, s); !got.Equal(azureNow) {
 					t.Errorf("startDateTime sent %v, want Azure's now %v", got, azureNow)
 				}
-				held := s.Activations(pimfake.DemoTenantID)
+				held := s.Activations(fakeazure.DemoTenantID)
 				if len(held) != 1 || held[0].Start.After(azureNow) {
 					t.Fatalf("Azure holds %+v: not in force at its now %v", held, azureNow)
 				}
@@ -154,7 +154,7 @@ func TestARMActivationWhoseAnswersAreAllLostIsFoundByItsName(t *testing.T) {
 		ctx := context.Background()
 		ov, _ := client.Overview(ctx, pim.PlaneAzure)
 		role := findRole(t, ov, pim.PlaneAzure, "Owner", "IT")
-		s.InjectFault(pimfake.Fault{Kind: pimfake.FaultHangAfterHandling, Plane: "azure", Method: "PUT", Path: "ssignmentScheduleRequests"})
+		s.InjectFault(fakeazure.Fault{Kind: fakeazure.FaultHangAfterHandling, Plane: "azure", Method: "PUT", Path: "ssignmentScheduleRequests"})
 		s.ResetLog()
 		act, err := client.Activate(ctx, pim.ActivateRequest{Role: role, Justification: "lost", Duration: time.Hour, RequestID: "0f4c7a4e-3d1b-4a53-9a5e-6f7d8e9fa0b1"})
 		if err != nil {
@@ -163,7 +163,7 @@ func TestARMActivationWhoseAnswersAreAllLostIsFoundByItsName(t *testing.T) {
 		if act.Status != pim.StatusActive || !act.ExpiresAt.Equal(clk.Now().Add(time.Hour)) {
 			t.Fatalf("activation %+v", act)
 		}
-		if n := len(s.Activations(pimfake.DemoTenantID)); n != 1 {
+		if n := len(s.Activations(fakeazure.DemoTenantID)); n != 1 {
 			t.Fatalf("%d activations at the fake, want 1", n)
 		}
 		var looked bool
@@ -179,12 +179,12 @@ func TestARMActivationWhoseAnswersAreAllLostIsFoundByItsName(t *testing.T) {
 		ctx := context.Background()
 		ov, _ := client.Overview(ctx, pim.PlaneAzure)
 		role := findRole(t, ov, pim.PlaneAzure, "Owner", "IT")
-		s.InjectFault(pimfake.Fault{Kind: pimfake.FaultReset, Plane: "azure", Method: "PUT", Path: "ssignmentScheduleRequests"})
+		s.InjectFault(fakeazure.Fault{Kind: fakeazure.FaultReset, Plane: "azure", Method: "PUT", Path: "ssignmentScheduleRequests"})
 		_, err := client.Activate(ctx, pim.ActivateRequest{Role: role, Justification: "reset", Duration: time.Hour})
 		if !errors.Is(err, pim.ErrUnavailable) || !strings.Contains(err.Error(), "could not be reached") {
 			t.Fatalf("activate: %v, want unreachable", err)
 		}
-		if n := len(s.Activations(pimfake.DemoTenantID)); n != 0 {
+		if n := len(s.Activations(fakeazure.DemoTenantID)); n != 0 {
 			t.Fatalf("%d activations at the fake, want none", n)
 		}
 	})

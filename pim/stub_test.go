@@ -28,7 +28,7 @@ import (
 // This file is a small stateful stand-in for Graph and ARM, for the client's own tests: two
 // httptest TLS servers answering with payloads shaped like the official examples in
 // ../shared/pim-vectors (TestStubPayloadsCarryVectorFields checks the shapes against them when
-// they are present). The faithful fake Azure lives in pimfake; this stub exists so the client's
+// they are present). The faithful fake Azure lives in fakeazure; this stub exists so the client's
 // tests can inject exactly the answers they need.
 
 var stubEpoch = time.Date(2025, 6, 2, 8, 0, 0, 0, time.UTC)

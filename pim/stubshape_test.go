@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pimtray/pimtray/pim/internal/vectors"
+	"github.com/pimtray/pimtray/internal/vectors"
 )
 
 // The test stub answers with payloads shaped like the official examples: every field an

@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
-	"github.com/pimtray/pimtray/store/keyringtest"
+	"github.com/pimtray/pimtray/internal/testkit/keyringtest"
 )
 
 const (

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pimtray/pimtray/engine"
+	"github.com/pimtray/pimtray/internal/engine"
 )
 
 // recordingCore records the calls the tray makes.

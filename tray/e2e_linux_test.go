@@ -26,10 +26,10 @@ import (
 	"time"
 
 	"github.com/godbus/dbus/v5"
-	"github.com/pimtray/pimtray/engine"
+	"github.com/pimtray/pimtray/internal/engine"
 	"github.com/pimtray/pimtray/pim"
 	"github.com/pimtray/pimtray/tray"
-	"github.com/pimtray/pimtray/tray/desktoptest"
+	"github.com/pimtray/pimtray/internal/testkit/desktoptest"
 )
 
 // childModeEnv switches the test binary into one of the child programs below.

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pimtray/pimtray/engine"
+	"github.com/pimtray/pimtray/internal/engine"
 	"github.com/pimtray/pimtray/pim"
 )
 

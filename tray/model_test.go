@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pimtray/pimtray/engine"
+	"github.com/pimtray/pimtray/internal/engine"
 	"github.com/pimtray/pimtray/pim"
 )
 

@@ -51,7 +51,7 @@ import (
 
 	"fyne.io/systray"
 
-	"github.com/pimtray/pimtray/engine"
+	"github.com/pimtray/pimtray/internal/engine"
 )
 
 // Core is what the tray needs of the engine. Every method returns at once: work runs in

@@ -17,9 +17,9 @@ import (
 	"testing"
 
 	"github.com/pimtray/pimtray/pim/auth"
-	"github.com/pimtray/pimtray/pim/pimfake"
+	"github.com/pimtray/pimtray/internal/fakeazure"
 	"github.com/pimtray/pimtray/store"
-	"github.com/pimtray/pimtray/store/keyringtest"
+	"github.com/pimtray/pimtray/internal/testkit/keyringtest"
 )
 
 const (
@@ -49,7 +49,7 @@ func TestEndToEndSignInSurvivesARestart(t *testing.T) {
 				t.Errorf("%s is %o", path, fi.Mode().Perm())
 			}
 		}
-		if bytes.Contains(data, []byte(pimfake.SecretMarker)) {
+		if bytes.Contains(data, []byte(fakeazure.SecretMarker)) {
 			t.Errorf("%s holds a secret in plaintext", path)
 		}
 	})
@@ -80,10 +80,10 @@ func e2ePhaseRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := newFake(t, pimfake.Options{Addr: os.Getenv(e2eAddr), StateFile: os.Getenv(e2eState)})
+	f := newFake(t, fakeazure.Options{Addr: os.Getenv(e2eAddr), StateFile: os.Getenv(e2eState)})
 	sealed := func() *store.SealedCache {
 		c, err := store.NewSealedCache(store.SealedCacheOptions{Keyring: store.NewKeyring(0), Service: paths.KeyringService,
-			Account: pimfake.DemoTenantID, Dir: paths.CacheDir})
+			Account: fakeazure.DemoTenantID, Dir: paths.CacheDir})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -91,7 +91,7 @@ func e2ePhaseRun(t *testing.T) {
 	}
 	switch os.Getenv(e2ePhase) {
 	case "signin":
-		s := newSession(t, f, pimfake.DemoTenantID, sealed(), f.Browser())
+		s := newSession(t, f, fakeazure.DemoTenantID, sealed(), f.Browser())
 		if _, err := s.SignIn(ctx, auth.SignInOptions{}); err != nil {
 			t.Fatal(err)
 		}
@@ -99,21 +99,21 @@ func e2ePhaseRun(t *testing.T) {
 			t.Fatalf("storage %q warning %q", s.Storage(), s.Warning())
 		}
 	case "restart":
-		s := newSession(t, f, pimfake.DemoTenantID, sealed(), noBrowser(t))
+		s := newSession(t, f, fakeazure.DemoTenantID, sealed(), noBrowser(t))
 		acct, ok := s.Account()
-		if !ok || acct.Username != pimfake.DemoUserUPN {
+		if !ok || acct.Username != fakeazure.DemoUserUPN {
 			t.Fatalf("account after restart: %+v, %v", acct, ok)
 		}
 		mustToken(t, s, ctx, graphScope(f))
 		mustToken(t, s, ctx, armScope(f))
 		// And once the access tokens have run out, the stored refresh token still works.
-		later := newSession(t, f, pimfake.DemoTenantID, expired{sealed()}, noBrowser(t))
+		later := newSession(t, f, fakeazure.DemoTenantID, expired{sealed()}, noBrowser(t))
 		mustToken(t, later, ctx, armScope(f))
 		if s.Storage() != "keyring" {
 			t.Fatalf("storage %q", s.Storage())
 		}
 	case "nokeyring":
-		s := newSession(t, f, pimfake.DemoTenantID, sealed(), f.Browser())
+		s := newSession(t, f, fakeazure.DemoTenantID, sealed(), f.Browser())
 		if _, err := s.SignIn(ctx, auth.SignInOptions{}); err != nil {
 			t.Fatalf("sign-in must work without a keyring: %v", err)
 		}

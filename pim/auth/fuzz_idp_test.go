@@ -16,7 +16,7 @@ import (
 	msalerrors "github.com/AzureAD/microsoft-authentication-library-for-go/apps/errors"
 
 	"github.com/pimtray/pimtray/pim"
-	"github.com/pimtray/pimtray/pim/internal/vectors"
+	"github.com/pimtray/pimtray/internal/vectors"
 )
 
 // identityCallErr is the identity platform answering status with body, as MSAL reports it.

@@ -23,7 +23,7 @@ import (
 
 	"github.com/pimtray/pimtray/pim"
 	"github.com/pimtray/pimtray/pim/auth"
-	"github.com/pimtray/pimtray/pim/pimfake"
+	"github.com/pimtray/pimtray/internal/fakeazure"
 	"github.com/pimtray/pimtray/store"
 )
 
@@ -35,9 +35,9 @@ const (
 	secondTenantUPN = "ops@fabrikam.example"
 )
 
-func newFake(t *testing.T, opts pimfake.Options) *pimfake.Server {
+func newFake(t *testing.T, opts fakeazure.Options) *fakeazure.Server {
 	t.Helper()
-	f, err := pimfake.New(opts)
+	f, err := fakeazure.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func (k keyStore) cache(t *testing.T, tenant string, log *slog.Logger) *store.Se
 	return c
 }
 
-func newSession(t *testing.T, f *pimfake.Server, tenant string, c auth.TokenCache, open func(string) error, mod ...func(*auth.Options)) *auth.Session {
+func newSession(t *testing.T, f *fakeazure.Server, tenant string, c auth.TokenCache, open func(string) error, mod ...func(*auth.Options)) *auth.Session {
 	t.Helper()
 	o := auth.Options{Cloud: f.Cloud(), TenantID: tenant, ClientID: testClientID, Cache: c,
 		HTTPClient: f.HTTPClient(), OpenURL: open, SignInTimeout: 20 * time.Second}
@@ -97,11 +97,11 @@ func newSession(t *testing.T, f *pimfake.Server, tenant string, c auth.TokenCach
 	return s
 }
 
-func graphScope(f *pimfake.Server) policy.TokenRequestOptions {
+func graphScope(f *fakeazure.Server) policy.TokenRequestOptions {
 	return policy.TokenRequestOptions{Scopes: []string{f.Cloud().GraphScope()}, EnableCAE: true}
 }
 
-func armScope(f *pimfake.Server) policy.TokenRequestOptions {
+func armScope(f *fakeazure.Server) policy.TokenRequestOptions {
 	return policy.TokenRequestOptions{Scopes: []string{f.Cloud().ARMScope()}, EnableCAE: true}
 }
 
@@ -137,11 +137,11 @@ func mustToken(t *testing.T, s *auth.Session, ctx context.Context, o policy.Toke
 
 func TestFirstSignInThenANewProcessIsSilent(t *testing.T) {
 	ctx := context.Background()
-	f := newFake(t, pimfake.Options{})
+	f := newFake(t, fakeazure.Options{})
 	ks := newKeyStore(t)
 	b := &browser{open: f.Browser()}
 
-	first := newSession(t, f, pimfake.DemoTenantID, ks.cache(t, pimfake.DemoTenantID, nil), b.OpenURL)
+	first := newSession(t, f, fakeazure.DemoTenantID, ks.cache(t, fakeazure.DemoTenantID, nil), b.OpenURL)
 	if _, ok := first.Account(); ok {
 		t.Fatal("signed in before signing in")
 	}
@@ -149,7 +149,7 @@ func TestFirstSignInThenANewProcessIsSilent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if acct.Username != pimfake.DemoUserUPN || !strings.EqualFold(acct.TenantID, pimfake.DemoTenantID) || acct.HomeAccountID == "" {
+	if acct.Username != fakeazure.DemoUserUPN || !strings.EqualFold(acct.TenantID, fakeazure.DemoTenantID) || acct.HomeAccountID == "" {
 		t.Errorf("account = %+v", acct)
 	}
 	if first.Storage() != store.StorageKeyring || first.Warning() != "" {
@@ -157,17 +157,17 @@ func TestFirstSignInThenANewProcessIsSilent(t *testing.T) {
 	}
 
 	// "Exit" and start again: a new Session and a new cache object over the same keyring and folder.
-	second := newSession(t, f, pimfake.DemoTenantID, ks.cache(t, pimfake.DemoTenantID, nil), noBrowser(t))
+	second := newSession(t, f, fakeazure.DemoTenantID, ks.cache(t, fakeazure.DemoTenantID, nil), noBrowser(t))
 	got, ok := second.Account()
 	if !ok || got != acct {
 		t.Fatalf("new process account = %+v, %v; want %+v", got, ok, acct)
 	}
 	g := mustToken(t, second, ctx, graphScope(f))
 	a := mustToken(t, second, ctx, armScope(f))
-	if aud := claimsOf(t, g)["aud"]; aud != pimfake.GraphResource {
+	if aud := claimsOf(t, g)["aud"]; aud != fakeazure.GraphResource {
 		t.Errorf("graph token aud = %v", aud)
 	}
-	if aud := claimsOf(t, a)["aud"]; aud != pimfake.ARMResource {
+	if aud := claimsOf(t, a)["aud"]; aud != fakeazure.ARMResource {
 		t.Errorf("arm token aud = %v", aud)
 	}
 	if n := b.trips.Load(); n != 1 {
@@ -177,9 +177,9 @@ func TestFirstSignInThenANewProcessIsSilent(t *testing.T) {
 
 func TestGraphThenARMFromOneBrowserTrip(t *testing.T) {
 	ctx := context.Background()
-	f := newFake(t, pimfake.Options{})
+	f := newFake(t, fakeazure.Options{})
 	b := &browser{open: f.Browser()}
-	s := newSession(t, f, pimfake.DemoTenantID, newKeyStore(t).cache(t, pimfake.DemoTenantID, nil), b.OpenURL)
+	s := newSession(t, f, fakeazure.DemoTenantID, newKeyStore(t).cache(t, fakeazure.DemoTenantID, nil), b.OpenURL)
 	// No SignIn: the user's own click (Interactive) on a Graph role signs in once...
 	g := mustToken(t, s, auth.Interactive(ctx), graphScope(f))
 	// ... and ARM, in the background, needs no second trip.
@@ -188,7 +188,7 @@ func TestGraphThenARMFromOneBrowserTrip(t *testing.T) {
 		t.Fatalf("browser trips = %d, want 1", n)
 	}
 	gc, ac := claimsOf(t, g), claimsOf(t, a)
-	if gc["tid"] != pimfake.DemoTenantID || ac["tid"] != pimfake.DemoTenantID || gc["upn"] != pimfake.DemoUserUPN {
+	if gc["tid"] != fakeazure.DemoTenantID || ac["tid"] != fakeazure.DemoTenantID || gc["upn"] != fakeazure.DemoUserUPN {
 		t.Errorf("claims: graph %v / arm %v", gc["tid"], ac["tid"])
 	}
 	if scp, _ := gc["scp"].(string); !strings.Contains(scp, "RoleAssignmentSchedule.ReadWrite.Directory") {
@@ -201,8 +201,8 @@ func TestGraphThenARMFromOneBrowserTrip(t *testing.T) {
 
 func TestBackgroundNeverOpensABrowser(t *testing.T) {
 	ctx := context.Background()
-	f := newFake(t, pimfake.Options{})
-	s := newSession(t, f, pimfake.DemoTenantID, nil, noBrowser(t), func(o *auth.Options) { o.TenantName = "Contoso (demo)" })
+	f := newFake(t, fakeazure.Options{})
+	s := newSession(t, f, fakeazure.DemoTenantID, nil, noBrowser(t), func(o *auth.Options) { o.TenantName = "Contoso (demo)" })
 	_, err := s.GetToken(ctx, graphScope(f))
 	if !errors.Is(err, pim.ErrSignInNeeded) {
 		t.Fatalf("got %v", err)
@@ -215,9 +215,9 @@ func TestBackgroundNeverOpensABrowser(t *testing.T) {
 
 func TestStepUpForAuthenticationContext(t *testing.T) {
 	ctx := context.Background()
-	f := newFake(t, pimfake.Options{})
+	f := newFake(t, fakeazure.Options{})
 	b := &browser{open: f.Browser()}
-	s := newSession(t, f, pimfake.DemoTenantID, newKeyStore(t).cache(t, pimfake.DemoTenantID, nil), b.OpenURL)
+	s := newSession(t, f, fakeazure.DemoTenantID, newKeyStore(t).cache(t, fakeazure.DemoTenantID, nil), b.OpenURL)
 	if _, err := s.SignIn(ctx, auth.SignInOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -252,16 +252,16 @@ func TestStepUpForAuthenticationContext(t *testing.T) {
 
 func TestRevokedRefreshTokenMeansSignInNeededWithoutABrowser(t *testing.T) {
 	ctx := context.Background()
-	f := newFake(t, pimfake.Options{})
+	f := newFake(t, fakeazure.Options{})
 	ks := newKeyStore(t)
-	s := newSession(t, f, pimfake.DemoTenantID, ks.cache(t, pimfake.DemoTenantID, nil), f.Browser())
+	s := newSession(t, f, fakeazure.DemoTenantID, ks.cache(t, fakeazure.DemoTenantID, nil), f.Browser())
 	if _, err := s.SignIn(ctx, auth.SignInOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	f.RevokeRefreshTokens(pimfake.DemoTenantID)
+	f.RevokeRefreshTokens(fakeazure.DemoTenantID)
 
 	// An hour later the access tokens have expired: the next process must use the refresh token.
-	later := newSession(t, f, pimfake.DemoTenantID, expired{ks.cache(t, pimfake.DemoTenantID, nil)}, noBrowser(t))
+	later := newSession(t, f, fakeazure.DemoTenantID, expired{ks.cache(t, fakeazure.DemoTenantID, nil)}, noBrowser(t))
 	start := time.Now()
 	_, err := later.GetToken(ctx, graphScope(f))
 	if !errors.Is(err, pim.ErrSignInNeeded) {
@@ -270,7 +270,7 @@ func TestRevokedRefreshTokenMeansSignInNeededWithoutABrowser(t *testing.T) {
 	if time.Since(start) > 5*time.Second {
 		t.Errorf("took %s", time.Since(start))
 	}
-	if !strings.HasPrefix(err.Error(), "Sign in needed for "+pimfake.DemoTenantID) {
+	if !strings.HasPrefix(err.Error(), "Sign in needed for "+fakeazure.DemoTenantID) {
 		t.Errorf("message: %s", err)
 	}
 }
@@ -305,27 +305,27 @@ func (d dropAccessTokens) Unmarshal(b []byte) error {
 
 func TestARefreshAfterExpiryNeedsNoBrowser(t *testing.T) {
 	ctx := context.Background()
-	f := newFake(t, pimfake.Options{})
+	f := newFake(t, fakeazure.Options{})
 	ks := newKeyStore(t)
-	s := newSession(t, f, pimfake.DemoTenantID, ks.cache(t, pimfake.DemoTenantID, nil), f.Browser())
+	s := newSession(t, f, fakeazure.DemoTenantID, ks.cache(t, fakeazure.DemoTenantID, nil), f.Browser())
 	if _, err := s.SignIn(ctx, auth.SignInOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	later := newSession(t, f, pimfake.DemoTenantID, expired{ks.cache(t, pimfake.DemoTenantID, nil)}, noBrowser(t))
+	later := newSession(t, f, fakeazure.DemoTenantID, expired{ks.cache(t, fakeazure.DemoTenantID, nil)}, noBrowser(t))
 	mustToken(t, later, ctx, graphScope(f))
 	mustToken(t, later, ctx, armScope(f))
 	// The refresh token rotated twice; the rotated one was stored, so yet another process works.
-	again := newSession(t, f, pimfake.DemoTenantID, expired{ks.cache(t, pimfake.DemoTenantID, nil)}, noBrowser(t))
+	again := newSession(t, f, fakeazure.DemoTenantID, expired{ks.cache(t, fakeazure.DemoTenantID, nil)}, noBrowser(t))
 	mustToken(t, again, ctx, armScope(f))
 }
 
 func TestTwoTenantsSideBySide(t *testing.T) {
 	ctx := context.Background()
-	second := pimfake.NewTenant(secondTenantID, "Fabrikam", pimfake.User{ID: "6e5d4c3b-2a19-4807-b6a5-94837261504f", UPN: secondTenantUPN, DisplayName: "Ops"})
-	f := newFake(t, pimfake.Options{Tenants: []*pimfake.Tenant{pimfake.Demo(), second}})
+	second := fakeazure.NewTenant(secondTenantID, "Fabrikam", fakeazure.User{ID: "6e5d4c3b-2a19-4807-b6a5-94837261504f", UPN: secondTenantUPN, DisplayName: "Ops"})
+	f := newFake(t, fakeazure.Options{Tenants: []*fakeazure.Tenant{fakeazure.Demo(), second}})
 	ks := newKeyStore(t)
 	b := &browser{open: f.Browser()}
-	contoso := newSession(t, f, pimfake.DemoTenantID, ks.cache(t, pimfake.DemoTenantID, nil), b.OpenURL)
+	contoso := newSession(t, f, fakeazure.DemoTenantID, ks.cache(t, fakeazure.DemoTenantID, nil), b.OpenURL)
 	fabrikam := newSession(t, f, secondTenantID, ks.cache(t, secondTenantID, nil), b.OpenURL)
 	a1, err := contoso.SignIn(ctx, auth.SignInOptions{})
 	if err != nil {
@@ -335,14 +335,14 @@ func TestTwoTenantsSideBySide(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a1.Username != pimfake.DemoUserUPN || a2.Username != secondTenantUPN || a2.TenantID != secondTenantID {
+	if a1.Username != fakeazure.DemoUserUPN || a2.Username != secondTenantUPN || a2.TenantID != secondTenantID {
 		t.Fatalf("accounts %+v / %+v", a1, a2)
 	}
 	for _, c := range []struct {
 		s    *auth.Session
 		tid  string
 		user string
-	}{{contoso, pimfake.DemoTenantID, pimfake.DemoUserUPN}, {fabrikam, secondTenantID, secondTenantUPN}} {
+	}{{contoso, fakeazure.DemoTenantID, fakeazure.DemoUserUPN}, {fabrikam, secondTenantID, secondTenantUPN}} {
 		for _, o := range []policy.TokenRequestOptions{graphScope(f), armScope(f)} {
 			cl := claimsOf(t, mustToken(t, c.s, ctx, o))
 			if cl["tid"] != c.tid || cl["upn"] != c.user {
@@ -360,13 +360,13 @@ func TestTwoTenantsSideBySide(t *testing.T) {
 	if _, err := newSession(t, f, secondTenantID, ks.cache(t, secondTenantID, nil), noBrowser(t)).GetToken(ctx, graphScope(f)); !errors.Is(err, pim.ErrSignInNeeded) {
 		t.Errorf("after sign-out: %v", err)
 	}
-	mustToken(t, newSession(t, f, pimfake.DemoTenantID, ks.cache(t, pimfake.DemoTenantID, nil), noBrowser(t)), ctx, armScope(f))
+	mustToken(t, newSession(t, f, fakeazure.DemoTenantID, ks.cache(t, fakeazure.DemoTenantID, nil), noBrowser(t)), ctx, armScope(f))
 }
 
 func TestDeviceCodeSignIn(t *testing.T) {
 	ctx := context.Background()
-	f := newFake(t, pimfake.Options{})
-	s := newSession(t, f, pimfake.DemoTenantID, nil, noBrowser(t))
+	f := newFake(t, fakeazure.Options{})
+	s := newSession(t, f, fakeazure.DemoTenantID, nil, noBrowser(t))
 	codeRE := regexp.MustCompile(`^To sign in, open (https://\S+) and enter code (\S+)$`)
 	var prompts []string
 	confirmed := make(chan error, 1)
@@ -385,7 +385,7 @@ func TestDeviceCodeSignIn(t *testing.T) {
 	if err := <-confirmed; err != nil {
 		t.Fatal(err)
 	}
-	if acct.Username != pimfake.DemoUserUPN {
+	if acct.Username != fakeazure.DemoUserUPN {
 		t.Errorf("account %+v", acct)
 	}
 	if len(prompts) != 1 {
@@ -395,8 +395,8 @@ func TestDeviceCodeSignIn(t *testing.T) {
 }
 
 func TestDeviceCodeNeedsAPrompt(t *testing.T) {
-	f := newFake(t, pimfake.Options{})
-	s := newSession(t, f, pimfake.DemoTenantID, nil, noBrowser(t))
+	f := newFake(t, fakeazure.Options{})
+	s := newSession(t, f, fakeazure.DemoTenantID, nil, noBrowser(t))
 	if _, err := s.SignIn(context.Background(), auth.SignInOptions{DeviceCode: true}); err == nil {
 		t.Fatal("want an error")
 	}
@@ -415,17 +415,17 @@ func assertQuickSentence(t *testing.T, err error, start time.Time, want string) 
 	if !strings.Contains(msg, want) || strings.Contains(msg, "\n") || !strings.HasSuffix(msg, ".") {
 		t.Errorf("message %q should be one sentence containing %q", msg, want)
 	}
-	if strings.Contains(msg, pimfake.SecretMarker) {
+	if strings.Contains(msg, fakeazure.SecretMarker) {
 		t.Error("a secret in the message")
 	}
 }
 
 func TestCancelledSignIn(t *testing.T) {
-	f := newFake(t, pimfake.Options{})
-	s := newSession(t, f, pimfake.DemoTenantID, nil, f.BrowserWith(pimfake.BrowserOptions{Cancel: true}))
+	f := newFake(t, fakeazure.Options{})
+	s := newSession(t, f, fakeazure.DemoTenantID, nil, f.BrowserWith(fakeazure.BrowserOptions{Cancel: true}))
 	start := time.Now()
 	_, err := s.SignIn(context.Background(), auth.SignInOptions{})
-	assertQuickSentence(t, err, start, "The sign-in to "+pimfake.DemoTenantID+" was cancelled or refused in the browser: AADSTS65004: User declined to consent to access the app.")
+	assertQuickSentence(t, err, start, "The sign-in to "+fakeazure.DemoTenantID+" was cancelled or refused in the browser: AADSTS65004: User declined to consent to access the app.")
 	if !errors.Is(err, pim.ErrSignInNeeded) {
 		t.Errorf("kind: %v", err)
 	}
@@ -435,7 +435,7 @@ func TestCancelledSignIn(t *testing.T) {
 }
 
 func TestWrongTenant(t *testing.T) {
-	f := newFake(t, pimfake.Options{})
+	f := newFake(t, fakeazure.Options{})
 	b := &browser{open: f.Browser()}
 	for _, tenant := range []string{"11111111-2222-3333-4444-555555555555", "nowhere.example"} {
 		s := newSession(t, f, tenant, nil, b.OpenURL)
@@ -454,7 +454,7 @@ func TestWrongTenant(t *testing.T) {
 }
 
 func TestClosedLoopbackPort(t *testing.T) {
-	f := newFake(t, pimfake.Options{})
+	f := newFake(t, fakeazure.Options{})
 	// The browser is told to post the answer to a loopback port nobody listens on (a firewall,
 	// a proxy, a browser on another machine): it fails, and so does the sign-in, at once.
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -473,17 +473,17 @@ func TestClosedLoopbackPort(t *testing.T) {
 		u.RawQuery = q.Encode()
 		return f.Browser()(u.String())
 	}
-	s := newSession(t, f, pimfake.DemoTenantID, nil, redirectElsewhere)
+	s := newSession(t, f, fakeazure.DemoTenantID, nil, redirectElsewhere)
 	start := time.Now()
 	_, err = s.SignIn(context.Background(), auth.SignInOptions{})
-	assertQuickSentence(t, err, start, "The browser could not finish the sign-in to "+pimfake.DemoTenantID)
+	assertQuickSentence(t, err, start, "The browser could not finish the sign-in to "+fakeazure.DemoTenantID)
 	if !strings.Contains(err.Error(), "pimtray signin --device-code") {
 		t.Errorf("should suggest the device code: %s", err)
 	}
 }
 
 func TestLoopbackPortInUse(t *testing.T) {
-	f := newFake(t, pimfake.Options{})
+	f := newFake(t, fakeazure.Options{})
 	l, err := net.Listen("tcp", "localhost:0")
 	if err != nil {
 		t.Fatal(err)
@@ -491,7 +491,7 @@ func TestLoopbackPortInUse(t *testing.T) {
 	defer l.Close()
 	port := l.Addr().(*net.TCPAddr).Port
 	b := &browser{open: f.Browser()}
-	s := newSession(t, f, pimfake.DemoTenantID, nil, b.OpenURL, func(o *auth.Options) { o.RedirectURI = fmt.Sprintf("http://localhost:%d", port) })
+	s := newSession(t, f, fakeazure.DemoTenantID, nil, b.OpenURL, func(o *auth.Options) { o.RedirectURI = fmt.Sprintf("http://localhost:%d", port) })
 	start := time.Now()
 	_, err = s.SignIn(context.Background(), auth.SignInOptions{})
 	assertQuickSentence(t, err, start, fmt.Sprintf("Cannot listen on http://localhost:%d for the sign-in reply", port))
@@ -501,13 +501,13 @@ func TestLoopbackPortInUse(t *testing.T) {
 }
 
 func TestAbandonedSignInTimesOut(t *testing.T) {
-	f := newFake(t, pimfake.Options{})
+	f := newFake(t, fakeazure.Options{})
 	// The browser opens but the user walks away.
-	s := newSession(t, f, pimfake.DemoTenantID, nil, func(string) error { return nil },
+	s := newSession(t, f, fakeazure.DemoTenantID, nil, func(string) error { return nil },
 		func(o *auth.Options) { o.SignInTimeout = 300 * time.Millisecond })
 	start := time.Now()
 	_, err := s.SignIn(context.Background(), auth.SignInOptions{})
-	assertQuickSentence(t, err, start, "The sign-in to "+pimfake.DemoTenantID+" was not finished within 300ms")
+	assertQuickSentence(t, err, start, "The sign-in to "+fakeazure.DemoTenantID+" was not finished within 300ms")
 	// A caller's own cancellation stays a context error.
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -518,10 +518,10 @@ func TestAbandonedSignInTimesOut(t *testing.T) {
 
 func TestSignOutForgetsEverything(t *testing.T) {
 	ctx := context.Background()
-	f := newFake(t, pimfake.Options{})
+	f := newFake(t, fakeazure.Options{})
 	ks := newKeyStore(t)
-	c := ks.cache(t, pimfake.DemoTenantID, nil)
-	s := newSession(t, f, pimfake.DemoTenantID, c, f.Browser())
+	c := ks.cache(t, fakeazure.DemoTenantID, nil)
+	s := newSession(t, f, fakeazure.DemoTenantID, c, f.Browser())
 	if _, err := s.SignIn(ctx, auth.SignInOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -534,7 +534,7 @@ func TestSignOutForgetsEverything(t *testing.T) {
 	if _, err := os.Stat(c.File()); !os.IsNotExist(err) {
 		t.Errorf("sealed file left after sign-out: %v", err)
 	}
-	if _, err := ks.kr.Get(ctx, "pimtray-test", pimfake.DemoTenantID); !errors.Is(err, store.ErrNotFound) {
+	if _, err := ks.kr.Get(ctx, "pimtray-test", fakeazure.DemoTenantID); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("key left in the keyring: %v", err)
 	}
 	if _, err := s.GetToken(ctx, armScope(f)); !errors.Is(err, pim.ErrSignInNeeded) {
@@ -558,17 +558,17 @@ func (c *fakeCLI) GetToken(_ context.Context, o policy.TokenRequestOptions) (azc
 
 func TestARMFromTheAzureCLI(t *testing.T) {
 	ctx := context.Background()
-	f := newFake(t, pimfake.Options{})
+	f := newFake(t, fakeazure.Options{})
 	cli := &fakeCLI{}
 	b := &browser{open: f.Browser()}
-	s := newSession(t, f, pimfake.DemoTenantID, nil, b.OpenURL, func(o *auth.Options) { o.ARMCredential = cli })
+	s := newSession(t, f, fakeazure.DemoTenantID, nil, b.OpenURL, func(o *auth.Options) { o.ARMCredential = cli })
 	if _, err := s.SignIn(ctx, auth.SignInOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if tok := mustToken(t, s, ctx, armScope(f)); tok.Token != "cli-token" {
 		t.Errorf("arm token did not come from the CLI")
 	}
-	if claimsOf(t, mustToken(t, s, ctx, graphScope(f)))["aud"] != pimfake.GraphResource {
+	if claimsOf(t, mustToken(t, s, ctx, graphScope(f)))["aud"] != fakeazure.GraphResource {
 		t.Error("graph token should come from the sign-in")
 	}
 	if cli.calls.Load() != 1 || b.trips.Load() != 1 {
@@ -576,7 +576,7 @@ func TestARMFromTheAzureCLI(t *testing.T) {
 	}
 	cli.err = errors.New("ERROR: Please run 'az login' to setup account.")
 	_, err := s.GetToken(ctx, armScope(f))
-	if !errors.Is(err, pim.ErrSignInNeeded) || err.Error() != "No Azure CLI sign-in for Azure roles: run `az login --tenant "+pimfake.DemoTenantID+"`." {
+	if !errors.Is(err, pim.ErrSignInNeeded) || err.Error() != "No Azure CLI sign-in for Azure roles: run `az login --tenant "+fakeazure.DemoTenantID+"`." {
 		t.Errorf("got %v", err)
 	}
 	// UseAzureCLI builds azidentity's credential without running az.
@@ -587,14 +587,14 @@ func TestARMFromTheAzureCLI(t *testing.T) {
 
 func TestKeyringUnavailableStillSignsInForThisRun(t *testing.T) {
 	ctx := context.Background()
-	f := newFake(t, pimfake.Options{})
+	f := newFake(t, fakeazure.Options{})
 	dir := t.TempDir()
 	broken := store.NewKeyringWith(failingKeyring{}, time.Second)
-	c, err := store.NewSealedCache(store.SealedCacheOptions{Keyring: broken, Service: "pimtray-test", Account: pimfake.DemoTenantID, Dir: dir})
+	c, err := store.NewSealedCache(store.SealedCacheOptions{Keyring: broken, Service: "pimtray-test", Account: fakeazure.DemoTenantID, Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := newSession(t, f, pimfake.DemoTenantID, c, f.Browser())
+	s := newSession(t, f, fakeazure.DemoTenantID, c, f.Browser())
 	if _, err := s.SignIn(ctx, auth.SignInOptions{}); err != nil {
 		t.Fatalf("sign-in must work without a keyring: %v", err)
 	}
@@ -615,10 +615,10 @@ func (failingKeyring) Delete(string, string) error        { return errors.New("n
 
 func TestConcurrentGraphAndARMTokens(t *testing.T) {
 	ctx := context.Background()
-	f := newFake(t, pimfake.Options{})
+	f := newFake(t, fakeazure.Options{})
 	ks := newKeyStore(t)
 	b := &browser{open: f.Browser()}
-	s := newSession(t, f, pimfake.DemoTenantID, ks.cache(t, pimfake.DemoTenantID, nil), b.OpenURL,
+	s := newSession(t, f, fakeazure.DemoTenantID, ks.cache(t, fakeazure.DemoTenantID, nil), b.OpenURL,
 		func(o *auth.Options) {
 			o.GraphClientID, o.ARMClientID = testClientID, "6b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e"
 		})
@@ -631,7 +631,7 @@ func TestConcurrentGraphAndARMTokens(t *testing.T) {
 		t.Errorf("browser trips = %d, want 2", n)
 	}
 	// Three planes at once, an hour later (refresh tokens used concurrently by two clients).
-	later := newSession(t, f, pimfake.DemoTenantID, expired{ks.cache(t, pimfake.DemoTenantID, nil)}, noBrowser(t),
+	later := newSession(t, f, fakeazure.DemoTenantID, expired{ks.cache(t, fakeazure.DemoTenantID, nil)}, noBrowser(t),
 		func(o *auth.Options) {
 			o.GraphClientID, o.ARMClientID = testClientID, "6b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e"
 		})
@@ -646,7 +646,7 @@ func TestConcurrentGraphAndARMTokens(t *testing.T) {
 		}
 	}
 	// Both clients' rotated refresh tokens were kept: a third process refreshes both.
-	third := newSession(t, f, pimfake.DemoTenantID, expired{ks.cache(t, pimfake.DemoTenantID, nil)}, noBrowser(t),
+	third := newSession(t, f, fakeazure.DemoTenantID, expired{ks.cache(t, fakeazure.DemoTenantID, nil)}, noBrowser(t),
 		func(o *auth.Options) {
 			o.GraphClientID, o.ARMClientID = testClientID, "6b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e"
 		})
@@ -667,10 +667,10 @@ func TestSecretsNeverReachLogsOrFiles(t *testing.T) {
 	}
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	f := newFake(t, pimfake.Options{Log: log})
+	f := newFake(t, fakeazure.Options{Log: log})
 	kr := store.NewMemoryKeyring()
 	newCache := func() *store.SealedCache {
-		c, err := store.NewSealedCache(store.SealedCacheOptions{Keyring: kr, Service: paths.KeyringService, Account: pimfake.DemoTenantID, Dir: paths.CacheDir, Log: log})
+		c, err := store.NewSealedCache(store.SealedCacheOptions{Keyring: kr, Service: paths.KeyringService, Account: fakeazure.DemoTenantID, Dir: paths.CacheDir, Log: log})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -679,20 +679,20 @@ func TestSecretsNeverReachLogsOrFiles(t *testing.T) {
 	withLog := func(o *auth.Options) { o.Log = log }
 
 	// The whole flow: sign in, tokens for both planes, step-up, a new process, device code, sign out.
-	s := newSession(t, f, pimfake.DemoTenantID, newCache(), f.Browser(), withLog)
+	s := newSession(t, f, fakeazure.DemoTenantID, newCache(), f.Browser(), withLog)
 	if _, err := s.SignIn(ctx, auth.SignInOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	mustToken(t, s, ctx, graphScope(f))
 	mustToken(t, s, ctx, armScope(f))
 	mustToken(t, s, pim.WithClaims(auth.Interactive(ctx), `{"access_token":{"acrs":{"essential":true,"value":"c1"}}}`), graphScope(f))
-	later := newSession(t, f, pimfake.DemoTenantID, expired{newCache()}, noBrowser(t), withLog)
+	later := newSession(t, f, fakeazure.DemoTenantID, expired{newCache()}, noBrowser(t), withLog)
 	mustToken(t, later, ctx, armScope(f))
-	f.RevokeRefreshTokens(pimfake.DemoTenantID)
-	if _, err := newSession(t, f, pimfake.DemoTenantID, expired{newCache()}, noBrowser(t), withLog).GetToken(ctx, graphScope(f)); !errors.Is(err, pim.ErrSignInNeeded) {
+	f.RevokeRefreshTokens(fakeazure.DemoTenantID)
+	if _, err := newSession(t, f, fakeazure.DemoTenantID, expired{newCache()}, noBrowser(t), withLog).GetToken(ctx, graphScope(f)); !errors.Is(err, pim.ErrSignInNeeded) {
 		t.Fatalf("after revocation: %v", err)
 	}
-	dc := newSession(t, f, pimfake.DemoTenantID, newCache(), noBrowser(t), withLog)
+	dc := newSession(t, f, fakeazure.DemoTenantID, newCache(), noBrowser(t), withLog)
 	if _, err := dc.SignIn(ctx, auth.SignInOptions{DeviceCode: true, Prompt: func(msg string) {
 		log.Info("prompt shown", "message", msg) // what the CLI prints must be safe too
 		code := msg[strings.LastIndex(msg, " ")+1:]
@@ -705,14 +705,14 @@ func TestSecretsNeverReachLogsOrFiles(t *testing.T) {
 		t.Fatal("debug logging was not on")
 	}
 	for i, line := range strings.Split(logs.String(), "\n") {
-		if strings.Contains(line, pimfake.SecretMarker) {
+		if strings.Contains(line, fakeazure.SecretMarker) {
 			t.Errorf("log line %d holds a secret: %.120s…", i+1, line)
 		}
 	}
 	files := 0
 	walkFiles(t, home, func(path string, data []byte) {
 		files++
-		if bytes.Contains(data, []byte(pimfake.SecretMarker)) || bytes.Contains(data, []byte("refresh_token")) {
+		if bytes.Contains(data, []byte(fakeazure.SecretMarker)) || bytes.Contains(data, []byte("refresh_token")) {
 			t.Errorf("%s holds a secret in plaintext", path)
 		}
 	})
@@ -726,15 +726,15 @@ func TestSecretsNeverReachLogsOrFiles(t *testing.T) {
 
 func TestHungKeyringSignsInWithinSeconds(t *testing.T) {
 	ctx := context.Background()
-	f := newFake(t, pimfake.Options{})
+	f := newFake(t, fakeazure.Options{})
 	release := make(chan struct{})
 	defer close(release)
 	hung := store.NewKeyringWith(hungKeyring{release}, 300*time.Millisecond)
-	c, err := store.NewSealedCache(store.SealedCacheOptions{Keyring: hung, Service: "pimtray-test", Account: pimfake.DemoTenantID, Dir: t.TempDir()})
+	c, err := store.NewSealedCache(store.SealedCacheOptions{Keyring: hung, Service: "pimtray-test", Account: fakeazure.DemoTenantID, Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := newSession(t, f, pimfake.DemoTenantID, c, f.Browser())
+	s := newSession(t, f, fakeazure.DemoTenantID, c, f.Browser())
 	start := time.Now()
 	if _, err := s.SignIn(ctx, auth.SignInOptions{}); err != nil {
 		t.Fatal(err)
@@ -759,9 +759,9 @@ func (h hungKeyring) Delete(string, string) error { <-h.release; return nil }
 
 func TestConcurrentInteractiveRequestsOpenOneBrowser(t *testing.T) {
 	ctx := auth.Interactive(context.Background())
-	f := newFake(t, pimfake.Options{})
+	f := newFake(t, fakeazure.Options{})
 	b := &browser{open: f.Browser()}
-	s := newSession(t, f, pimfake.DemoTenantID, nil, b.OpenURL)
+	s := newSession(t, f, fakeazure.DemoTenantID, nil, b.OpenURL)
 	errs := make(chan error, 3)
 	for _, o := range []policy.TokenRequestOptions{graphScope(f), graphScope(f), armScope(f)} {
 		go func() { _, err := s.GetToken(ctx, o); errs <- err }()
@@ -781,14 +781,14 @@ func TestConcurrentInteractiveRequestsOpenOneBrowser(t *testing.T) {
 // and the user's own retry signs in once with them and gets the role.
 func TestStepUpEndsInAGrantedActivation(t *testing.T) {
 	ctx := context.Background()
-	f := newFake(t, pimfake.Options{})
+	f := newFake(t, fakeazure.Options{})
 	b := &browser{open: f.Browser()}
-	s := newSession(t, f, pimfake.DemoTenantID, newKeyStore(t).cache(t, pimfake.DemoTenantID, nil), b.OpenURL)
+	s := newSession(t, f, fakeazure.DemoTenantID, newKeyStore(t).cache(t, fakeazure.DemoTenantID, nil), b.OpenURL)
 	if _, err := s.SignIn(ctx, auth.SignInOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	c, err := pim.NewClient(s, &pim.ClientOptions{ClientOptions: azcore.ClientOptions{Transport: f.HTTPClient()},
-		Cloud: f.Cloud(), TenantID: pimfake.DemoTenantID})
+		Cloud: f.Cloud(), TenantID: fakeazure.DemoTenantID})
 	if err != nil {
 		t.Fatal(err)
 	}

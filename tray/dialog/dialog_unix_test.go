@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pimtray/pimtray/engine"
+	"github.com/pimtray/pimtray/internal/engine"
 )
 
 // fakeTool installs an executable shell script named name in a fresh directory that is

@@ -3,7 +3,7 @@ package dialog
 import (
 	"context"
 
-	"github.com/pimtray/pimtray/engine"
+	"github.com/pimtray/pimtray/internal/engine"
 )
 
 // Prompter asks the engine's questions (a missing justification or ticket number) with

@@ -1,0 +1,526 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+
+	"github.com/pimtray/pimtray/internal/engine"
+	"github.com/pimtray/pimtray/internal/cli"
+	"github.com/pimtray/pimtray/internal/clock"
+	"github.com/pimtray/pimtray/pim"
+	"github.com/pimtray/pimtray/internal/fakeazure"
+	"github.com/pimtray/pimtray/store"
+)
+
+// t0 is 09:00 UTC; the tests show times in UTC.
+var t0 = time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)
+
+// world is the fake Azure and a fake clock shared by every command of a test, as separate
+// runs of pimtray share the real Azure.
+type world struct {
+	t      *testing.T
+	clk    *clock.Fake
+	fake   *fakeazure.Server
+	config string // config file path (may not exist)
+	state  string
+}
+
+func newWorld(t *testing.T, opts ...func(*fakeazure.Options)) *world {
+	t.Helper()
+	clk := clock.NewFake(t0)
+	o := fakeazure.Options{Now: clk.Now}
+	for _, f := range opts {
+		f(&o)
+	}
+	fake, err := fakeazure.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fake.Close)
+	dir := t.TempDir()
+	return &world{t: t, clk: clk, fake: fake, config: filepath.Join(dir, "config.json"), state: filepath.Join(dir, "state.json")}
+}
+
+// env builds engines the way main.go does, on the fake's test credential (no MSAL).
+func (w *world) env() cli.Env {
+	return cli.Env{
+		Version:  "1.2.3",
+		Location: time.UTC,
+		Open: func(ctx context.Context, g cli.Globals, stderr io.Writer) (*engine.Engine, func(), error) {
+			cfg, err := store.LoadConfig(firstNonEmpty(g.ConfigFile, w.config))
+			if err != nil {
+				return nil, nil, err
+			}
+			client, err := pim.NewClient(w.fake.Credential(fakeazure.DemoTenantID), &pim.ClientOptions{
+				ClientOptions: azcore.ClientOptions{Transport: w.fake.HTTPClient()},
+				Cloud:         w.fake.Cloud(), TenantID: fakeazure.DemoTenantID, Now: w.clk.Now,
+			})
+			if err != nil {
+				return nil, nil, err
+			}
+			e, err := engine.New(engine.Options{
+				Clock: w.clk, Config: cfg, Demo: g.Demo, Location: time.UTC,
+				StateFile: w.state, ReadOnlyState: true,
+				Tenants: []engine.TenantBackend{{ID: fakeazure.DemoTenantID, Name: fakeazure.DemoTenantName, API: client}},
+			})
+			return e, func() {}, err
+		},
+	}
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func (w *world) run(args ...string) result {
+	w.t.Helper()
+	var out, errb bytes.Buffer
+	code := cli.Main(context.Background(), args, &out, &errb, w.env())
+	return result{code, out.String(), errb.String()}
+}
+
+// activations are the activation requests Azure received (not deactivations, not dry runs).
+func (w *world) activations() []fakeazure.Request {
+	var out []fakeazure.Request
+	for _, r := range w.fake.Requests() {
+		if (r.Method == "POST" || r.Method == "PUT") && strings.Contains(strings.ToLower(r.Path), "assignmentschedulerequests") &&
+			!strings.HasSuffix(r.Path, "/cancel") && !strings.HasSuffix(r.Path, "/validate") &&
+			strings.Contains(strings.ToLower(r.Body), "selfactivate") {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func TestActivate(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		code     int
+		stdout   string // regexp
+		stderr   string // regexp
+		requests int    // activation requests at the fake
+	}{
+		{"seed example: Global Administrator", []string{"--demo", "activate", "Global Administrator", "--reason", "incident 42"},
+			0, `(?s)^DEMO — .*\nActivated Global Administrator until 17:00 \(8h\)\.\n$`, `^$`, 1},
+		{"seed example: Owner on IT", []string{"--demo", "activate", "Owner", "--scope", "IT", "--reason", "deploy"},
+			0, `Activated Owner · IT until 17:00 \(8h\)\.`, `^$`, 1},
+		{"seed example: Contributor with a ticket", []string{"--demo", "activate", "Contributor", "--scope", "MySubscription", "--reason", "fix", "--ticket", "CHG-1"},
+			0, `Activated Contributor · MySubscription until 17:00 \(8h\)\.`, `^$`, 1},
+		{"case-insensitive names and a shorter duration", []string{"activate", "owner", "--scope", "it", "--for", "90m", "--reason", "x"},
+			0, `^Activated Owner · IT until 10:30 \(1h 30m\)\.\n$`, `^$`, 1},
+		{"flags before the role", []string{"activate", "--reason", "x", "--scope", "rg-web", "Contributor"},
+			0, `Activated Contributor · rg-web until 13:00 \(4h\)\.`, `^$`, 1},
+		{"default capped at the policy maximum", []string{"activate", "Contributor", "--scope", "rg-web", "--reason", "x"},
+			0, `\(4h\)`, `^$`, 1},
+		{"scope by id", []string{"activate", "Reader", "--scope", fakeazure.DemoProdSubscriptionID},
+			0, `Activated Reader · Prod`, `^$`, 1},
+		{"approval: pending, exit 3", []string{"activate", "User Administrator", "--reason", "onboarding"},
+			3, `^User Administrator: request sent; it waits for approval\.\n$`, `^$`, 1},
+		{"group membership", []string{"activate", "Member", "--scope", "PIM-Admins", "--reason", "x"},
+			0, `Activated Member · PIM-Admins until 17:00`, `^$`, 1},
+		{"authentication context: one step-up, then granted", []string{"activate", "Exchange Administrator", "--reason", "x"},
+			0, `Activated Exchange Administrator`, `^$`, 2},
+		{"ambiguous name lists the candidates", []string{"activate", "Contributor", "--reason", "x"},
+			2, `^$`, `(?s)^pimtray: "Contributor" matches 2 roles; add --scope to pick one:\n  azure .*MySubscription \(subscription\).*\n  azure .*rg-web \(resource group\).*\n$`, 0},
+		{"Owner is ambiguous across planes", []string{"activate", "Owner", "--reason", "x"},
+			2, `^$`, `(?s)matches 2 roles.*\n  azure .*IT \(management group\).*\n  group .*Break-Glass \(group\)`, 0},
+		{"Contributor never picks AKS Contributor", []string{"activate", "Contributor", "--scope", "MySubscription", "--reason", "x", "--ticket", "1"},
+			0, `Activated Contributor · MySubscription`, `^$`, 1},
+		{"unknown role with a suggestion", []string{"activate", "Contributer"},
+			2, `^$`, `^pimtray: you are not eligible for a role named "Contributer"; did you mean "Contributor"\?\n$`, 0},
+		{"unknown role", []string{"activate", "Space Cadet"},
+			2, `^$`, `^pimtray: you are not eligible for a role named "Space Cadet" \(see 'pimtray list'\)\n$`, 0},
+		{"unknown scope", []string{"activate", "Owner", "--scope", "Nowhere"},
+			2, `^$`, `^pimtray: Owner has no scope "Nowhere"; its scopes: IT \(management group\), Break-Glass \(group\)\n$`, 0},
+		{"too long: refused before any request", []string{"activate", "Global Administrator", "--for", "100h", "--reason", "x"},
+			2, `^$`, `^pimtray: Global Administrator allows at most 8h; 100h was asked\. Ask for --for 8h or less\.\n$`, 0},
+		{"missing justification", []string{"activate", "Global Administrator"},
+			2, `^$`, `^pimtray: Global Administrator requires a justification\. Add --reason TEXT\.\n$`, 0},
+		{"missing ticket", []string{"activate", "Contributor", "--scope", "MySubscription", "--reason", "x"},
+			2, `^$`, `^pimtray: Contributor · MySubscription requires a ticket number\. Add --ticket NUMBER\.\n$`, 0},
+		{"bad duration", []string{"activate", "Owner", "--scope", "IT", "--for", "8 hours"},
+			2, `^$`, `^pimtray: --for "8 hours" is not a duration \(try 8h, 90m or 1h30m\) \(see 'pimtray --help'\)\n$`, 0},
+		{"no role", []string{"activate"}, 2, `^$`, `^pimtray: activate needs a ROLE`, 0},
+		{"unquoted name", []string{"activate", "Global", "Administrator"}, 2, `^$`, `takes one ROLE, got 2 arguments`, 0},
+		{"unknown flag", []string{"activate", "Owner", "--sope", "IT"}, 2, `^$`, `^pimtray: unknown flag -sope \(see 'pimtray --help'\)\n$`, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld(t)
+			r := w.run(tt.args...)
+			if r.code != tt.code {
+				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", r.code, tt.code, r.stdout, r.stderr)
+			}
+			if !regexp.MustCompile(tt.stdout).MatchString(r.stdout) {
+				t.Errorf("stdout %q does not match %q", r.stdout, tt.stdout)
+			}
+			if !regexp.MustCompile(tt.stderr).MatchString(r.stderr) {
+				t.Errorf("stderr %q does not match %q", r.stderr, tt.stderr)
+			}
+			if n := len(w.activations()); n != tt.requests {
+				t.Errorf("%d activation requests, want %d", n, tt.requests)
+			}
+		})
+	}
+}
+
+func TestStatusAfterActivate(t *testing.T) {
+	w := newWorld(t)
+	if r := w.run("--demo", "activate", "Owner", "--scope", "IT", "--reason", "deploy"); r.code != 0 {
+		t.Fatalf("activate: %+v", r)
+	}
+	w.clk.Advance(18 * time.Minute)
+	r := w.run("--demo", "status")
+	if r.code != 0 {
+		t.Fatalf("status: %+v", r)
+	}
+	for _, want := range []string{"DEMO", "Signed in to Contoso (" + fakeazure.DemoTenantID + ") as admin@contoso.example.",
+		"Owner · IT", "active until 17:00 (7h 42m left)"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("status lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	// Again: already active, no second activation kept.
+	r = w.run("activate", "Owner", "--scope", "IT", "--reason", "deploy")
+	if r.code != 0 || r.stdout != "Owner · IT is already active until 17:00 (7h 42m left).\n" {
+		t.Fatalf("second activate: %+v", r)
+	}
+	// status --json
+	r = w.run("status", "--json")
+	var st struct {
+		Demo     bool
+		Accounts []struct{ TenantID, User string }
+		Roles    []map[string]any
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil || r.code != 0 {
+		t.Fatalf("status --json: %v %+v", err, r)
+	}
+	if len(st.Accounts) != 1 || st.Accounts[0].TenantID != fakeazure.DemoTenantID || len(st.Roles) != 1 {
+		t.Fatalf("status json = %+v", st)
+	}
+	if st.Roles[0]["expiresAt"] != "2025-03-10T17:00:00Z" || st.Roles[0]["status"] != "active" {
+		t.Fatalf("role = %+v", st.Roles[0])
+	}
+}
+
+func TestListJSON(t *testing.T) {
+	w := newWorld(t)
+	w.run("activate", "Reader", "--scope", "Prod")
+	r := w.run("list", "--json")
+	if r.code != 0 {
+		t.Fatalf("list: %+v", r)
+	}
+	var roles []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &roles); err != nil {
+		t.Fatal(err)
+	}
+	if len(roles) != 11 {
+		t.Fatalf("%d roles, want the demo's 11", len(roles))
+	}
+	keys := []string{"plane", "role", "roleId", "scope", "scopeName", "scopeType", "status", "startsAt", "expiresAt", "policy"}
+	for _, ro := range roles {
+		for _, k := range keys {
+			if _, ok := ro[k]; !ok {
+				t.Fatalf("%v lacks %q", ro["role"], k)
+			}
+		}
+	}
+	find := func(role, scope string) map[string]any {
+		for _, ro := range roles {
+			if ro["role"] == role && (scope == "" || ro["scopeName"] == scope) {
+				return ro
+			}
+		}
+		t.Fatalf("no %s on %s", role, scope)
+		return nil
+	}
+	ga := find("Global Administrator", "")
+	if ga == nil {
+		return
+	}
+	want := map[string]any{"maxDuration": "8h", "justification": true, "ticket": false, "approval": false, "mfa": true, "authContext": ""}
+	if pol, _ := ga["policy"].(map[string]any); !equalMaps(pol, want) {
+		t.Errorf("GA policy = %v", ga["policy"])
+	}
+	if ga["plane"] != "entra" || ga["status"] != "eligible" || ga["startsAt"] != nil {
+		t.Errorf("GA = %v", ga)
+	}
+	rd := find("Reader", "Prod")
+	if rd["status"] != "active" || rd["expiresAt"] != "2025-03-10T17:00:00Z" || rd["scopeType"] != "subscription" || rd["plane"] != "azure" {
+		t.Errorf("Reader = %v", rd)
+	}
+	if ex := find("Exchange Administrator", ""); ex["policy"].(map[string]any)["authContext"] != "c1" {
+		t.Errorf("Exchange = %v", ex["policy"])
+	}
+	if bg := find("Owner", "Break-Glass"); bg["plane"] != "group" || bg["roleId"] != "owner" || bg["policy"].(map[string]any)["approval"] != true {
+		t.Errorf("Break-Glass = %v", bg)
+	}
+	// --active
+	r = w.run("list", "--active", "--json")
+	if err := json.Unmarshal([]byte(r.stdout), &roles); err != nil || len(roles) != 1 || roles[0]["role"] != "Reader" {
+		t.Fatalf("list --active: %v %s", err, r.stdout)
+	}
+}
+
+func equalMaps(a, b map[string]any) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range b {
+		if a[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func TestListHuman(t *testing.T) {
+	w := newWorld(t)
+	r := w.run("--demo", "list")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "DEMO — ") {
+		t.Fatalf("list: %+v", r)
+	}
+	for _, want := range []string{"Global Administrator", "Directory", "max 8h, justification, MFA",
+		"Contributor", "rg-web (resource group)", "max 4h", "PIM-Admins (group)", "eligible"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("list lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if r := w.run("list", "--active"); r.stdout != "Nothing active.\n" {
+		t.Errorf("list --active = %q", r.stdout)
+	}
+}
+
+func TestDeactivate(t *testing.T) {
+	w := newWorld(t)
+	w.run("activate", "Owner", "--scope", "IT", "--reason", "x")
+	// Within 5 minutes Azure refuses: one clear line, exit 1.
+	r := w.run("deactivate", "Owner", "--scope", "IT")
+	if r.code != 1 || !strings.Contains(r.stderr, "can be deactivated only 5 minutes after it was activated") {
+		t.Fatalf("early deactivate: %+v", r)
+	}
+	w.clk.Advance(10 * time.Minute)
+	// "Owner" is ambiguous (IT, Break-Glass) but only one is active: that one.
+	r = w.run("deactivate", "Owner")
+	if r.code != 0 || r.stdout != "Deactivated Owner · IT.\n" {
+		t.Fatalf("deactivate: %+v", r)
+	}
+	if r := w.run("status"); !strings.Contains(r.stdout, "Nothing active.") {
+		t.Fatalf("status after deactivate: %+v", r)
+	}
+	// A pending request is withdrawn.
+	if r := w.run("activate", "User Administrator", "--reason", "x"); r.code != 3 {
+		t.Fatalf("pending: %+v", r)
+	}
+	r = w.run("deactivate", "User Administrator")
+	if r.code != 0 || r.stdout != "Withdrew the request for User Administrator.\n" {
+		t.Fatalf("withdraw: %+v", r)
+	}
+}
+
+func TestPendingThenApproved(t *testing.T) {
+	w := newWorld(t)
+	r := w.run("activate", "User Administrator", "--reason", "onboarding", "--json")
+	if r.code != 3 {
+		t.Fatalf("activate: %+v", r)
+	}
+	var j map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &j); err != nil || j["status"] != "pending" {
+		t.Fatalf("json: %v %s", err, r.stdout)
+	}
+	reqs := w.fake.PendingRequests(fakeazure.DemoTenantID)
+	if len(reqs) != 1 {
+		t.Fatalf("pending at the fake: %+v", reqs)
+	}
+	if err := w.fake.Approve(reqs[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	r = w.run("activate", "User Administrator", "--reason", "onboarding")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "User Administrator is already active until 17:00") {
+		t.Fatalf("after approval: %+v", r)
+	}
+}
+
+func TestUsage(t *testing.T) {
+	tests := []struct {
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{[]string{"--version"}, 0, "^pimtray 1.2.3\n$", "^$"},
+		{[]string{"--help"}, 0, "(?s)^pimtray — .*Exit codes", "^$"},
+		{[]string{"help"}, 0, "(?s)Usage:", "^$"},
+		{[]string{"frobnicate"}, 2, "^$", `^pimtray: unknown command "frobnicate" \(see 'pimtray --help'\)\n$`},
+		{[]string{"lst"}, 2, "^$", `^pimtray: unknown command "lst"; did you mean "list"\? \(see 'pimtray --help'\)\n$`},
+		{[]string{"--nope", "list"}, 2, "^$", `^pimtray: unknown flag -nope`},
+		{[]string{"list", "extra"}, 2, "^$", `list takes no arguments`},
+		{[]string{"status", "--tenant", "contoso.nowhere"}, 2, "^$", `^pimtray: tenant "contoso.nowhere" is not configured\n$`},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			w := newWorld(t)
+			r := w.run(tt.args...)
+			if r.code != tt.code || !regexp.MustCompile(tt.stdout).MatchString(r.stdout) || !regexp.MustCompile(tt.stderr).MatchString(r.stderr) {
+				t.Fatalf("got exit %d\nstdout: %q\nstderr: %q", r.code, r.stdout, r.stderr)
+			}
+			if len(w.fake.Requests()) != 0 && tt.code == 2 {
+				t.Errorf("bad usage sent %d requests", len(w.fake.Requests()))
+			}
+		})
+	}
+}
+
+func TestMalformedConfig(t *testing.T) {
+	w := newWorld(t)
+	os.WriteFile(w.config, []byte("{\n  \"defaultDuration\": \"8 hours\"\n}\n"), 0o600)
+	r := w.run("list")
+	if r.code != 2 || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, "line 2") {
+		t.Fatalf("malformed config: %+v", r)
+	}
+	if n := len(w.fake.Requests()); n != 0 {
+		t.Fatalf("%d requests with a malformed config", n)
+	}
+}
+
+func TestConfiguredDefaultDuration(t *testing.T) {
+	w := newWorld(t)
+	os.WriteFile(w.config, []byte(`{"defaultDuration": "2h"}`), 0o600)
+	r := w.run("activate", "Security Reader")
+	if r.code != 0 || r.stdout != "Activated Security Reader until 11:00 (2h).\n" {
+		t.Fatalf("%+v", r)
+	}
+}
+
+func TestSignInAndOutWithoutAuthenticator(t *testing.T) {
+	w := newWorld(t)
+	r := w.run("--demo", "signin")
+	if r.code != 0 || !strings.Contains(r.stdout, "Signed in to Contoso as admin@contoso.example.") {
+		t.Fatalf("signin: %+v", r)
+	}
+	r = w.run("signout")
+	if r.code != 2 || !strings.Contains(r.stderr, "nothing to sign out of") {
+		t.Fatalf("signout: %+v", r)
+	}
+}
+
+func TestIsCommand(t *testing.T) {
+	for args, want := range map[string]bool{
+		"":                   false,
+		"--demo":             false,
+		"--demo --config x":  false,
+		"--demo-speed 60":    false,
+		"list":               true,
+		"--demo activate GA": true,
+		"--version":          true,
+		"--bogus":            true,
+	} {
+		if got := cli.IsCommand(strings.Fields(args)); got != want {
+			t.Errorf("IsCommand(%q) = %v", args, got)
+		}
+	}
+	g, rest, err := cli.ParseGlobals([]string{"--demo", "--demo-speed", "60", "--tenant", "t1", "list", "--json"})
+	if err != nil || !g.Demo || g.DemoSpeed != 60 || g.Tenant != "t1" || strings.Join(rest, " ") != "list --json" {
+		t.Fatalf("ParseGlobals = %+v %v %v", g, rest, err)
+	}
+}
+
+const (
+	fabrikamID  = "5e1f0c2a-9b7d-4c3e-8f6a-1d2b3c4d5e6f"
+	fabrikamSub = "/subscriptions/aa11bb22-cc33-dd44-ee55-ff6677889900"
+)
+
+// twoTenants is the demo tenant and Fabrikam, where the user is a guest with an Owner role
+// on one subscription and a group whose Graph permissions nobody consented.
+func twoTenants(t *testing.T) (*world, cli.Env) {
+	fab := fakeazure.NewTenant(fabrikamID, "Fabrikam", fakeazure.User{ID: "0f0f0f0f-1111-2222-3333-444455556666",
+		UPN: "admin_contoso.example#EXT#@fabrikam.example", DisplayName: "Alex Admin (guest)"})
+	fab.AddAzureRole(fakeazure.AzureRole{RoleDefinitionID: fakeazure.RoleOwner, Name: "Owner", Scope: fabrikamSub, ScopeName: "FabSub",
+		Policy: fakeazure.Policy{MaxDuration: 2 * time.Hour}})
+	fab.AddGroup(fakeazure.Group{Name: "Fab-Admins", Member: &fakeazure.Policy{MaxDuration: time.Hour}})
+	fab.GraphConsent = []string{"User.Read", "RoleEligibilitySchedule.Read.Directory",
+		"RoleAssignmentSchedule.ReadWrite.Directory", "RoleManagementPolicy.Read.Directory"}
+	w := newWorld(t, func(o *fakeazure.Options) { o.Tenants = []*fakeazure.Tenant{fakeazure.Demo(), fab} })
+	env := w.env()
+	env.Open = func(ctx context.Context, g cli.Globals, stderr io.Writer) (*engine.Engine, func(), error) {
+		var backends []engine.TenantBackend
+		for _, tn := range []struct{ id, name string }{{fakeazure.DemoTenantID, "Contoso"}, {fabrikamID, "Fabrikam"}} {
+			client, err := pim.NewClient(w.fake.Credential(tn.id), &pim.ClientOptions{
+				ClientOptions: azcore.ClientOptions{Transport: w.fake.HTTPClient()},
+				Cloud:         w.fake.Cloud(), TenantID: tn.id, Now: w.clk.Now,
+			})
+			if err != nil {
+				return nil, nil, err
+			}
+			backends = append(backends, engine.TenantBackend{ID: tn.id, Name: tn.name, API: client})
+		}
+		e, err := engine.New(engine.Options{Clock: w.clk, Location: time.UTC, Tenants: backends})
+		return e, nil, err
+	}
+	return w, env
+}
+
+func TestSeveralTenants(t *testing.T) {
+	w, env := twoTenants(t)
+	run := func(args ...string) result {
+		var out, errb bytes.Buffer
+		code := cli.Main(context.Background(), args, &out, &errb, env)
+		return result{code, out.String(), errb.String()}
+	}
+	// Only Fabrikam's roles; its Groups plane lacks consent: one line, the rest still listed.
+	r := run("list", "--tenant", "Fabrikam", "--json")
+	var roles []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &roles); err != nil || r.code != 0 {
+		t.Fatalf("list: %v %+v", err, r)
+	}
+	if len(roles) != 1 || roles[0]["scopeName"] != "FabSub" || roles[0]["tenantId"] != fabrikamID {
+		t.Fatalf("Fabrikam roles = %v", roles)
+	}
+	if !strings.Contains(r.stderr, "Groups: admin consent needed") || !strings.Contains(r.stderr, "see README") {
+		t.Errorf("no plane problem line: %q", r.stderr)
+	}
+	// "Owner" is ambiguous in Contoso, unique in Fabrikam.
+	if r := run("activate", "Owner", "--reason", "x"); r.code != 2 {
+		t.Fatalf("ambiguous across tenants: %+v", r)
+	}
+	r = run("activate", "Owner", "--tenant", fabrikamID)
+	if r.code != 0 || r.stdout != "Activated Owner · FabSub until 11:00 (2h).\n" {
+		t.Fatalf("activate in Fabrikam: %+v", r)
+	}
+	acts := w.activations()
+	if len(acts) != 1 || !strings.Contains(acts[0].Path, strings.TrimPrefix(fabrikamSub, "/")) {
+		t.Fatalf("activation requests = %+v", acts)
+	}
+	if r := run("activate", "Reader", "--tenant", "Fabrikam"); r.code != 2 || !strings.Contains(r.stderr, `not eligible for a role named "Reader"`) {
+		t.Fatalf("Contoso's role in Fabrikam: %+v", r)
+	}
+	// status shows both accounts, each with its tenant.
+	r = run("status")
+	for _, want := range []string{"Signed in to Contoso (" + fakeazure.DemoTenantID + ") as admin@contoso.example.",
+		"Signed in to Fabrikam (" + fabrikamID + ") as admin_contoso.example#EXT#@fabrikam.example.", "Owner · FabSub"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("status lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}

@@ -1,0 +1,392 @@
+package engine
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/pimtray/pimtray/internal/engine/reminders"
+	"github.com/pimtray/pimtray/pim"
+	"github.com/pimtray/pimtray/store"
+)
+
+// chainSlack joins two activations of one role into one stretch of access when the second
+// starts at most this long after the first ends (a re-activation scheduled at the end).
+const chainSlack = 2 * time.Minute
+
+// candidatesLocked are the activations known for key: the listing's, plus what the engine
+// just did (trusted over the listing while recent).
+func (e *Engine) candidatesLocked(ts *tenantState, key string, now time.Time) (acts []pim.Activation, deactivatedAt time.Time) {
+	r, hasRecent := e.recentLocked(ts, key, now)
+	if hasRecent && r.Deactivated {
+		deactivatedAt = r.At
+	}
+	for _, a := range ts.active {
+		if a.Role.Key() != key {
+			continue
+		}
+		// A deactivation just made hides the lagging listing, unless the listing shows a
+		// newer activation (made elsewhere afterwards).
+		if !deactivatedAt.IsZero() && !a.StartsAt.After(deactivatedAt) {
+			continue
+		}
+		acts = append(acts, a)
+	}
+	if hasRecent && !r.Deactivated {
+		listed := len(acts) > 0
+		for _, a := range r.Acts {
+			// An "already active" whose end was not known yet yields to any listed activation.
+			if a.Status == pim.StatusActive && !(a.ExpiresAt.IsZero() && a.AssignmentType != "Assigned" && listed) {
+				acts = append(acts, a)
+			}
+		}
+	}
+	return acts, deactivatedAt
+}
+
+// recentLocked is what the engine just did to key, while it is trusted over the listings:
+// during RecentWindow, and after it until a listing of the role's plane read after the
+// window confirms or contradicts it.
+func (e *Engine) recentLocked(ts *tenantState, key string, now time.Time) (recentEntry, bool) {
+	r, ok := e.recent[key]
+	if !ok {
+		return r, false
+	}
+	if now.Before(r.Until) || ts.fetched[planeOfKey(key)].Before(r.Until) {
+		return r, true
+	}
+	return r, false
+}
+
+// pruneRecentLocked forgets what the listings have caught up with.
+func (e *Engine) pruneRecentLocked(now time.Time) {
+	for key, r := range e.recent {
+		if _, ts, ok := e.roleLocked(key); ok {
+			if _, inForce := e.recentLocked(ts, key, now); inForce {
+				continue
+			}
+		} else if now.Before(r.Until) {
+			continue
+		}
+		delete(e.recent, key)
+	}
+}
+
+func planeOfKey(key string) pim.Plane {
+	p, _, _ := strings.Cut(key, "|")
+	return pim.Plane(p)
+}
+
+// currentLocked is the role's running activation at now, its end extended over activations
+// that follow on (a re-activation scheduled at the end).
+func (e *Engine) currentLocked(ts *tenantState, key string, now time.Time) (pim.Activation, bool) {
+	acts, _ := e.candidatesLocked(ts, key, now)
+	var cur pim.Activation
+	found := false
+	for _, a := range acts {
+		if a.StartsAt.After(now) || (!a.ExpiresAt.IsZero() && !a.ExpiresAt.After(now)) {
+			continue
+		}
+		if !found || a.ExpiresAt.IsZero() || (!cur.ExpiresAt.IsZero() && a.ExpiresAt.After(cur.ExpiresAt)) {
+			cur, found = a, true
+		}
+	}
+	if !found || cur.ExpiresAt.IsZero() {
+		return cur, found
+	}
+	for extended := true; extended; {
+		extended = false
+		for _, a := range acts {
+			if a.StartsAt.After(cur.ExpiresAt.Add(chainSlack)) {
+				continue
+			}
+			if a.ExpiresAt.IsZero() {
+				cur.ExpiresAt = time.Time{}
+				return cur, true
+			}
+			if a.ExpiresAt.After(cur.ExpiresAt) {
+				cur.ExpiresAt = a.ExpiresAt
+				extended = true
+			}
+		}
+	}
+	return cur, true
+}
+
+// pendingLocked is the role's open request, if any.
+func (e *Engine) pendingLocked(ts *tenantState, key string, now time.Time) (pim.Activation, bool) {
+	if w, ok := e.awaiting[key]; ok {
+		return w.Act, true
+	}
+	if r, ok := e.recentLocked(ts, key, now); ok && !r.Deactivated {
+		if a, ok := r.pending(); ok {
+			return a, true
+		}
+	}
+	for _, a := range ts.pending {
+		if a.Role.Key() == key {
+			return a, true
+		}
+	}
+	return pim.Activation{}, false
+}
+
+func (e *Engine) hasPendingLocked(now time.Time) bool {
+	if len(e.awaiting) > 0 {
+		return true
+	}
+	for _, ts := range e.tenants {
+		if len(ts.pending) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// durationLocked is what one click on key asks for: the favourite's duration, else the
+// configured default, capped at the policy maximum when known.
+func (e *Engine) durationLocked(key string) time.Duration {
+	d := e.cfg.DefaultDuration.D()
+	if d <= 0 {
+		d = DefaultDuration
+	}
+	if f, ok := e.favouriteLocked(key); ok && f.Duration > 0 {
+		d = f.Duration.D()
+	}
+	if p, ok := e.policies[key]; ok && p.Known && p.Policy.MaxDuration > 0 && d > p.Policy.MaxDuration {
+		d = p.Policy.MaxDuration
+	}
+	return d
+}
+
+// itemLocked is one role as the UI shows it at now.
+func (e *Engine) itemLocked(ts *tenantState, role pim.Role, now time.Time) Item {
+	key := role.Key()
+	it := Item{Key: key, Role: role, State: StateEligible, Duration: e.durationLocked(key)}
+	if p, ok := e.policies[key]; ok && p.Known {
+		pol := p.Policy
+		it.Policy = &pol
+	}
+	if f, ok := e.favouriteLocked(key); ok {
+		it.Favourite = true
+		it.KeepActiveUntil = f.KeepActiveUntil
+	} else if it.Policy == nil {
+		// The cap is not known until its policy is read (the background refresh reads every
+		// role's, favourites first): until then the label says just "activate" rather than
+		// promise a duration the policy may cut.
+		it.Duration = 0
+	}
+	if len(e.tenants) > 1 {
+		it.TenantName = ts.b.Name
+		if it.TenantName == "" {
+			it.TenantName = ts.b.ID
+		}
+	}
+	prob, hasProblem := e.problems[key]
+	it.Problem = prob.Text
+	cur, active := e.currentLocked(ts, key, now)
+	pend, pending := e.pendingLocked(ts, key, now)
+	switch op, busy := e.inflight[key]; {
+	case busy:
+		it.State = op
+	case active:
+		it.State = StateActive
+	case pending:
+		it.State = StatePending
+	case ts.needsSignIn || !ts.signedIn || prob.SignIn:
+		it.State = StateNeedsSignIn
+		if it.Problem == "" {
+			it.Problem = "Sign in to " + tenantLabel(ts) + " to use this role."
+		}
+	case hasProblem:
+		it.State = StateFailed
+	}
+	if active {
+		it.StartsAt, it.ExpiresAt = cur.StartsAt, cur.ExpiresAt
+	} else if pending {
+		it.StartsAt, it.RequestID = pend.StartsAt, pend.RequestID
+	}
+	return it
+}
+
+// Snapshot is everything the UI renders, computed at the clock's now. It is a copy: the
+// caller may keep it.
+func (e *Engine) Snapshot() Snapshot {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.snapshotLocked(e.now())
+}
+
+func (e *Engine) snapshotLocked(now time.Time) Snapshot {
+	s := Snapshot{Demo: e.opts.Demo, Now: now, Refreshing: e.refreshing, LastRefresh: e.lastRefresh, Offline: e.offline}
+	byKey := map[string]Item{}
+	for _, ts := range e.tenants {
+		s.Accounts = append(s.Accounts, Account{TenantID: ts.id(), TenantName: ts.b.Name, User: ts.user,
+			SignedIn: ts.signedIn && !ts.needsSignIn, Storage: ts.storage})
+		for _, role := range ts.eligible {
+			it := e.itemLocked(ts, role, now)
+			s.All = append(s.All, it)
+			byKey[it.Key] = it
+		}
+		for _, p := range pim.Planes {
+			if msg, ok := ts.planeErrs[p]; ok {
+				s.Problems = append(s.Problems, PlaneProblem{TenantID: ts.id(), Plane: p, Message: msg})
+			}
+		}
+	}
+	sortItems(s.All)
+	for _, f := range e.cfg.Favourites {
+		if it, ok := byKey[f.Key]; ok {
+			s.Favourites = append(s.Favourites, it)
+			continue
+		}
+		s.Favourites = append(s.Favourites, e.unknownFavouriteLocked(f, now))
+	}
+	s.Icon = Icon(append(append([]Item(nil), s.All...), s.Favourites...), s.Accounts, now, e.expiringWindow())
+	s.Tooltip = Tooltip(s, now)
+	s.Header = Header(s)
+	return s
+}
+
+// unknownFavouriteLocked is a favourite not among the eligible roles (yet): before the first
+// refresh, signed out, or no longer eligible.
+func (e *Engine) unknownFavouriteLocked(f store.Favourite, now time.Time) Item {
+	role := favouriteRole(f)
+	ts := e.tenant(f.Tenant)
+	it := Item{Key: f.Key, Role: role, State: StateUnknown, Favourite: true, Duration: e.durationLocked(f.Key),
+		KeepActiveUntil: f.KeepActiveUntil}
+	if ts == nil {
+		it.Problem = "This favourite's tenant " + f.Tenant + " is not configured."
+		return it
+	}
+	if len(e.tenants) > 1 {
+		it.TenantName = ts.b.Name
+		if it.TenantName == "" {
+			it.TenantName = ts.b.ID
+		}
+	}
+	switch {
+	case ts.needsSignIn || !ts.signedIn:
+		it.State = StateNeedsSignIn
+		it.Problem = "Sign in to " + tenantLabel(ts) + " to use this role."
+	case ts.loaded && !slices.Contains(ts.b.Planes, role.Plane) && len(ts.b.Planes) > 0:
+		it.Problem = "The " + role.Plane.Title() + " plane is not used for this tenant."
+	case ts.loaded && ts.planeErrs[role.Plane] == "":
+		it.Problem = "You are no longer eligible for this role."
+	}
+	return it
+}
+
+func favouriteRole(f store.Favourite) pim.Role {
+	return pim.Role{Plane: pim.Plane(f.Plane), TenantID: f.Tenant, RoleID: f.RoleID, RoleName: f.Role,
+		Scope: f.Scope, ScopeName: f.ScopeName}
+}
+
+func tenantLabel(ts *tenantState) string {
+	if ts.b.Name != "" {
+		return ts.b.Name
+	}
+	return ts.b.ID
+}
+
+// sortItems orders roles by plane (Entra, Azure, Groups), then scope, then role name.
+func sortItems(items []Item) {
+	planeRank := func(p pim.Plane) int {
+		if i := slices.Index(pim.Planes, p); i >= 0 {
+			return i
+		}
+		return len(pim.Planes)
+	}
+	slices.SortStableFunc(items, func(a, b Item) int {
+		if d := planeRank(a.Role.Plane) - planeRank(b.Role.Plane); d != 0 {
+			return d
+		}
+		if c := strings.Compare(strings.ToLower(a.Role.ScopeName), strings.ToLower(b.Role.ScopeName)); c != 0 {
+			return c
+		}
+		if c := strings.Compare(strings.ToLower(a.Role.RoleName), strings.ToLower(b.Role.RoleName)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+}
+
+// roleLocked finds an eligible role by key.
+func (e *Engine) roleLocked(key string) (pim.Role, *tenantState, bool) {
+	for _, ts := range e.tenants {
+		for _, r := range ts.eligible {
+			if r.Key() == key {
+				return r, ts, true
+			}
+		}
+	}
+	return pim.Role{}, nil, false
+}
+
+// nextDisplayChangeLocked is the next instant the snapshot changes by itself: an activation
+// ends, enters the expiring window, or something recent lapses.
+func (e *Engine) nextDisplayChangeLocked(now time.Time) time.Time {
+	var next time.Time
+	at := func(t time.Time) {
+		if t.After(now) && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
+	}
+	win := e.expiringWindow()
+	for _, ts := range e.tenants {
+		for _, r := range ts.eligible {
+			cur, ok := e.currentLocked(ts, r.Key(), now)
+			if !ok {
+				// A scheduled activation that starts later.
+				acts, _ := e.candidatesLocked(ts, r.Key(), now)
+				for _, a := range acts {
+					at(a.StartsAt)
+				}
+				continue
+			}
+			if !cur.ExpiresAt.IsZero() {
+				at(cur.ExpiresAt)
+				at(cur.ExpiresAt.Add(-win))
+			}
+		}
+	}
+	for _, r := range e.recent {
+		at(r.Until)
+	}
+	return next
+}
+
+// activationsForRemindersLocked are the activations the reminder scheduler looks at:
+// every running one (its end extended over a re-activation that follows on), and for a
+// while the ones that ended, for "has ended". It also updates what is tracked.
+func (e *Engine) activationsForRemindersLocked(now time.Time) []reminders.Activation {
+	seen := map[string]bool{}
+	for _, ts := range e.tenants {
+		for _, r := range ts.eligible {
+			key := r.Key()
+			cur, ok := e.currentLocked(ts, key, now)
+			if !ok || cur.ExpiresAt.IsZero() {
+				continue
+			}
+			seen[key] = true
+			e.tracked[key] = reminders.Activation{Key: key, StartedAt: cur.StartsAt, EndsAt: cur.ExpiresAt}
+		}
+	}
+	var acts []reminders.Activation
+	for key, a := range e.tracked {
+		switch {
+		case seen[key]:
+		case a.EndsAt.After(now): // gone before its end: deactivated
+			delete(e.tracked, key)
+			continue
+		case now.Sub(a.EndsAt) > endedKeep:
+			delete(e.tracked, key)
+			continue
+		}
+		if _, ok := e.scheduled[key]; ok {
+			continue // a re-activation at the end is already on its way: no reminder needed
+		}
+		acts = append(acts, a)
+	}
+	return acts
+}

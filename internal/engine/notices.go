@@ -1,0 +1,100 @@
+package engine
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/pimtray/pimtray/internal/engine/reminders"
+)
+
+// noticeRefKeep: a notification's actions are honoured this long.
+const noticeRefKeep = 48 * time.Hour
+
+// newNotice builds a notice and remembers its role, so an action on it finds the role.
+func (e *Engine) newNotice(kind NoticeKind, key, title, body string, actions []string) Notice {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.newNoticeLocked(kind, key, "", title, body, actions, time.Time{})
+}
+
+func (e *Engine) newNoticeLocked(kind NoticeKind, key, id, title, body string, actions []string, endsAt time.Time) Notice {
+	now := e.now()
+	if id == "" {
+		e.noticeSeq++
+		id = fmt.Sprintf("%s-%d-%d", kind, now.Unix(), e.noticeSeq)
+	}
+	if e.opts.Demo {
+		title += " — DEMO"
+	}
+	if key != "" {
+		for k, r := range e.noticeRef {
+			if now.Sub(r.at) > noticeRefKeep {
+				delete(e.noticeRef, k)
+			}
+		}
+		e.noticeRef[id] = noticeRef{key: key, endsAt: endsAt, at: now}
+	}
+	return Notice{ID: id, Kind: kind, Key: key, Title: title, Body: body, Actions: slices.Clone(actions)}
+}
+
+// remindersLocked returns the reminders due at now as notices (marking them sent) and when
+// the next one is due.
+func (e *Engine) remindersLocked(now time.Time) ([]Notice, time.Time) {
+	acts := e.activationsForRemindersLocked(now)
+	sch := reminders.Scheduler{Thresholds: e.thresholds()}
+	sent := make(map[string]bool, len(e.sent))
+	for id, at := range e.sent {
+		if now.Sub(at) > sentKeep {
+			delete(e.sent, id)
+			continue
+		}
+		sent[id] = true
+	}
+	var out []Notice
+	for _, r := range sch.Due(now, acts, sent) {
+		e.sent[r.ID] = now
+		sent[r.ID] = true
+		out = append(out, e.reminderNoticeLocked(r, now))
+	}
+	return out, sch.Next(now, acts, sent)
+}
+
+func (e *Engine) reminderNoticeLocked(r reminders.Reminder, now time.Time) Notice {
+	name := keyLabel(r.Key)
+	var ts *tenantState
+	if role, t, ok := e.roleLocked(r.Key); ok {
+		name, ts = role.Label(), t
+	}
+	signIn := ts != nil && (!ts.signedIn || ts.needsSignIn)
+	actions := []string{ActionReactivate, ActionDismiss}
+	if r.Ended() {
+		body := "Activate it again from here or from the tray."
+		if signIn {
+			body = "Sign in to pimtray to activate it again."
+		}
+		return e.newNoticeLocked(NoticeEnded, r.Key, r.ID, name+" has ended", body, actions, r.EndsAt)
+	}
+	body := "Active until " + e.clockTime(r.EndsAt, now) + ". Re-activate to keep your access."
+	if signIn {
+		body = "Active until " + e.clockTime(r.EndsAt, now) + ". Sign in to pimtray to re-activate it."
+	}
+	return e.newNoticeLocked(NoticeReminder, r.Key, r.ID, name+" ends in "+inWords(r.Before), body, actions, r.EndsAt)
+}
+
+// inWords is a reminder threshold for people: "15 minutes", "1 minute", "1 hour", "1h 30m".
+func inWords(d time.Duration) string {
+	switch {
+	case d%time.Hour == 0 && d >= time.Hour:
+		if d == time.Hour {
+			return "1 hour"
+		}
+		return fmt.Sprintf("%d hours", d/time.Hour)
+	case d < time.Hour && d%time.Minute == 0 && d >= time.Minute:
+		if d == time.Minute {
+			return "1 minute"
+		}
+		return fmt.Sprintf("%d minutes", d/time.Minute)
+	}
+	return FormatDuration(d)
+}
