@@ -84,7 +84,7 @@ func (s *Server) serveARM(w http.ResponseWriter, r *http.Request) {
 		if strings.Contains(strings.ToLower(queryValue(r, "$filter")), "asapprover()") {
 			a.list(nil)
 		} else if a.asTarget("asRequestor()", "asTarget()") {
-			a.list(a.requests())
+			a.listFiltered(a.requests())
 		}
 	case len(tail) >= 2 && typ == "roleassignmentschedulerequests":
 		switch {
@@ -139,6 +139,43 @@ func (a *armCall) list(items []obj) {
 		body["nextLink"] = next
 	}
 	writeJSON(a.w, http.StatusOK, body)
+}
+
+// listFiltered lists the items that match the property terms of $filter beside its function
+// (asRequestor() and status eq 'PendingApproval'): the request filter's properties are
+// principalId, roleDefinitionId, requestorId and status (RoleAssignmentScheduleRequestFilter in
+// the 2020-10-01 swagger), compared with the item's properties.
+func (a *armCall) listFiltered(items []obj) {
+	raw := queryValue(a.r, "$filter")
+	var terms []string
+	for _, part := range splitWord(raw, "and") {
+		if p := strings.TrimSpace(part); p != "" && !strings.HasSuffix(p, "()") {
+			terms = append(terms, p)
+		}
+	}
+	f, err := parseFilter(strings.Join(terms, " and "))
+	if err != nil {
+		armError(a.w, http.StatusBadRequest, "InvalidFilter", "The filter '"+raw+"' is not valid.")
+		return
+	}
+	for _, alt := range f.any {
+		for _, t := range alt {
+			switch strings.ToLower(t.field) {
+			case "principalid", "roledefinitionid", "requestorid", "status":
+			default:
+				armError(a.w, http.StatusBadRequest, "InvalidFilter", "The filter '"+raw+"' is not valid: unsupported property '"+t.field+"'.")
+				return
+			}
+		}
+	}
+	var kept []obj
+	for _, it := range items {
+		props, _ := it["properties"].(obj)
+		if ok, err := f.match(props); err == nil && ok {
+			kept = append(kept, it)
+		}
+	}
+	a.list(kept)
 }
 
 // armRoleDefID is the scope-qualified role definition id ARM reports for an eligibility.

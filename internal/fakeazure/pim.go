@@ -109,9 +109,15 @@ func (s *Server) activeLocked(t *Tenant, plane string, now time.Time) []holding 
 	return append(out, acts...)
 }
 
-// requestsLocked lists the requests of a plane, oldest first.
+// requestsLocked lists the requests of a plane, oldest first: the tenant's history, then the
+// requests made while the fake runs.
 func (s *Server) requestsLocked(t *Tenant, plane string) []*pimRequest {
 	var out []*pimRequest
+	for _, r := range s.history[t] {
+		if r.Plane == plane {
+			out = append(out, r)
+		}
+	}
 	for _, r := range s.st.tenant(t.ID).Requests {
 		if r.Plane == plane && s.roleIndex[t][r.Key] != nil {
 			out = append(out, r)
@@ -123,6 +129,11 @@ func (s *Server) requestsLocked(t *Tenant, plane string) []*pimRequest {
 func (s *Server) findRequestLocked(t *Tenant, plane, id string) *pimRequest {
 	for _, r := range s.st.tenant(t.ID).Requests {
 		if r.Plane == plane && strings.EqualFold(r.ID, id) && s.roleIndex[t][r.Key] != nil {
+			return r
+		}
+	}
+	for _, r := range s.history[t] {
+		if r.Plane == plane && strings.EqualFold(r.ID, id) {
 			return r
 		}
 	}

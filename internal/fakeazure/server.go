@@ -120,6 +120,7 @@ type Server struct {
 	tenantList []*Tenant
 	tenantByID map[string]*Tenant
 	roleIndex  map[*Tenant]map[string]*eligibility // eligibility key -> eligibility, per tenant
+	history    map[*Tenant][]*pimRequest           // Tenant.PastRequests, made at New; never changed
 
 	mu          sync.Mutex // guards st, stamp, codes, deviceCodes
 	st          *state
@@ -151,6 +152,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.tenantByID = map[string]*Tenant{}
 	s.roleIndex = map[*Tenant]map[string]*eligibility{}
+	s.history = map[*Tenant][]*pimRequest{}
 	for _, t := range tenants {
 		if t == nil || t.ID == "" {
 			return nil, errors.New("fakeazure: a tenant without an id")
@@ -167,6 +169,7 @@ func New(opts Options) (*Server, error) {
 			idx[e.key] = e
 		}
 		s.roleIndex[t] = idx
+		s.history[t] = t.history(s.now())
 	}
 
 	// The signing key: random, or derived from the state file's path so that two processes

@@ -24,6 +24,11 @@ type Tenant struct {
 	// PasswordOnlySignIn makes browser and device-code sign-ins carry amr ["pwd"] (no MFA)
 	// unless the request's claims ask for MFA or an authentication context.
 	PasswordOnlySignIn bool
+	// PastRequests gives the user a request history: that many closed requests per plane (past
+	// activations, deactivations, denials, cancellations, timeouts) over the year before last
+	// week, listed and filtered as Azure lists them. They are made when New runs, never saved
+	// in the state file. 0 means no history.
+	PastRequests int
 
 	roles      []*eligibility
 	groupNames map[string]string // group id -> display name
