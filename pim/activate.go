@@ -139,7 +139,7 @@ func (c *Client) Activate(ctx context.Context, req ActivateRequest) (Activation,
 	}
 	wireStart := c.clock.toAzure(start).UTC().Truncate(time.Millisecond)
 	sched := &wireScheduleOut{StartDateTime: wireStart.Format(startTimeLayout),
-		Expiration: wireExpiration{Type: "AfterDuration", Duration: FormatISODuration(d)}}
+		Expiration: wireExpiration{Type: "AfterDuration", Duration: formatISODuration(d)}}
 	var ticket *wireTicket
 	if req.TicketNumber != "" || req.TicketSystem != "" {
 		ticket = &wireTicket{TicketNumber: req.TicketNumber, TicketSystem: req.TicketSystem}
@@ -277,9 +277,9 @@ func (c *Client) activateGraph(ctx context.Context, role Role, req ActivateReque
 	if found != nil {
 		return *found, nil
 	}
-	decode := DecodeGraphRequest
+	decode := decodeGraphRequest
 	if role.Plane == PlaneGroup {
-		decode = DecodeGroupRequest
+		decode = decodeGroupRequest
 	}
 	a, err := decode(data)
 	if err != nil {
@@ -432,7 +432,7 @@ func (c *Client) activateARM(ctx context.Context, role Role, req ActivateRequest
 	if err != nil {
 		return Activation{}, err
 	}
-	a, err := DecodeARMRequest(data)
+	a, err := decodeARMRequest(data)
 	if err != nil {
 		return Activation{}, cl.err(&Error{Kind: KindBadResponse, Err: err})
 	}

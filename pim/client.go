@@ -18,7 +18,7 @@ import (
 )
 
 // ARMAPIVersion is the only ARM api-version pimtray speaks for PIM.
-const ARMAPIVersion = "2020-10-01"
+const armAPIVersion = "2020-10-01"
 
 // Defaults for the retry policy when ClientOptions.Retry leaves them zero. azcore retries
 // 408, 429 and 5xx and transport failures, honouring Retry-After.
@@ -263,7 +263,7 @@ func (c *Client) send(ctx context.Context, api plane, method, u string, body any
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return data, nil
 	}
-	e := cl.err(DecodeError(resp.StatusCode, resp.Header, data))
+	e := cl.err(decodeError(resp.StatusCode, resp.Header, data))
 	c.log.Debug("azure refused", "op", cl.op, "subject", cl.subject, "status", resp.StatusCode, "code", e.Code)
 	return nil, e
 }
@@ -341,7 +341,7 @@ func (c *Client) armEndpoint(path string, query ...string) string {
 	for i, s := range segs {
 		segs[i] = url.PathEscape(s)
 	}
-	q := odataQuery(append([]string{"api-version", ARMAPIVersion}, query...)...)
+	q := odataQuery(append([]string{"api-version", armAPIVersion}, query...)...)
 	return c.armURL.String() + "/" + strings.Join(segs, "/") + q
 }
 
@@ -373,7 +373,7 @@ func sameOrigin(link string, base *url.URL) bool {
 }
 
 // listAll reads every page of a list, following @odata.nextLink / nextLink.
-func listAll[T any](ctx context.Context, c *Client, api plane, first string, cl call, decode func([]byte) (Page[T], error)) ([]T, error) {
+func listAll[T any](ctx context.Context, c *Client, api plane, first string, cl call, decode func([]byte) (listPage[T], error)) ([]T, error) {
 	base := c.graphURL
 	if api == armAPI {
 		base = c.armURL
@@ -421,7 +421,7 @@ func (c *Client) Me(ctx context.Context) (Principal, error) {
 	data, err := c.send(ctx, graphAPI, http.MethodGet, c.graphEndpoint("/me", "$select", "id,userPrincipalName,displayName"), nil, cl)
 	var p Principal
 	if err == nil {
-		if p, err = DecodePrincipal(data); err != nil {
+		if p, err = decodePrincipal(data); err != nil {
 			err = cl.err(&Error{Kind: KindBadResponse, Err: err})
 		}
 	}

@@ -175,7 +175,7 @@ func scheduleEnd(t *testing.T, sched any) (start, end time.Time) {
 // ---- Graph ----
 
 func conformGraphEligibilities(t *testing.T, raw []byte, doc map[string]any, _ map[string]bool) {
-	page, err := DecodeGraphEligibilities(raw)
+	page, err := decodeGraphEligibilities(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +204,7 @@ func conformGraphEligibilities(t *testing.T, raw []byte, doc map[string]any, _ m
 }
 
 func conformGraphAssignments(t *testing.T, raw []byte, doc map[string]any, _ map[string]bool) {
-	page, err := DecodeGraphAssignments(raw)
+	page, err := decodeGraphAssignments(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +226,7 @@ func conformGraphAssignments(t *testing.T, raw []byte, doc map[string]any, _ map
 }
 
 func conformGroupEligibilities(t *testing.T, raw []byte, doc map[string]any, _ map[string]bool) {
-	page, err := DecodeGroupEligibilities(raw)
+	page, err := decodeGroupEligibilities(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,9 +252,9 @@ func conformGroupEligibilities(t *testing.T, raw []byte, doc map[string]any, _ m
 // request body it also checks that the client would send the same JSON.
 func conformGraphRequest(p Plane, isRequest bool) conformFunc {
 	return func(t *testing.T, raw []byte, doc map[string]any, _ map[string]bool) {
-		decode := DecodeGraphRequest
+		decode := decodeGraphRequest
 		if p == PlaneGroup {
-			decode = DecodeGroupRequest
+			decode = decodeGroupRequest
 		}
 		a, err := decode(raw)
 		if err != nil {
@@ -282,7 +282,7 @@ func conformGraphRequest(p Plane, isRequest bool) conformFunc {
 		body := c.graphBody("selfActivate", a.Role, jstr(doc, "principalId"))
 		body.Justification = jstr(doc, "justification")
 		body.ScheduleInfo = &wireScheduleOut{StartDateTime: start.UTC().Format(startTimeLayout),
-			Expiration: wireExpiration{Type: "AfterDuration", Duration: FormatISODuration(end.Sub(start))}}
+			Expiration: wireExpiration{Type: "AfterDuration", Duration: formatISODuration(end.Sub(start))}}
 		if n, s := jstr(doc, "ticketInfo.ticketNumber"), jstr(doc, "ticketInfo.ticketSystem"); n != "" || s != "" {
 			body.TicketInfo = &wireTicket{TicketNumber: n, TicketSystem: s}
 		}
@@ -348,7 +348,7 @@ func filePolicy(t *testing.T, rules []any) Policy {
 }
 
 func conformGraphPolicies(t *testing.T, raw []byte, doc map[string]any, _ map[string]bool) {
-	page, err := DecodeGraphPolicyAssignments(raw)
+	page, err := decodeGraphPolicyAssignments(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -391,7 +391,7 @@ func armExample(check func(t *testing.T, body []byte, doc map[string]any)) confo
 }
 
 func conformARMEligibilities(t *testing.T, raw []byte, body map[string]any) {
-	page, err := DecodeARMEligibilities(raw)
+	page, err := decodeARMEligibilities(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -418,7 +418,7 @@ func conformARMEligibilities(t *testing.T, raw []byte, body map[string]any) {
 }
 
 func conformARMAssignments(t *testing.T, raw []byte, body map[string]any) {
-	page, err := DecodeARMAssignments(raw)
+	page, err := decodeARMAssignments(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -443,7 +443,7 @@ func conformARMAssignments(t *testing.T, raw []byte, body map[string]any) {
 }
 
 func conformARMPolicy(t *testing.T, raw []byte, body map[string]any) {
-	page, err := DecodeARMPolicyAssignments(raw)
+	page, err := decodeARMPolicyAssignments(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -468,7 +468,7 @@ func conformARMPolicy(t *testing.T, raw []byte, body map[string]any) {
 func conformARMPut(t *testing.T, _ []byte, doc map[string]any, swagger map[string]bool) {
 	body, _ := jget(doc, "responses.201.body").(map[string]any)
 	raw, _ := json.Marshal(body)
-	a, err := DecodeARMRequest(raw)
+	a, err := decodeARMRequest(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -491,7 +491,7 @@ func conformARMPut(t *testing.T, _ []byte, doc map[string]any, swagger map[strin
 		PrincipalID: jstr(req, "principalId"), RoleDefinitionID: jstr(req, "roleDefinitionId"), RequestType: "SelfActivate",
 		LinkedRoleEligibilityScheduleID: jstr(req, "linkedRoleEligibilityScheduleId"),
 		ScheduleInfo: &wireScheduleOut{StartDateTime: s.Format(startTimeLayout),
-			Expiration: wireExpiration{Type: "AfterDuration", Duration: FormatISODuration(e.Sub(s))}},
+			Expiration: wireExpiration{Type: "AfterDuration", Duration: formatISODuration(e.Sub(s))}},
 	}})
 	theirs := toMap(t, req)
 	delete(theirs, "condition")
@@ -554,7 +554,7 @@ func conformObservedErrors(t *testing.T, _ []byte, doc map[string]any, _ map[str
 	for _, en := range entries {
 		raw, _ := json.Marshal(jget(en, "body"))
 		status, _ := jget(en, "status").(float64)
-		e := DecodeError(int(status), nil, raw)
+		e := decodeError(int(status), nil, raw)
 		if e.Kind == KindOther || e.Kind == KindBadResponse || e.Message != jstr(en, "body.error.message") && e.Code != "PermissionScopeNotGranted" {
 			t.Errorf("%s: %+v", jstr(en, "surface"), e)
 		}

@@ -16,14 +16,14 @@ import (
 // besides (tenant, display names looked up elsewhere).
 
 // Page is one page of a list: its items and the absolute link to the next page ("" on the last).
-type Page[T any] struct {
+type listPage[T any] struct {
 	Items    []T
 	NextLink string
 }
 
 // PolicyAssignment is one role management policy assignment: which policy applies to which
 // role at which scope, with the policy's end-user activation rules when Azure included them.
-type PolicyAssignment struct {
+type policyAssignment struct {
 	ID        string
 	PolicyID  string
 	Scope     string // Graph scopeId ("/" or a group id); ARM scope
@@ -132,31 +132,31 @@ func decodeJSON(body []byte, what string, v any) error {
 	return nil
 }
 
-func decodeGraphList[T, R any](body []byte, what string, conv func(*T) (R, bool, error)) (Page[R], error) {
+func decodeGraphList[T, R any](body []byte, what string, conv func(*T) (R, bool, error)) (listPage[R], error) {
 	var l odataList[T]
 	if err := decodeJSON(body, what, &l); err != nil {
-		return Page[R]{}, err
+		return listPage[R]{}, err
 	}
 	return convertList(l.Value, l.NextLink, what, conv)
 }
 
-func decodeARMList[T, R any](body []byte, what string, conv func(*T) (R, bool, error)) (Page[R], error) {
+func decodeARMList[T, R any](body []byte, what string, conv func(*T) (R, bool, error)) (listPage[R], error) {
 	var l armList[T]
 	if err := decodeJSON(body, what, &l); err != nil {
-		return Page[R]{}, err
+		return listPage[R]{}, err
 	}
 	return convertList(l.Value, l.NextLink, what, conv)
 }
 
-func convertList[T, R any](items []*T, next, what string, conv func(*T) (R, bool, error)) (Page[R], error) {
-	p := Page[R]{NextLink: next, Items: make([]R, 0, len(items))}
+func convertList[T, R any](items []*T, next, what string, conv func(*T) (R, bool, error)) (listPage[R], error) {
+	p := listPage[R]{NextLink: next, Items: make([]R, 0, len(items))}
 	for i, it := range items {
 		if it == nil {
 			continue // a null item carries nothing
 		}
 		r, keep, err := conv(it)
 		if err != nil {
-			return Page[R]{}, fmt.Errorf("decode %s item %d: %w", what, i, err)
+			return listPage[R]{}, fmt.Errorf("decode %s item %d: %w", what, i, err)
 		}
 		if keep {
 			p.Items = append(p.Items, r)
@@ -267,7 +267,7 @@ func administrativeUnitID(scope string) string {
 // DecodeGraphEligibilities decodes a page of Entra role eligibility schedule instances
 // (GET /roleManagement/directory/roleEligibilityScheduleInstances/filterByCurrentUser(on='principal')).
 // RoleName is set only when the page carries $expand=roleDefinition.
-func DecodeGraphEligibilities(body []byte) (Page[Role], error) {
+func decodeGraphEligibilities(body []byte) (listPage[Role], error) {
 	return decodeGraphList(body, "entra eligibilities", func(in *graphDirectoryInstance) (Role, bool, error) {
 		r, err := eligibleRole(in.role(), cmp.Or(in.RoleEligibilityScheduleID, in.ID), in.EndDateTime)
 		return r, err == nil && r.RoleID != "", err
@@ -276,7 +276,7 @@ func DecodeGraphEligibilities(body []byte) (Page[Role], error) {
 
 // DecodeGraphAssignments decodes a page of Entra role assignment schedule instances, the user's
 // active roles (GET /roleManagement/directory/roleAssignmentScheduleInstances/filterByCurrentUser(on='principal')).
-func DecodeGraphAssignments(body []byte) (Page[Activation], error) {
+func decodeGraphAssignments(body []byte) (listPage[Activation], error) {
 	return decodeGraphList(body, "entra assignments", func(in *graphDirectoryInstance) (Activation, bool, error) {
 		a, err := activeInstance(in.role(), in.AssignmentType, in.StartDateTime, in.EndDateTime)
 		return a, err == nil && a.Role.RoleID != "", err
@@ -326,19 +326,19 @@ func (in *graphRequest) groupRole() Role {
 // POST /roleManagement/directory/roleAssignmentScheduleRequests). Status is active or pending
 // according to Azure's status word, or "" for a request that ended (Denied, Canceled, Failed, ...);
 // ExpiresAt is computed from the schedule.
-func DecodeGraphRequest(body []byte) (Activation, error) {
-	return decodeGraphRequest(body, "entra request", (*graphRequest).directoryRole)
+func decodeGraphRequest(body []byte) (Activation, error) {
+	return decodeGraphRequestOf(body, "entra request", (*graphRequest).directoryRole)
 }
 
 // DecodeGraphRequests decodes a page of Entra role assignment schedule requests and keeps the
 // user's own activation requests (action selfActivate); deactivations and admin actions are dropped.
-func DecodeGraphRequests(body []byte) (Page[Activation], error) {
-	return decodeGraphRequests(body, "entra requests", (*graphRequest).directoryRole)
+func decodeGraphRequests(body []byte) (listPage[Activation], error) {
+	return decodeGraphRequestsOf(body, "entra requests", (*graphRequest).directoryRole)
 }
 
 // decodeGraphRequest decodes one Graph assignment schedule request (Entra or Groups: role
 // reads the role from it).
-func decodeGraphRequest(body []byte, what string, role func(*graphRequest) Role) (Activation, error) {
+func decodeGraphRequestOf(body []byte, what string, role func(*graphRequest) Role) (Activation, error) {
 	var in graphRequest
 	if err := decodeJSON(body, what, &in); err != nil {
 		return Activation{}, err
@@ -353,7 +353,7 @@ func decodeGraphRequest(body []byte, what string, role func(*graphRequest) Role)
 // decodeGraphRequests decodes a page of Graph assignment schedule requests (Entra or Groups:
 // role reads the role from each) and keeps the user's own activation requests (action
 // selfActivate) for a known role and scope (an Entra role always has a scope: "/" at least).
-func decodeGraphRequests(body []byte, what string, role func(*graphRequest) Role) (Page[Activation], error) {
+func decodeGraphRequestsOf(body []byte, what string, role func(*graphRequest) Role) (listPage[Activation], error) {
 	return decodeGraphList(body, what, func(in *graphRequest) (Activation, bool, error) {
 		if !strings.EqualFold(in.Action, "selfActivate") {
 			return Activation{}, false, nil
@@ -411,7 +411,7 @@ func groupAccessName(accessID string) string {
 // DecodeGroupEligibilities decodes a page of PIM for Groups eligibility schedule instances
 // (GET /identityGovernance/privilegedAccess/group/eligibilityScheduleInstances/filterByCurrentUser(on='principal')).
 // ScopeName (the group's display name) is set only when the page carries $expand=group.
-func DecodeGroupEligibilities(body []byte) (Page[Role], error) {
+func decodeGroupEligibilities(body []byte) (listPage[Role], error) {
 	return decodeGraphList(body, "group eligibilities", func(in *graphGroupInstance) (Role, bool, error) {
 		r, err := eligibleRole(in.role(), cmp.Or(in.EligibilityScheduleID, in.ID), in.EndDateTime)
 		return r, err == nil && r.RoleID != "" && r.Scope != "", err
@@ -421,7 +421,7 @@ func DecodeGroupEligibilities(body []byte) (Page[Role], error) {
 // DecodeGroupAssignments decodes a page of PIM for Groups assignment schedule instances, the
 // user's active memberships and ownerships
 // (GET /identityGovernance/privilegedAccess/group/assignmentScheduleInstances/filterByCurrentUser(on='principal')).
-func DecodeGroupAssignments(body []byte) (Page[Activation], error) {
+func decodeGroupAssignments(body []byte) (listPage[Activation], error) {
 	return decodeGraphList(body, "group assignments", func(in *graphGroupInstance) (Activation, bool, error) {
 		a, err := activeInstance(in.role(), in.AssignmentType, in.StartDateTime, in.EndDateTime)
 		return a, err == nil && a.Role.RoleID != "" && a.Role.Scope != "", err
@@ -430,14 +430,14 @@ func DecodeGroupAssignments(body []byte) (Page[Activation], error) {
 
 // DecodeGroupRequest decodes one PIM for Groups assignment schedule request (the 201 answer to
 // POST /identityGovernance/privilegedAccess/group/assignmentScheduleRequests).
-func DecodeGroupRequest(body []byte) (Activation, error) {
-	return decodeGraphRequest(body, "group request", (*graphRequest).groupRole)
+func decodeGroupRequest(body []byte) (Activation, error) {
+	return decodeGraphRequestOf(body, "group request", (*graphRequest).groupRole)
 }
 
 // DecodeGroupRequests decodes a page of PIM for Groups assignment schedule requests and keeps
 // the user's own activation requests (action selfActivate).
-func DecodeGroupRequests(body []byte) (Page[Activation], error) {
-	return decodeGraphRequests(body, "group requests", (*graphRequest).groupRole)
+func decodeGroupRequests(body []byte) (listPage[Activation], error) {
+	return decodeGraphRequestsOf(body, "group requests", (*graphRequest).groupRole)
 }
 
 // ---- Azure resource roles (ARM) ----
@@ -541,7 +541,7 @@ func lastSegment(p string) string {
 // DecodeARMEligibilities decodes a page of Azure role eligibility schedule instances
 // (GET /providers/Microsoft.Authorization/roleEligibilityScheduleInstances?$filter=asTarget()).
 // Names and scope types come from expandedProperties.
-func DecodeARMEligibilities(body []byte) (Page[Role], error) {
+func decodeARMEligibilities(body []byte) (listPage[Role], error) {
 	return decodeARMList(body, "azure eligibilities", func(it *armItem) (Role, bool, error) {
 		if it.Properties == nil {
 			return Role{}, false, nil
@@ -553,7 +553,7 @@ func DecodeARMEligibilities(body []byte) (Page[Role], error) {
 
 // DecodeARMAssignments decodes a page of Azure role assignment schedule instances, the user's
 // active Azure roles (GET /providers/Microsoft.Authorization/roleAssignmentScheduleInstances?$filter=asTarget()).
-func DecodeARMAssignments(body []byte) (Page[Activation], error) {
+func decodeARMAssignments(body []byte) (listPage[Activation], error) {
 	return decodeARMList(body, "azure assignments", func(it *armItem) (Activation, bool, error) {
 		if it.Properties == nil {
 			return Activation{}, false, nil
@@ -581,7 +581,7 @@ func (it *armItem) request() (Activation, error) {
 // DecodeARMRequest decodes one Azure role assignment schedule request (the 201 answer to
 // PUT {scope}/providers/Microsoft.Authorization/roleAssignmentScheduleRequests/{name}, or a GET of it).
 // RequestID is the request's full resource id.
-func DecodeARMRequest(body []byte) (Activation, error) {
+func decodeARMRequest(body []byte) (Activation, error) {
 	var it armItem
 	if err := decodeJSON(body, "azure request", &it); err != nil {
 		return Activation{}, err
@@ -595,7 +595,7 @@ func DecodeARMRequest(body []byte) (Activation, error) {
 
 // DecodeARMRequests decodes a page of Azure role assignment schedule requests
 // ($filter=asRequestor()) and keeps activation requests (requestType SelfActivate).
-func DecodeARMRequests(body []byte) (Page[Activation], error) {
+func decodeARMRequests(body []byte) (listPage[Activation], error) {
 	return decodeARMList(body, "azure requests", func(it *armItem) (Activation, bool, error) {
 		if it.Properties == nil || !strings.EqualFold(it.Properties.RequestType, "SelfActivate") {
 			return Activation{}, false, nil
@@ -713,9 +713,9 @@ type graphPolicyAssignment struct {
 // DecodeGraphPolicyAssignments decodes a page of Graph role management policy assignments
 // (GET /policies/roleManagementPolicyAssignments?$filter=...&$expand=policy($expand=rules)), for
 // directory roles and for groups alike. Policy.Known is true for assignments whose rules came along.
-func DecodeGraphPolicyAssignments(body []byte) (Page[PolicyAssignment], error) {
-	return decodeGraphList(body, "graph policy assignments", func(in *graphPolicyAssignment) (PolicyAssignment, bool, error) {
-		pa := PolicyAssignment{ID: in.ID, PolicyID: in.PolicyID, Scope: in.ScopeID, ScopeType: in.ScopeType, RoleID: in.RoleDefinitionID}
+func decodeGraphPolicyAssignments(body []byte) (listPage[policyAssignment], error) {
+	return decodeGraphList(body, "graph policy assignments", func(in *graphPolicyAssignment) (policyAssignment, bool, error) {
+		pa := policyAssignment{ID: in.ID, PolicyID: in.PolicyID, Scope: in.ScopeID, ScopeType: in.ScopeType, RoleID: in.RoleDefinitionID}
 		if in.Policy != nil && in.Policy.Rules != nil {
 			p, err := policyFromRules(in.Policy.Rules)
 			if err != nil {
@@ -744,9 +744,9 @@ type armPolicyAssignment struct {
 // DecodeARMPolicyAssignments decodes a page of ARM role management policy assignments
 // (GET {scope}/providers/Microsoft.Authorization/roleManagementPolicyAssignments?$filter=roleDefinitionId eq '...'),
 // reading properties.effectiveRules.
-func DecodeARMPolicyAssignments(body []byte) (Page[PolicyAssignment], error) {
-	return decodeARMList(body, "azure policy assignments", func(in *armPolicyAssignment) (PolicyAssignment, bool, error) {
-		pa := PolicyAssignment{ID: in.ID}
+func decodeARMPolicyAssignments(body []byte) (listPage[policyAssignment], error) {
+	return decodeARMList(body, "azure policy assignments", func(in *armPolicyAssignment) (policyAssignment, bool, error) {
+		pa := policyAssignment{ID: in.ID}
 		p := in.Properties
 		if p == nil {
 			return pa, true, nil
@@ -771,7 +771,7 @@ func DecodeARMPolicyAssignments(body []byte) (Page[PolicyAssignment], error) {
 // ---- small shapes ----
 
 // DecodePrincipal decodes GET /me?$select=id,userPrincipalName,displayName.
-func DecodePrincipal(body []byte) (Principal, error) {
+func decodePrincipal(body []byte) (Principal, error) {
 	var p Principal
 	if err := decodeJSON(body, "me", &p); err != nil {
 		return Principal{}, err
@@ -784,7 +784,7 @@ func DecodePrincipal(body []byte) (Principal, error) {
 
 // DecodeDisplayName decodes any Graph object read with $select=id,displayName (a role definition,
 // a group, an administrative unit).
-func DecodeDisplayName(body []byte) (id, name string, err error) {
+func decodeDisplayName(body []byte) (id, name string, err error) {
 	var r wireRef
 	if err := decodeJSON(body, "display name", &r); err != nil {
 		return "", "", err

@@ -87,7 +87,7 @@ func ParseISODuration(s string) (time.Duration, error) {
 // FormatISODuration writes d as an ISO 8601 duration in hours, minutes and seconds, the way
 // activation requests carry it: 8h → "PT8H", 90m → "PT1H30M", 0 → "PT0S". Sub-second parts are
 // dropped; negative durations are written as zero.
-func FormatISODuration(d time.Duration) string {
+func formatISODuration(d time.Duration) string {
 	if d < time.Second {
 		return "PT0S"
 	}
@@ -111,7 +111,7 @@ func FormatISODuration(d time.Duration) string {
 
 // HumanDuration writes d for people, as pimtray does everywhere: "8h", "1h 30m", "30m",
 // "1m 30s", "45s". From an hour on it is rounded to minutes.
-func HumanDuration(d time.Duration) string {
+func humanDuration(d time.Duration) string {
 	if d < 0 {
 		d = -d
 	}

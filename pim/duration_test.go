@@ -47,7 +47,7 @@ func TestFormatISODurationRoundTrips(t *testing.T) {
 		8 * time.Hour: "PT8H", 90 * time.Minute: "PT1H30M", 100 * time.Hour: "PT100H", 45 * time.Second: "PT45S",
 		time.Hour + 2*time.Second: "PT1H2S", 0: "PT0S", -time.Hour: "PT0S",
 	} {
-		got := FormatISODuration(d)
+		got := formatISODuration(d)
 		if got != want {
 			t.Errorf("FormatISODuration(%v) = %q, want %q", d, got, want)
 		}
@@ -62,7 +62,7 @@ func TestHumanDuration(t *testing.T) {
 		8 * time.Hour: "8h", 100 * time.Hour: "100h", 90 * time.Minute: "1h 30m", 30 * time.Minute: "30m",
 		90 * time.Second: "1m 30s", 45 * time.Second: "45s", 2*time.Hour + 29*time.Second: "2h",
 	} {
-		if got := HumanDuration(d); got != want {
+		if got := humanDuration(d); got != want {
 			t.Errorf("HumanDuration(%v) = %q, want %q", d, got, want)
 		}
 	}

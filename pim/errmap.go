@@ -28,7 +28,7 @@ type wireError struct {
 // StatusCode and the details the Kind needs (Rules, Claims, Permission, RetryAfter). It never
 // fails: a body it cannot read still gives an Error sorted by the status code. The human sentence
 // (Text) is generic here; the client rewrites it naming the role.
-func DecodeError(status int, header http.Header, body []byte) *Error {
+func decodeError(status int, header http.Header, body []byte) *Error {
 	e := &Error{StatusCode: status}
 	var w wireError
 	if len(body) > 0 && json.Unmarshal(body, &w) == nil {
@@ -293,7 +293,7 @@ func describeFor(e *Error, op, subject string, isRole bool) string {
 		case KindThrottled:
 			wait := "a minute"
 			if e.RetryAfter > 0 {
-				wait = HumanDuration(e.RetryAfter)
+				wait = humanDuration(e.RetryAfter)
 			}
 			return "Azure is throttling requests to " + op + " " + subject + "; try again in " + wait + "."
 		case KindAlreadyActive, KindRequestExists, KindPolicy, KindTooShort:
@@ -344,7 +344,7 @@ func sentence(e *Error, op, subject string) string {
 		return "Azure found nothing for " + s + "."
 	case KindThrottled:
 		if e.RetryAfter > 0 {
-			return "Azure is throttling requests; try " + s + " again in " + HumanDuration(e.RetryAfter) + "."
+			return "Azure is throttling requests; try " + s + " again in " + humanDuration(e.RetryAfter) + "."
 		}
 		return "Azure is throttling requests; try " + s + " again in a minute."
 	case KindPermission:
@@ -379,11 +379,11 @@ func policySentence(e *Error, s string) string {
 		case RuleExpiration:
 			switch {
 			case e.Max > 0 && e.Asked > 0:
-				expiration = "allows at most " + HumanDuration(e.Max) + "; " + HumanDuration(e.Asked) + " was asked"
+				expiration = "allows at most " + humanDuration(e.Max) + "; " + humanDuration(e.Asked) + " was asked"
 			case e.Max > 0:
-				expiration = "allows at most " + HumanDuration(e.Max)
+				expiration = "allows at most " + humanDuration(e.Max)
 			case e.Asked > 0:
-				expiration = "does not allow an activation of " + HumanDuration(e.Asked) + " (ExpirationRule)"
+				expiration = "does not allow an activation of " + humanDuration(e.Asked) + " (ExpirationRule)"
 			default:
 				expiration = "does not allow an activation that long (ExpirationRule)"
 			}

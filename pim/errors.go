@@ -2,7 +2,8 @@ package pim
 
 import "time"
 
-// Kind sorts Azure's refusals into what pimtray does about them. Compare with errors.Is:
+// Kind sorts Azure's refusals into what pimtray does about them. Compare with errors.Is and the
+// Err constants (or the Kind constants, which are the same values):
 //
 //	if errors.Is(err, pim.ErrAlreadyActive) { ... }
 type Kind int
@@ -22,20 +23,51 @@ const (
 	KindUnavailable        // network failure or 5xx after retries
 )
 
-// Sentinels for errors.Is. An *Error matches the sentinel of its Kind.
-var (
-	ErrAlreadyActive = &Error{Kind: KindAlreadyActive}
-	ErrRequestExists = &Error{Kind: KindRequestExists}
-	ErrPolicy        = &Error{Kind: KindPolicy}
-	ErrAuthContext   = &Error{Kind: KindAuthContext}
-	ErrTooShort      = &Error{Kind: KindTooShort}
-	ErrNotFound      = &Error{Kind: KindNotFound}
-	ErrThrottled     = &Error{Kind: KindThrottled}
-	ErrPermission    = &Error{Kind: KindPermission}
-	ErrSignInNeeded  = &Error{Kind: KindSignInNeeded}
-	ErrBadResponse   = &Error{Kind: KindBadResponse}
-	ErrUnavailable   = &Error{Kind: KindUnavailable}
+// Sentinels for errors.Is: constants, so no caller can reassign or change them. An *Error matches
+// the sentinel of its Kind (a Kind is itself an error, as syscall.Errno is).
+const (
+	ErrAlreadyActive = KindAlreadyActive
+	ErrRequestExists = KindRequestExists
+	ErrPolicy        = KindPolicy
+	ErrAuthContext   = KindAuthContext
+	ErrTooShort      = KindTooShort
+	ErrNotFound      = KindNotFound
+	ErrThrottled     = KindThrottled
+	ErrPermission    = KindPermission
+	ErrSignInNeeded  = KindSignInNeeded
+	ErrBadResponse   = KindBadResponse
+	ErrUnavailable   = KindUnavailable
 )
+
+// Error names the kind, for a Kind used as an error on its own (the sentinels); an *Error of that
+// kind says more.
+func (k Kind) Error() string {
+	switch k {
+	case KindAlreadyActive:
+		return "the role is already active"
+	case KindRequestExists:
+		return "a request for the role is already pending"
+	case KindPolicy:
+		return "the role's policy refused the request"
+	case KindAuthContext:
+		return "the role needs a stronger sign-in"
+	case KindTooShort:
+		return "the role was activated less than 5 minutes ago"
+	case KindNotFound:
+		return "the role assignment was not found"
+	case KindThrottled:
+		return "Azure asked to slow down"
+	case KindPermission:
+		return "a permission is missing"
+	case KindSignInNeeded:
+		return "sign-in needed"
+	case KindBadResponse:
+		return "Azure answered something pimtray could not read"
+	case KindUnavailable:
+		return "Azure is unavailable"
+	}
+	return "azure pim error"
+}
 
 // Policy rule names as Azure reports them in RoleAssignmentRequestPolicyValidationFailed.
 const (
@@ -75,23 +107,12 @@ type Error struct {
 // Unwrap gives the underlying cause, so errors.Is(err, context.DeadlineExceeded) and similar work.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Is matches the sentinel of the same Kind.
+// Is matches the sentinel of the same Kind (errors.Is(err, pim.ErrPolicy)). KindOther has no
+// sentinel: nothing matches it.
 func (e *Error) Is(target error) bool {
-	t, ok := target.(*Error)
-	return ok && t != nil && isSentinel(t) && t.Kind == e.Kind
+	k, ok := target.(Kind)
+	return ok && k != KindOther && k == e.Kind
 }
-
-func isSentinel(t *Error) bool {
-	for _, s := range sentinels {
-		if s == t {
-			return true
-		}
-	}
-	return false
-}
-
-var sentinels = []*Error{ErrAlreadyActive, ErrRequestExists, ErrPolicy, ErrAuthContext, ErrTooShort,
-	ErrNotFound, ErrThrottled, ErrPermission, ErrSignInNeeded, ErrBadResponse, ErrUnavailable}
 
 // Error is one sentence for people. (The pim client fills Text for most errors; this is the fallback.)
 func (e *Error) Error() string {

@@ -59,7 +59,7 @@ func TestObservedErrorsMapToKinds(t *testing.T) {
 	seen := map[string]bool{}
 	var rules []string
 	for _, entry := range file.Entries {
-		e := DecodeError(entry.Status, nil, entry.Body)
+		e := decodeError(entry.Status, nil, entry.Body)
 		check, ok := want[e.Code]
 		if !ok {
 			t.Errorf("%s: code %q (status %d) has no expected mapping", entry.Surface, e.Code, entry.Status)
@@ -93,12 +93,32 @@ func kindIs(k Kind) func(*testing.T, *Error) {
 }
 
 func sentinelOf(k Kind) error {
-	for _, s := range sentinels {
-		if s.Kind == k {
-			return s
+	if k == KindOther {
+		return nil
+	}
+	return k
+}
+
+// The sentinels are constants: an *Error matches its own kind's sentinel through any wrapping,
+// and no other; KindOther matches nothing.
+func TestSentinelsMatchTheirKindOnly(t *testing.T) {
+	t.Parallel()
+	all := []Kind{ErrAlreadyActive, ErrRequestExists, ErrPolicy, ErrAuthContext, ErrTooShort, ErrNotFound,
+		ErrThrottled, ErrPermission, ErrSignInNeeded, ErrBadResponse, ErrUnavailable}
+	for _, k := range all {
+		err := fmt.Errorf("activate Owner: %w", &Error{Kind: k, Text: "refused"})
+		for _, other := range all {
+			if got := errors.Is(err, other); got != (other == k) {
+				t.Errorf("errors.Is(%v error, %v) = %v", k, other, got)
+			}
+		}
+		if k.Error() == "" || k.Error() == KindOther.Error() {
+			t.Errorf("kind %d has no sentence of its own: %q", k, k.Error())
 		}
 	}
-	return nil
+	if errors.Is(&Error{Kind: KindOther}, KindOther) {
+		t.Error("KindOther matched as a sentinel")
+	}
 }
 
 // assertSentence: one human sentence, no raw payload.
@@ -153,7 +173,7 @@ func TestDecodeErrorDetails(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := DecodeError(tt.status, tt.header, []byte(tt.body))
+			e := decodeError(tt.status, tt.header, []byte(tt.body))
 			if !tt.check(e) {
 				t.Errorf("%+v", e)
 			}

@@ -259,7 +259,7 @@ func TestPagingAndConcurrencyAgainstTheFake(t *testing.T) {
 	// With 300 ms per request, all three planes take about as long as the slowest one.
 	s.SetLatency(300 * time.Millisecond)
 	slowest := time.Duration(0)
-	for _, p := range pim.Planes {
+	for _, p := range pim.Planes() {
 		start := time.Now()
 		if _, err := client.Overview(ctx, p); err != nil {
 			t.Fatal(err)

@@ -82,7 +82,7 @@ func seed(f *testing.F) {
 	}
 }
 
-func checkRoles(t *testing.T, p Plane, page Page[Role]) {
+func checkRoles(t *testing.T, p Plane, page listPage[Role]) {
 	for _, r := range page.Items {
 		if r.Plane != p || r.RoleID == "" || r.Scope == "" || r.Key() == "" {
 			t.Fatalf("bad role %+v", r)
@@ -104,7 +104,7 @@ func checkActivations(t *testing.T, p Plane, as []Activation) {
 func FuzzDecodeGraphEligibilities(f *testing.F) {
 	seed(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if p, err := DecodeGraphEligibilities(b); err == nil {
+		if p, err := decodeGraphEligibilities(b); err == nil {
 			checkRoles(t, PlaneEntra, p)
 		}
 	})
@@ -113,7 +113,7 @@ func FuzzDecodeGraphEligibilities(f *testing.F) {
 func FuzzDecodeGraphAssignments(f *testing.F) {
 	seed(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if p, err := DecodeGraphAssignments(b); err == nil {
+		if p, err := decodeGraphAssignments(b); err == nil {
 			checkActivations(t, PlaneEntra, p.Items)
 		}
 	})
@@ -122,7 +122,7 @@ func FuzzDecodeGraphAssignments(f *testing.F) {
 func FuzzDecodeGraphRequest(f *testing.F) {
 	seed(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if a, err := DecodeGraphRequest(b); err == nil {
+		if a, err := decodeGraphRequest(b); err == nil {
 			checkActivations(t, PlaneEntra, []Activation{a})
 		}
 	})
@@ -131,7 +131,7 @@ func FuzzDecodeGraphRequest(f *testing.F) {
 func FuzzDecodeGraphRequests(f *testing.F) {
 	seed(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if p, err := DecodeGraphRequests(b); err == nil {
+		if p, err := decodeGraphRequests(b); err == nil {
 			checkActivations(t, PlaneEntra, p.Items)
 		}
 	})
@@ -140,7 +140,7 @@ func FuzzDecodeGraphRequests(f *testing.F) {
 func FuzzDecodeGroupEligibilities(f *testing.F) {
 	seed(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if p, err := DecodeGroupEligibilities(b); err == nil {
+		if p, err := decodeGroupEligibilities(b); err == nil {
 			checkRoles(t, PlaneGroup, p)
 			for _, r := range p.Items {
 				if r.Scope == "" || r.ScopeType != ScopeGroup {
@@ -154,7 +154,7 @@ func FuzzDecodeGroupEligibilities(f *testing.F) {
 func FuzzDecodeGroupAssignments(f *testing.F) {
 	seed(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if p, err := DecodeGroupAssignments(b); err == nil {
+		if p, err := decodeGroupAssignments(b); err == nil {
 			checkActivations(t, PlaneGroup, p.Items)
 		}
 	})
@@ -163,7 +163,7 @@ func FuzzDecodeGroupAssignments(f *testing.F) {
 func FuzzDecodeGroupRequest(f *testing.F) {
 	seed(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if a, err := DecodeGroupRequest(b); err == nil {
+		if a, err := decodeGroupRequest(b); err == nil {
 			checkActivations(t, PlaneGroup, []Activation{a})
 		}
 	})
@@ -172,7 +172,7 @@ func FuzzDecodeGroupRequest(f *testing.F) {
 func FuzzDecodeGroupRequests(f *testing.F) {
 	seed(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if p, err := DecodeGroupRequests(b); err == nil {
+		if p, err := decodeGroupRequests(b); err == nil {
 			checkActivations(t, PlaneGroup, p.Items)
 		}
 	})
@@ -181,7 +181,7 @@ func FuzzDecodeGroupRequests(f *testing.F) {
 func FuzzDecodeARMEligibilities(f *testing.F) {
 	seed(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if p, err := DecodeARMEligibilities(b); err == nil {
+		if p, err := decodeARMEligibilities(b); err == nil {
 			checkRoles(t, PlaneAzure, p)
 		}
 	})
@@ -190,7 +190,7 @@ func FuzzDecodeARMEligibilities(f *testing.F) {
 func FuzzDecodeARMAssignments(f *testing.F) {
 	seed(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if p, err := DecodeARMAssignments(b); err == nil {
+		if p, err := decodeARMAssignments(b); err == nil {
 			checkActivations(t, PlaneAzure, p.Items)
 		}
 	})
@@ -199,7 +199,7 @@ func FuzzDecodeARMAssignments(f *testing.F) {
 func FuzzDecodeARMRequest(f *testing.F) {
 	seed(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if a, err := DecodeARMRequest(b); err == nil {
+		if a, err := decodeARMRequest(b); err == nil {
 			checkActivations(t, PlaneAzure, []Activation{a})
 		}
 	})
@@ -208,13 +208,13 @@ func FuzzDecodeARMRequest(f *testing.F) {
 func FuzzDecodeARMRequests(f *testing.F) {
 	seed(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if p, err := DecodeARMRequests(b); err == nil {
+		if p, err := decodeARMRequests(b); err == nil {
 			checkActivations(t, PlaneAzure, p.Items)
 		}
 	})
 }
 
-func checkPolicies(t *testing.T, p Page[PolicyAssignment]) {
+func checkPolicies(t *testing.T, p listPage[policyAssignment]) {
 	for _, pa := range p.Items {
 		if pa.Policy.MaxDuration < 0 || (!pa.Policy.Known && pa.Policy != (Policy{})) {
 			t.Fatalf("bad policy %+v", pa)
@@ -225,7 +225,7 @@ func checkPolicies(t *testing.T, p Page[PolicyAssignment]) {
 func FuzzDecodeGraphPolicyAssignments(f *testing.F) {
 	seed(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if p, err := DecodeGraphPolicyAssignments(b); err == nil {
+		if p, err := decodeGraphPolicyAssignments(b); err == nil {
 			checkPolicies(t, p)
 		}
 	})
@@ -234,7 +234,7 @@ func FuzzDecodeGraphPolicyAssignments(f *testing.F) {
 func FuzzDecodeARMPolicyAssignments(f *testing.F) {
 	seed(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if p, err := DecodeARMPolicyAssignments(b); err == nil {
+		if p, err := decodeARMPolicyAssignments(b); err == nil {
 			checkPolicies(t, p)
 		}
 	})
@@ -244,7 +244,7 @@ func FuzzDecodePrincipal(f *testing.F) {
 	seed(f)
 	f.Add([]byte(`{"id":"u","userPrincipalName":"a@b","displayName":"A"}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if p, err := DecodePrincipal(b); err == nil && p.ID == "" {
+		if p, err := decodePrincipal(b); err == nil && p.ID == "" {
 			t.Fatalf("principal without id: %+v", p)
 		}
 	})
@@ -253,7 +253,7 @@ func FuzzDecodePrincipal(f *testing.F) {
 func FuzzDecodeDisplayName(f *testing.F) {
 	seed(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		_, _, _ = DecodeDisplayName(b)
+		_, _, _ = decodeDisplayName(b)
 	})
 }
 
@@ -268,7 +268,7 @@ func FuzzDecodeError(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, status int, header string, b []byte) {
 		h := http.Header{"Www-Authenticate": {header}, "Retry-After": {header}}
-		e := DecodeError(status, h, b)
+		e := decodeError(status, h, b)
 		if e == nil || e.Kind < KindOther || e.Kind > KindUnavailable {
 			t.Fatalf("bad error %+v", e)
 		}
@@ -294,9 +294,9 @@ func FuzzParseISODuration(f *testing.F) {
 		if err != nil || d < 0 || d > 1000*24*time.Hour {
 			return
 		}
-		back, err := ParseISODuration(FormatISODuration(d))
+		back, err := ParseISODuration(formatISODuration(d))
 		if err != nil || back != d.Truncate(time.Second) {
-			t.Fatalf("%q = %v, formatted %q, back %v (%v)", s, d, FormatISODuration(d), back, err)
+			t.Fatalf("%q = %v, formatted %q, back %v (%v)", s, d, formatISODuration(d), back, err)
 		}
 	})
 }

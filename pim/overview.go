@@ -26,10 +26,10 @@ type planeResult struct {
 // first plane's error (also in Errors). Times are on the local clock (Azure's converted).
 func (c *Client) Overview(ctx context.Context, planes ...Plane) (*Overview, error) {
 	if len(planes) == 0 {
-		planes = Planes
+		planes = Planes()
 	}
 	var asked []Plane
-	for _, p := range Planes { // display order, each once
+	for _, p := range Planes() { // display order, each once
 		for _, q := range planes {
 			if p == q {
 				asked = append(asked, p)
@@ -211,15 +211,15 @@ const (
 )
 
 func (c *Client) entraEligible(ctx context.Context) ([]Role, error) {
-	return listAll(ctx, c, graphAPI, c.graphEndpoint(entraEligiblePath, "$expand", "roleDefinition"), listCall(PlaneEntra), DecodeGraphEligibilities)
+	return listAll(ctx, c, graphAPI, c.graphEndpoint(entraEligiblePath, "$expand", "roleDefinition"), listCall(PlaneEntra), decodeGraphEligibilities)
 }
 
 func (c *Client) entraActive(ctx context.Context) ([]Activation, error) {
-	return listAll(ctx, c, graphAPI, c.graphEndpoint(entraActivePath, "$expand", "roleDefinition"), listCall(PlaneEntra), DecodeGraphAssignments)
+	return listAll(ctx, c, graphAPI, c.graphEndpoint(entraActivePath, "$expand", "roleDefinition"), listCall(PlaneEntra), decodeGraphAssignments)
 }
 
 func (c *Client) entraPending(ctx context.Context) ([]Activation, error) {
-	as, err := listAll(ctx, c, graphAPI, c.graphEndpoint(entraRequestsPath+"/filterByCurrentUser(on='principal')", "$filter", "status eq 'PendingApproval'"), listCall(PlaneEntra), DecodeGraphRequests)
+	as, err := listAll(ctx, c, graphAPI, c.graphEndpoint(entraRequestsPath+"/filterByCurrentUser(on='principal')", "$filter", "status eq 'PendingApproval'"), listCall(PlaneEntra), decodeGraphRequests)
 	return onlyPending(as), err
 }
 
@@ -297,7 +297,7 @@ func (c *Client) lookupNames(ctx context.Context, p Plane, kind string, ids []st
 			data, err := c.send(ctx, graphAPI, http.MethodGet, endpoint(id), nil, call{op: opLookup, plane: p, subject: kind + " " + id})
 			var name string
 			if err == nil {
-				_, name, err = DecodeDisplayName(data)
+				_, name, err = decodeDisplayName(data)
 			}
 			if err != nil || name == "" {
 				c.log.Info("could not look up a display name; showing the id", "kind", kind, "id", id, "err", err)
@@ -318,15 +318,15 @@ func (c *Client) lookupNames(ctx context.Context, p Plane, kind string, ids []st
 // ---- Azure ----
 
 func (c *Client) azureEligible(ctx context.Context) ([]Role, error) {
-	return listAll(ctx, c, armAPI, c.armEndpoint(armEligiblePath, "$filter", "asTarget()"), listCall(PlaneAzure), DecodeARMEligibilities)
+	return listAll(ctx, c, armAPI, c.armEndpoint(armEligiblePath, "$filter", "asTarget()"), listCall(PlaneAzure), decodeARMEligibilities)
 }
 
 func (c *Client) azureActive(ctx context.Context) ([]Activation, error) {
-	return listAll(ctx, c, armAPI, c.armEndpoint(armActivePath, "$filter", "asTarget()"), listCall(PlaneAzure), DecodeARMAssignments)
+	return listAll(ctx, c, armAPI, c.armEndpoint(armActivePath, "$filter", "asTarget()"), listCall(PlaneAzure), decodeARMAssignments)
 }
 
 func (c *Client) azurePending(ctx context.Context) ([]Activation, error) {
-	as, err := listAll(ctx, c, armAPI, c.armEndpoint(armRequestsPath, "$filter", "asRequestor()"), listCall(PlaneAzure), DecodeARMRequests)
+	as, err := listAll(ctx, c, armAPI, c.armEndpoint(armRequestsPath, "$filter", "asRequestor()"), listCall(PlaneAzure), decodeARMRequests)
 	return onlyPending(as), err
 }
 
@@ -341,15 +341,15 @@ func (c *Client) fetchAzure(ctx context.Context) planeResult {
 // ---- Groups ----
 
 func (c *Client) groupEligible(ctx context.Context) ([]Role, error) {
-	return listAll(ctx, c, graphAPI, c.graphEndpoint(groupEligiblePath), listCall(PlaneGroup), DecodeGroupEligibilities)
+	return listAll(ctx, c, graphAPI, c.graphEndpoint(groupEligiblePath), listCall(PlaneGroup), decodeGroupEligibilities)
 }
 
 func (c *Client) groupActive(ctx context.Context) ([]Activation, error) {
-	return listAll(ctx, c, graphAPI, c.graphEndpoint(groupActivePath), listCall(PlaneGroup), DecodeGroupAssignments)
+	return listAll(ctx, c, graphAPI, c.graphEndpoint(groupActivePath), listCall(PlaneGroup), decodeGroupAssignments)
 }
 
 func (c *Client) groupPending(ctx context.Context) ([]Activation, error) {
-	as, err := listAll(ctx, c, graphAPI, c.graphEndpoint(groupRequestsPath+"/filterByCurrentUser(on='principal')", "$filter", "status eq 'PendingApproval'"), listCall(PlaneGroup), DecodeGroupRequests)
+	as, err := listAll(ctx, c, graphAPI, c.graphEndpoint(groupRequestsPath+"/filterByCurrentUser(on='principal')", "$filter", "status eq 'PendingApproval'"), listCall(PlaneGroup), decodeGroupRequests)
 	return onlyPending(as), err
 }
 

@@ -61,24 +61,24 @@ func (c *Client) Policy(ctx context.Context, role Role) (Policy, error) {
 func (c *Client) fetchPolicy(ctx context.Context, role Role) (Policy, error) {
 	cl := roleCall(opPolicy, role)
 	var (
-		list []PolicyAssignment
+		list []policyAssignment
 		err  error
 	)
 	switch role.Plane {
 	case PlaneEntra:
 		filter := fmt.Sprintf("scopeId eq '/' and scopeType eq 'DirectoryRole' and roleDefinitionId eq '%s'", odataString(role.RoleID))
 		list, err = listAll(ctx, c, graphAPI, c.graphEndpoint("/policies/roleManagementPolicyAssignments",
-			"$filter", filter, "$expand", "policy($expand=rules)"), cl, DecodeGraphPolicyAssignments)
+			"$filter", filter, "$expand", "policy($expand=rules)"), cl, decodeGraphPolicyAssignments)
 	case PlaneGroup:
 		filter := fmt.Sprintf("scopeId eq '%s' and scopeType eq 'Group' and roleDefinitionId eq '%s'", odataString(role.Scope), odataString(role.RoleID))
 		list, err = listAll(ctx, c, graphAPI, c.graphEndpoint("/policies/roleManagementPolicyAssignments",
-			"$filter", filter, "$expand", "policy($expand=rules)"), cl, DecodeGraphPolicyAssignments)
+			"$filter", filter, "$expand", "policy($expand=rules)"), cl, decodeGraphPolicyAssignments)
 	case PlaneAzure:
 		if role.Scope == "" {
 			return Policy{}, cl.err(&Error{Kind: KindOther, Text: "pimtray does not know the scope of " + role.Label() + "."})
 		}
 		list, err = listAll(ctx, c, armAPI, c.armEndpoint(role.Scope+"/providers/Microsoft.Authorization/roleManagementPolicyAssignments",
-			"$filter", fmt.Sprintf("roleDefinitionId eq '%s'", odataString(role.RoleID))), cl, DecodeARMPolicyAssignments)
+			"$filter", fmt.Sprintf("roleDefinitionId eq '%s'", odataString(role.RoleID))), cl, decodeARMPolicyAssignments)
 	default:
 		return Policy{}, cl.err(&Error{Kind: KindOther, Text: fmt.Sprintf("pimtray knows no plane %q.", string(role.Plane))})
 	}
@@ -94,14 +94,14 @@ func (c *Client) fetchPolicy(ctx context.Context, role Role) (Policy, error) {
 
 // pickAssignment chooses the assignment for the role among what the filter returned: same role
 // (ARM: same role definition GUID), with rules, preferring the role's own scope.
-func pickAssignment(list []PolicyAssignment, role Role) (PolicyAssignment, bool) {
+func pickAssignment(list []policyAssignment, role Role) (policyAssignment, bool) {
 	sameID := func(a string) bool {
 		if role.Plane == PlaneAzure {
 			return strings.EqualFold(lastSegment(a), lastSegment(role.RoleID))
 		}
 		return strings.EqualFold(a, role.RoleID)
 	}
-	var best PolicyAssignment
+	var best policyAssignment
 	found := false
 	for _, pa := range list {
 		if !pa.Policy.Known || (pa.RoleID != "" && !sameID(pa.RoleID)) {

@@ -50,7 +50,7 @@ func TestPolicyOfEachPlane(t *testing.T) {
 				t.Errorf("graph policy filter %q", f)
 			}
 		default:
-			if q.Get("api-version") != ARMAPIVersion || !armPolicyFilter.MatchString(f) {
+			if q.Get("api-version") != armAPIVersion || !armPolicyFilter.MatchString(f) {
 				t.Errorf("arm policy query %s?%s", h.Path, h.RawQuery)
 			}
 		}

@@ -834,7 +834,7 @@ func (s *stub) graphCreate(w http.ResponseWriter, r *http.Request, body []byte, 
 
 func (s *stub) serveARM(w http.ResponseWriter, r *http.Request, body []byte) {
 	q := r.URL.Query()
-	if q.Get("api-version") != ARMAPIVersion {
+	if q.Get("api-version") != armAPIVersion {
 		writeErr(w, 400, "InvalidApiVersionParameter", "The api-version '"+q.Get("api-version")+"' is invalid.")
 		return
 	}
@@ -1025,7 +1025,7 @@ func graphActiveItem(a *stubActive, expand bool) any {
 
 func schedule(q *stubRequest) map[string]any {
 	return map[string]any{"startDateTime": ts(q.start), "recurrence": nil,
-		"expiration": map[string]any{"type": "afterDuration", "endDateTime": nil, "duration": FormatISODuration(q.dur)}}
+		"expiration": map[string]any{"type": "afterDuration", "endDateTime": nil, "duration": formatISODuration(q.dur)}}
 }
 
 func graphRequestItem(q *stubRequest) any {
@@ -1139,7 +1139,7 @@ func armRequestItem(q *stubRequest) any {
 			"scope": r.scope, "roleDefinitionId": r.roleID, "principalId": stubUser, "principalType": "User",
 			"requestType": typ, "status": q.status, "approvalId": nil,
 			"scheduleInfo": map[string]any{"startDateTime": ts(q.start),
-				"expiration": map[string]any{"type": "AfterDuration", "endDateTime": nil, "duration": FormatISODuration(q.dur)}},
+				"expiration": map[string]any{"type": "AfterDuration", "endDateTime": nil, "duration": formatISODuration(q.dur)}},
 			"ticketInfo":    map[string]any{"ticketNumber": nil, "ticketSystem": nil},
 			"justification": q.justification, "requestorId": stubUser, "createdOn": ts(q.created),
 			"condition": nil, "conditionVersion": nil, "linkedRoleEligibilityScheduleId": r.eligID,
@@ -1188,7 +1188,7 @@ func stubPolicyRules(p stubPolicy, graph bool) []any {
 	}
 	return []any{
 		rule("ExpirationRule", "Expiration_Admin_Eligibility", map[string]any{"isExpirationRequired": false, "maximumDuration": "P365D"}),
-		rule("ExpirationRule", "Expiration_EndUser_Assignment", map[string]any{"isExpirationRequired": true, "maximumDuration": FormatISODuration(p.max)}),
+		rule("ExpirationRule", "Expiration_EndUser_Assignment", map[string]any{"isExpirationRequired": true, "maximumDuration": formatISODuration(p.max)}),
 		rule("EnablementRule", "Enablement_Admin_Assignment", map[string]any{"enabledRules": []any{"Justification", "Ticketing", "MultiFactorAuthentication"}}),
 		rule("EnablementRule", "Enablement_EndUser_Assignment", map[string]any{"enabledRules": enabled}),
 		rule("ApprovalRule", "Approval_EndUser_Assignment", map[string]any{"setting": map[string]any{

@@ -27,8 +27,8 @@ const (
 	PlaneGroup Plane = "group" // PIM for Groups (Graph)
 )
 
-// Planes lists every plane in display order.
-var Planes = []Plane{PlaneEntra, PlaneAzure, PlaneGroup}
+// Planes lists every plane in display order (a new slice each call: callers may keep or change it).
+func Planes() []Plane { return []Plane{PlaneEntra, PlaneAzure, PlaneGroup} }
 
 // Title is the plane's name for people: "Entra ID", "Azure", "Groups".
 func (p Plane) Title() string {

@@ -435,10 +435,10 @@ func favouritesEntry(sections []*roleSection) entry {
 }
 
 func planeIndex(p pim.Plane) int {
-	if i := slices.Index(pim.Planes, p); i >= 0 {
+	if i := slices.Index(pim.Planes(), p); i >= 0 {
 		return i
 	}
-	return len(pim.Planes)
+	return len(pim.Planes())
 }
 
 func tenantName(a engine.Account) string {

@@ -290,7 +290,7 @@ func BenchmarkRefreshThreePlanes(b *testing.B) {
 		all += time.Since(start)
 		b.StopTimer()
 		var worst time.Duration
-		for _, p := range pim.Planes {
+		for _, p := range pim.Planes() {
 			start := time.Now()
 			ov, err := m.client.Overview(ctx, p)
 			if err != nil || ov.Errors[p] != nil {

@@ -152,7 +152,7 @@ func (f *fakeAPI) Overview(ctx context.Context, planes ...pim.Plane) (*pim.Overv
 		return nil, f.overviewErr
 	}
 	if len(planes) == 0 {
-		planes = pim.Planes
+		planes = pim.Planes()
 	}
 	now := f.now()
 	ov := &pim.Overview{TenantID: f.tenant, Errors: map[pim.Plane]error{}, FetchedAt: now}

@@ -228,7 +228,7 @@ func (e *Engine) snapshotLocked(now time.Time) Snapshot {
 			s.All = append(s.All, it)
 			byKey[it.Key] = it
 		}
-		for _, p := range pim.Planes {
+		for _, p := range pim.Planes() {
 			if msg, ok := ts.planeErrs[p]; ok {
 				s.Problems = append(s.Problems, PlaneProblem{TenantID: ts.id(), Plane: p, Message: msg})
 			}
@@ -292,10 +292,10 @@ func tenantLabel(ts *tenantState) string {
 // sortItems orders roles by plane (Entra, Azure, Groups), then scope, then role name.
 func sortItems(items []Item) {
 	planeRank := func(p pim.Plane) int {
-		if i := slices.Index(pim.Planes, p); i >= 0 {
+		if i := slices.Index(pim.Planes(), p); i >= 0 {
 			return i
 		}
-		return len(pim.Planes)
+		return len(pim.Planes())
 	}
 	slices.SortStableFunc(items, func(a, b Item) int {
 		if d := planeRank(a.Role.Plane) - planeRank(b.Role.Plane); d != 0 {

@@ -282,7 +282,7 @@ func (e *Engine) ownRole(ts *tenantState, r pim.Role) pim.Role {
 
 func planesOrAll(p []pim.Plane) []pim.Plane {
 	if len(p) == 0 {
-		return pim.Planes
+		return pim.Planes()
 	}
 	return p
 }
