@@ -35,10 +35,10 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/pimtray/pimtray/assets"
-	"github.com/pimtray/pimtray/pim"
 	"github.com/pimtray/pimtray/internal/fakeazure"
-	"github.com/pimtray/pimtray/store"
 	"github.com/pimtray/pimtray/internal/testkit/desktoptest"
+	"github.com/pimtray/pimtray/pim"
+	"github.com/pimtray/pimtray/store"
 )
 
 // e2eTimeout bounds a wait for something that normally takes a second or two (a child's

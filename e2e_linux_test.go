@@ -30,8 +30,8 @@ import (
 
 	"github.com/pimtray/pimtray/assets"
 	"github.com/pimtray/pimtray/internal/fakeazure"
-	"github.com/pimtray/pimtray/store"
 	"github.com/pimtray/pimtray/internal/testkit/desktoptest"
+	"github.com/pimtray/pimtray/store"
 )
 
 // TestE2ETrayClickActivatesCountsDownAndExpires is issue 4's "Done when": the real tray,

@@ -27,9 +27,9 @@ import (
 
 	"github.com/godbus/dbus/v5"
 	"github.com/pimtray/pimtray/internal/engine"
+	"github.com/pimtray/pimtray/internal/testkit/desktoptest"
 	"github.com/pimtray/pimtray/pim"
 	"github.com/pimtray/pimtray/tray"
-	"github.com/pimtray/pimtray/internal/testkit/desktoptest"
 )
 
 // childModeEnv switches the test binary into one of the child programs below.

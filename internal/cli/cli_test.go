@@ -14,11 +14,11 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 
-	"github.com/pimtray/pimtray/internal/engine"
 	"github.com/pimtray/pimtray/internal/cli"
 	"github.com/pimtray/pimtray/internal/clock"
-	"github.com/pimtray/pimtray/pim"
+	"github.com/pimtray/pimtray/internal/engine"
 	"github.com/pimtray/pimtray/internal/fakeazure"
+	"github.com/pimtray/pimtray/pim"
 	"github.com/pimtray/pimtray/store"
 )
 

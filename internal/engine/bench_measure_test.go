@@ -19,9 +19,9 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
 	"github.com/pimtray/pimtray/internal/clock"
+	"github.com/pimtray/pimtray/internal/fakeazure"
 	"github.com/pimtray/pimtray/pim"
 	"github.com/pimtray/pimtray/pim/auth"
-	"github.com/pimtray/pimtray/internal/fakeazure"
 	"github.com/pimtray/pimtray/store"
 )
 

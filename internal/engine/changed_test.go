@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pimtray/pimtray/pim"
 	"github.com/pimtray/pimtray/internal/fakeazure"
+	"github.com/pimtray/pimtray/pim"
 	"github.com/pimtray/pimtray/store"
 )
 

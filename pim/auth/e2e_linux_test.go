@@ -16,10 +16,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pimtray/pimtray/pim/auth"
 	"github.com/pimtray/pimtray/internal/fakeazure"
-	"github.com/pimtray/pimtray/store"
 	"github.com/pimtray/pimtray/internal/testkit/keyringtest"
+	"github.com/pimtray/pimtray/pim/auth"
+	"github.com/pimtray/pimtray/store"
 )
 
 const (

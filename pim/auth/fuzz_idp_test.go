@@ -15,8 +15,8 @@ import (
 
 	msalerrors "github.com/AzureAD/microsoft-authentication-library-for-go/apps/errors"
 
-	"github.com/pimtray/pimtray/pim"
 	"github.com/pimtray/pimtray/internal/vectors"
+	"github.com/pimtray/pimtray/pim"
 )
 
 // identityCallErr is the identity platform answering status with body, as MSAL reports it.

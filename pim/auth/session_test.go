@@ -21,9 +21,9 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
 
+	"github.com/pimtray/pimtray/internal/fakeazure"
 	"github.com/pimtray/pimtray/pim"
 	"github.com/pimtray/pimtray/pim/auth"
-	"github.com/pimtray/pimtray/internal/fakeazure"
 	"github.com/pimtray/pimtray/store"
 )
 
