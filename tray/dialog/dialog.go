@@ -1,11 +1,15 @@
 // Package dialog asks the user one question with the desktop's own input dialog:
 // zenity (or kdialog) on Linux and other Unix desktops, osascript's "display dialog" on
-// macOS, a small Windows Forms box through PowerShell on Windows.
+// macOS, a native Win32 dialog box on Windows (form.go, dialog_windows.go).
 //
-// The dialog runs as a separate process, so Ask blocks only its caller (the core calls
-// it from a goroutine; the tray menu keeps working). The answer travels over the
-// process's standard output, never on a command line; a secret question hides what is
-// typed and never puts its default on a command line either.
+// Ask blocks only its caller (the core calls it from a goroutine; the tray menu keeps
+// working). On Unix and macOS the dialog is a separate process and the answer travels
+// over its standard output, never on a command line; on Windows it is a window of
+// pimtray's own, on a thread of its own. A secret question hides what is typed and never
+// puts its default on a command line either.
+//
+// A cancel (Cancel, Escape, the close box) is ok == false with no error; a dialog that
+// could not be shown at all is an error, so the user hears why nothing happened.
 package dialog
 
 import (

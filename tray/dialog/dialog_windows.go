@@ -4,87 +4,243 @@ package dialog
 
 import (
 	"context"
-	"encoding/base64"
+	"errors"
 	"fmt"
-	"os"
-	"os/exec"
-	"syscall"
-	"unicode/utf16"
+	"runtime"
+	"sync"
+	"unsafe"
+
+	"golang.org/x/sys/windows"
 )
 
-// askScript shows a small Windows Forms input box. The texts come in through environment
-// variables, so no user text is ever parsed as PowerShell; the answer leaves on stdout as
-// UTF-8. Exit 0: OK; exit 10: cancelled or closed (a PowerShell failure exits 1).
-const askScript = `
-$ErrorActionPreference = 'Stop'
-[Console]::OutputEncoding = [Text.Encoding]::UTF8
-Add-Type -AssemblyName System.Windows.Forms
-Add-Type -AssemblyName System.Drawing
-[Windows.Forms.Application]::EnableVisualStyles()
-$f = New-Object Windows.Forms.Form
-$f.Text = $env:PIMTRAY_DIALOG_TITLE
-$f.FormBorderStyle = 'FixedDialog'
-$f.StartPosition = 'CenterScreen'
-$f.MinimizeBox = $false
-$f.MaximizeBox = $false
-$f.TopMost = $true
-$f.ClientSize = New-Object Drawing.Size(420, 140)
-$l = New-Object Windows.Forms.Label
-$l.Text = $env:PIMTRAY_DIALOG_PROMPT
-$l.SetBounds(12, 12, 396, 48)
-$t = New-Object Windows.Forms.TextBox
-$t.Text = $env:PIMTRAY_DIALOG_DEFAULT
-$t.SetBounds(12, 64, 396, 24)
-if ($env:PIMTRAY_DIALOG_SECRET -eq '1') { $t.UseSystemPasswordChar = $true }
-$ok = New-Object Windows.Forms.Button
-$ok.Text = 'OK'
-$ok.DialogResult = 'OK'
-$ok.SetBounds(252, 102, 75, 26)
-$cancel = New-Object Windows.Forms.Button
-$cancel.Text = 'Cancel'
-$cancel.DialogResult = 'Cancel'
-$cancel.SetBounds(333, 102, 75, 26)
-$f.AcceptButton = $ok
-$f.CancelButton = $cancel
-$f.Controls.AddRange(@($l, $t, $ok, $cancel))
-$f.Add_Shown({ $f.Activate(); $t.Focus() })
-if ($f.ShowDialog() -eq 'OK') { [Console]::Out.Write($t.Text); exit 0 }
-exit 10
-`
+// On Windows the dialog is a native Win32 dialog box made from an in-memory template
+// (form.go), shown by DialogBoxIndirectParamW on a thread of its own: no PowerShell, no
+// script, no temporary file, no second process. The answer never leaves this process.
 
-// exitCancelled is askScript's exit status when the user cancels.
-const exitCancelled = 10
+var (
+	user32                           = windows.NewLazySystemDLL("user32.dll")
+	procDialogBoxIndirectParamW      = user32.NewProc("DialogBoxIndirectParamW")
+	procEndDialog                    = user32.NewProc("EndDialog")
+	procGetDlgItem                   = user32.NewProc("GetDlgItem")
+	procSetFocus                     = user32.NewProc("SetFocus")
+	procSendMessageW                 = user32.NewProc("SendMessageW")
+	procPostMessageW                 = user32.NewProc("PostMessageW")
+	procGetWindowTextLengthW         = user32.NewProc("GetWindowTextLengthW")
+	procGetWindowTextW               = user32.NewProc("GetWindowTextW")
+	procSetForegroundWindow          = user32.NewProc("SetForegroundWindow")
+	procSetThreadDpiAwarenessContext = user32.NewProc("SetThreadDpiAwarenessContext") // Windows 10 1607+
+)
 
-// createNoWindow keeps PowerShell's console from flashing up (CREATE_NO_WINDOW).
-const createNoWindow = 0x08000000
+const (
+	wmInitDialog = 0x0110
+	wmCommand    = 0x0111
+	wmApp        = 0x8000
+	wmEndNow     = wmApp + 1 // posted by the context watcher: close, the answer is no longer wanted
+	emSetSel     = 0x00B1
+
+	// resultEnded is the dialog's result when wmEndNow closed it.
+	resultEnded = 3
+)
+
+// dpiAwarenessPerMonitorV2 is DPI_AWARENESS_CONTEXT_PER_MONITOR_AWARE_V2. The release
+// exe's manifest asks for it already; setting it on the dialog's thread as well keeps a
+// plain `go build` exe's dialog sharp on high-DPI screens, and lets Windows rescale it
+// when it moves to another monitor.
+const dpiAwarenessPerMonitorV2 = ^uintptr(3) // (DPI_AWARENESS_CONTEXT)-4
 
 func ask(ctx context.Context, q Question) (string, bool, error) {
-	path, err := exec.LookPath("powershell.exe")
-	if err != nil {
-		return "", false, fmt.Errorf("%w: Windows PowerShell was not found", ErrUnavailable)
+	answers, ok, err := askForm(ctx, form{
+		title: q.Title, prompt: q.Prompt,
+		fields: []formField{{text: q.Default, secret: q.Secret}},
+	})
+	if !ok || err != nil {
+		return "", ok, err
 	}
-	cmd := exec.CommandContext(ctx, path, "-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass",
-		"-WindowStyle", "Hidden", "-EncodedCommand", encodeCommand(askScript))
-	secret := "0"
-	if q.Secret {
-		secret = "1"
-	}
-	cmd.Env = append(os.Environ(),
-		"PIMTRAY_DIALOG_TITLE="+q.Title,
-		"PIMTRAY_DIALOG_PROMPT="+q.Prompt,
-		"PIMTRAY_DIALOG_DEFAULT="+q.Default,
-		"PIMTRAY_DIALOG_SECRET="+secret,
-	)
-	cmd.SysProcAttr = &syscall.SysProcAttr{HideWindow: true, CreationFlags: createNoWindow}
-	return runDialog(ctx, cmd, "PowerShell", func(code int, _ string) bool { return code == exitCancelled })
+	return answers[0], true, nil
 }
 
-// encodeCommand is PowerShell's -EncodedCommand form: base64 of UTF-16LE.
-func encodeCommand(script string) string {
-	u := utf16.Encode([]rune(script))
-	b := make([]byte, 2*len(u))
-	for i, c := range u {
-		b[2*i], b[2*i+1] = byte(c), byte(c>>8)
+// dialogState is one open dialog, shared between its thread, the dialog procedure and
+// the goroutine that ends it with its context.
+type dialogState struct {
+	form form
+
+	mu      sync.Mutex
+	hwnd    uintptr // set by WM_INITDIALOG
+	ended   bool    // the context ended: close at once
+	answers []string
+}
+
+var (
+	dialogsMu sync.Mutex
+	nextID    uintptr
+	pending   = map[uintptr]*dialogState{} // by the id passed to WM_INITDIALOG
+	open      = map[uintptr]*dialogState{} // by window handle
+
+	// dialogProc is the one DLGPROC of every dialog: callbacks made by
+	// windows.NewCallback are never freed, so there is exactly one.
+	dialogProcOnce sync.Once
+	dialogProc     uintptr
+)
+
+// askForm shows f and waits for OK, Cancel or ctx's end. answers holds one string per
+// field after OK.
+func askForm(ctx context.Context, f form) (answers []string, ok bool, err error) {
+	if err := procDialogBoxIndirectParamW.Find(); err != nil {
+		return nil, false, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
-	return base64.StdEncoding.EncodeToString(b)
+	dialogProcOnce.Do(func() { dialogProc = windows.NewCallback(dialogProcedure) })
+
+	st := &dialogState{form: f}
+	dialogsMu.Lock()
+	nextID++
+	id := nextID
+	pending[id] = st
+	dialogsMu.Unlock()
+	defer func() {
+		dialogsMu.Lock()
+		delete(pending, id)
+		dialogsMu.Unlock()
+	}()
+
+	stop := context.AfterFunc(ctx, func() {
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		st.ended = true
+		if st.hwnd != 0 {
+			procPostMessageW.Call(st.hwnd, wmEndNow, 0, 0)
+		}
+	})
+	defer stop()
+
+	result, callErr := showDialog(f.template(), id)
+	if ctx.Err() != nil {
+		return nil, false, ctx.Err()
+	}
+	return outcome(result, callErr, st)
+}
+
+// outcome sorts DialogBoxIndirectParamW's result: OK with the answers, a cancel, or a
+// dialog that could not be shown (-1, or 0 for a bad owner), which is a failure the user
+// must hear about, never a cancel.
+func outcome(result uintptr, callErr error, st *dialogState) ([]string, bool, error) {
+	switch result {
+	case idOK:
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		return st.answers, true, nil
+	case idCancel:
+		return nil, false, nil
+	}
+	if callErr == nil || errors.Is(callErr, windows.ERROR_SUCCESS) {
+		callErr = fmt.Errorf("DialogBoxIndirectParamW returned %d", int(result))
+	}
+	return nil, false, fmt.Errorf("the input dialog could not be shown: %w", callErr)
+}
+
+// showDialog runs the modal dialog on a locked OS thread (a window belongs to the
+// thread that made it) and returns its result.
+func showDialog(tmpl []uint16, id uintptr) (uintptr, error) {
+	type outcome struct {
+		result uintptr
+		err    error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if procSetThreadDpiAwarenessContext.Find() == nil {
+			if old, _, _ := procSetThreadDpiAwarenessContext.Call(dpiAwarenessPerMonitorV2); old != 0 {
+				defer procSetThreadDpiAwarenessContext.Call(old)
+			}
+		}
+		var module windows.Handle
+		_ = windows.GetModuleHandleEx(0, nil, &module)
+		r, _, err := procDialogBoxIndirectParamW.Call(uintptr(module), uintptr(unsafe.Pointer(&tmpl[0])), 0, dialogProc, id)
+		runtime.KeepAlive(tmpl)
+		done <- outcome{r, err}
+	}()
+	o := <-done
+	return o.result, o.err
+}
+
+// dialogProcedure is the DLGPROC: it fills in nothing the template already holds, puts
+// the focus in the first field, and collects the answers on OK.
+func dialogProcedure(hwnd, msg, wParam, lParam uintptr) uintptr {
+	switch msg {
+	case wmInitDialog:
+		dialogsMu.Lock()
+		st := pending[lParam]
+		if st != nil {
+			open[hwnd] = st
+		}
+		dialogsMu.Unlock()
+		if st == nil {
+			procEndDialog.Call(hwnd, idCancel)
+			return 1
+		}
+		st.mu.Lock()
+		st.hwnd = hwnd
+		ended := st.ended
+		st.mu.Unlock()
+		if ended {
+			procEndDialog.Call(hwnd, resultEnded)
+			return 1
+		}
+		procSetForegroundWindow.Call(hwnd)
+		if len(st.form.fields) > 0 {
+			edit, _, _ := procGetDlgItem.Call(hwnd, idFirstFld)
+			procSetFocus.Call(edit)
+			procSendMessageW.Call(edit, emSetSel, 0, ^uintptr(0)) // select the default: typing replaces it
+			return 0                                              // we set the focus
+		}
+		return 1
+	case wmCommand:
+		st := openDialog(hwnd)
+		switch wParam & 0xFFFF {
+		case idOK:
+			if st != nil {
+				answers := make([]string, len(st.form.fields))
+				for i := range answers {
+					edit, _, _ := procGetDlgItem.Call(hwnd, uintptr(idFirstFld+i))
+					answers[i] = windowText(edit)
+				}
+				st.mu.Lock()
+				st.answers = answers
+				st.mu.Unlock()
+			}
+			closeDialog(hwnd, idOK)
+			return 1
+		case idCancel: // the Cancel button, Escape and the close box
+			closeDialog(hwnd, idCancel)
+			return 1
+		}
+	case wmEndNow:
+		closeDialog(hwnd, resultEnded)
+		return 1
+	}
+	return 0
+}
+
+func openDialog(hwnd uintptr) *dialogState {
+	dialogsMu.Lock()
+	defer dialogsMu.Unlock()
+	return open[hwnd]
+}
+
+func closeDialog(hwnd, result uintptr) {
+	dialogsMu.Lock()
+	delete(open, hwnd)
+	dialogsMu.Unlock()
+	procEndDialog.Call(hwnd, result)
+}
+
+// windowText is a control's text.
+func windowText(hwnd uintptr) string {
+	n, _, _ := procGetWindowTextLengthW.Call(hwnd)
+	if n == 0 {
+		return ""
+	}
+	buf := make([]uint16, n+1)
+	got, _, _ := procGetWindowTextW.Call(hwnd, uintptr(unsafe.Pointer(&buf[0])), n+1)
+	return windows.UTF16ToString(buf[:got])
 }
