@@ -15,9 +15,9 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 
 	"github.com/pimtray/pimtray/internal/cli"
-	"github.com/pimtray/pimtray/internal/clock"
 	"github.com/pimtray/pimtray/internal/engine"
 	"github.com/pimtray/pimtray/internal/fakeazure"
+	"github.com/pimtray/pimtray/internal/testkit/clocktest"
 	"github.com/pimtray/pimtray/pim"
 	"github.com/pimtray/pimtray/store"
 )
@@ -29,7 +29,7 @@ var t0 = time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)
 // runs of pimtray share the real Azure.
 type world struct {
 	t      *testing.T
-	clk    *clock.Fake
+	clk    *clocktest.Fake
 	fake   *fakeazure.Server
 	config string // config file path (may not exist)
 	state  string
@@ -37,7 +37,7 @@ type world struct {
 
 func newWorld(t *testing.T, opts ...func(*fakeazure.Options)) *world {
 	t.Helper()
-	clk := clock.NewFake(t0)
+	clk := clocktest.NewFake(t0)
 	o := fakeazure.Options{Now: clk.Now}
 	for _, f := range opts {
 		f(&o)

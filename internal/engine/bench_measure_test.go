@@ -18,8 +18,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
-	"github.com/pimtray/pimtray/internal/clock"
 	"github.com/pimtray/pimtray/internal/fakeazure"
+	"github.com/pimtray/pimtray/internal/testkit/clocktest"
 	"github.com/pimtray/pimtray/pim"
 	"github.com/pimtray/pimtray/pim/auth"
 	"github.com/pimtray/pimtray/store"
@@ -46,7 +46,7 @@ func (w *wireTap) Do(req *http.Request) (*http.Response, error) {
 // measureRig is an engine on the real pim client and a real sign-in, against the fake.
 type measureRig struct {
 	e      *Engine
-	clk    *clock.Fake
+	clk    *clocktest.Fake
 	fake   *fakeazure.Server
 	client *pim.Client
 	tap    *wireTap
@@ -58,7 +58,7 @@ type measureRig struct {
 // The fake clock starts at the real now: MSAL judges its tokens by the real clock.
 func newMeasureRig(tb testing.TB, interval time.Duration, favs ...[2]string) *measureRig {
 	tb.Helper()
-	clk := clock.NewFake(time.Now().UTC().Truncate(time.Second))
+	clk := clocktest.NewFake(time.Now().UTC().Truncate(time.Second))
 	fake, err := fakeazure.New(fakeazure.Options{Now: clk.Now})
 	if err != nil {
 		tb.Fatal(err)
@@ -316,7 +316,7 @@ func BenchmarkRefreshThreePlanes(b *testing.B) {
 type loopStepper struct {
 	tb  testing.TB
 	e   *Engine
-	clk *clock.Fake
+	clk *clocktest.Fake
 }
 
 func (s loopStepper) quiet() {
@@ -353,7 +353,7 @@ func (s loopStepper) wakeups() int {
 }
 
 // trayTicks counts the tray's label redraws over d from now: each one NextTick later.
-func trayTicks(e *Engine, clk *clock.Fake, d time.Duration) int {
+func trayTicks(e *Engine, clk *clocktest.Fake, d time.Duration) int {
 	s := e.Snapshot()
 	n := 0
 	for now, end := clk.Now(), clk.Now().Add(d); ; n++ {

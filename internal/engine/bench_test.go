@@ -10,8 +10,8 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 
-	"github.com/pimtray/pimtray/internal/clock"
 	"github.com/pimtray/pimtray/internal/fakeazure"
+	"github.com/pimtray/pimtray/internal/testkit/clocktest"
 	"github.com/pimtray/pimtray/pim"
 	"github.com/pimtray/pimtray/store"
 )
@@ -33,9 +33,9 @@ func (w *wireWatch) Do(req *http.Request) (*http.Response, error) {
 	return w.next.Do(req)
 }
 
-func benchEngine(b *testing.B, state string) (*Engine, *clock.Fake, *wireWatch, *fakeazure.Server) {
+func benchEngine(b *testing.B, state string) (*Engine, *clocktest.Fake, *wireWatch, *fakeazure.Server) {
 	b.Helper()
-	clk := clock.NewFake(t0)
+	clk := clocktest.NewFake(t0)
 	fake, err := fakeazure.New(fakeazure.Options{Now: clk.Now})
 	if err != nil {
 		b.Fatal(err)
@@ -119,7 +119,7 @@ func BenchmarkStartWithCachedState(b *testing.B) {
 		b.Fatal(err)
 	}
 	e.saveState()
-	clk := clock.NewFake(t0)
+	clk := clocktest.NewFake(t0)
 	var total time.Duration
 	for b.Loop() {
 		start := time.Now()

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pimtray/pimtray/internal/clock"
+	"github.com/pimtray/pimtray/internal/testkit/clocktest"
 	"github.com/pimtray/pimtray/pim"
 	"github.com/pimtray/pimtray/store"
 )
@@ -339,7 +339,7 @@ var t0 = time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)
 
 type harness struct {
 	t      *testing.T
-	clk    *clock.Fake
+	clk    *clocktest.Fake
 	api    *fakeAPI
 	e      *Engine
 	prompt *fakePrompter
@@ -389,7 +389,7 @@ func fav(r pim.Role, mod ...func(*store.Favourite)) store.Favourite {
 // newHarness builds an engine on a fake clock and fake API. It does not start Run.
 func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 	t.Helper()
-	clk := clock.NewFake(t0)
+	clk := clocktest.NewFake(t0)
 	api := newFakeAPI(clk.Now)
 	h := &harness{t: t, clk: clk, api: api, prompt: &fakePrompter{}, saved: make(chan *store.Config, 16)}
 	o := Options{

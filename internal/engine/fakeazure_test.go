@@ -8,8 +8,8 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 
-	"github.com/pimtray/pimtray/internal/clock"
 	"github.com/pimtray/pimtray/internal/fakeazure"
+	"github.com/pimtray/pimtray/internal/testkit/clocktest"
 	"github.com/pimtray/pimtray/pim"
 	"github.com/pimtray/pimtray/store"
 )
@@ -24,7 +24,7 @@ type azureHarness struct {
 
 func newAzureHarness(t *testing.T, fo fakeazure.Options, favs ...store.Favourite) *azureHarness {
 	t.Helper()
-	clk := clock.NewFake(t0)
+	clk := clocktest.NewFake(t0)
 	fo.Now = clk.Now
 	fake, err := fakeazure.New(fo)
 	if err != nil {

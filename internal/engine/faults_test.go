@@ -15,8 +15,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
-	"github.com/pimtray/pimtray/internal/clock"
 	"github.com/pimtray/pimtray/internal/fakeazure"
+	"github.com/pimtray/pimtray/internal/testkit/clocktest"
 	"github.com/pimtray/pimtray/pim"
 	"github.com/pimtray/pimtray/store"
 )
@@ -36,7 +36,7 @@ const faultTryTimeout = 2 * time.Second
 // sets the user's clock (the engine's and the client's) that far from Azure's.
 func newFaultHarness(t *testing.T, skew time.Duration) *azureHarness {
 	t.Helper()
-	clk := clock.NewFake(t0.Add(skew)) // the user's machine
+	clk := clocktest.NewFake(t0.Add(skew)) // the user's machine
 	fake, err := fakeazure.New(fakeazure.Options{Now: func() time.Time { return clk.Now().Add(-skew) }})
 	if err != nil {
 		t.Fatal(err)
@@ -473,7 +473,7 @@ func (d *deadlineTap) Do(req *http.Request) (*http.Response, error) {
 // client's per-try time-out (30 s; 45 s for a Graph activation), and the engine's own on
 // each refresh.
 func TestEveryRequestHasADeadline(t *testing.T) {
-	clk := clock.NewFake(t0)
+	clk := clocktest.NewFake(t0)
 	fake, err := fakeazure.New(fakeazure.Options{Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pimtray/pimtray/internal/clock"
+	"github.com/pimtray/pimtray/internal/testkit/clocktest"
 	"github.com/pimtray/pimtray/store"
 )
 
@@ -43,7 +43,7 @@ func FuzzStateFile(f *testing.F) {
 		if err := os.WriteFile(path, data, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		clk := clock.NewFake(t0)
+		clk := clocktest.NewFake(t0)
 		cfg := store.DefaultConfig()
 		cfg.Favourites = []store.Favourite{fav(roleOwnerIT), fav(roleMember)}
 		e, err := New(Options{Clock: clk, Config: cfg, StateFile: path, ReadOnlyState: true,
@@ -85,7 +85,7 @@ func realStateFiles(f *testing.F) [][]byte {
 		},
 	} {
 		path := filepath.Join(dir, "state"+string(rune('a'+i))+".json")
-		clk := clock.NewFake(t0)
+		clk := clocktest.NewFake(t0)
 		api := newFakeAPI(clk.Now)
 		cfg := store.DefaultConfig()
 		cfg.Favourites = []store.Favourite{fav(roleOwnerIT), fav(roleMember)}

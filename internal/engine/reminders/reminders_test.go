@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pimtray/pimtray/internal/clock"
+	"github.com/pimtray/pimtray/internal/testkit/clocktest"
 )
 
 var t0 = time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)
@@ -206,7 +206,7 @@ func TestScheduler(t *testing.T) {
 
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clk := clock.NewFake(t0)
+			clk := clocktest.NewFake(t0)
 			sent := map[string]bool{} // what the engine persists
 			sched := tt.sched
 			var acts []Activation
