@@ -48,9 +48,13 @@ func (e *ConfigError) Error() string {
 // a bad value) the error is a *ConfigError and the Config is the defaults, so pimtray can run
 // and show the message. The file is then left alone; SaveConfig keeps it aside before writing.
 func LoadConfig(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadFile(path, MaxConfigSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return DefaultConfig(), nil
+	}
+	var fe *FileError
+	if errors.As(err, &fe) {
+		return DefaultConfig(), &ConfigError{Path: path, Msg: fe.Msg}
 	}
 	if err != nil {
 		return DefaultConfig(), &ConfigError{Path: path, Msg: "cannot be read: " + unwrapPathError(err)}
@@ -125,7 +129,7 @@ func SaveConfigKeepAside(path string, c *Config) (keptAside string, err error) {
 		return "", fmt.Errorf("save config: %w", err)
 	}
 	data = append(data, '\n')
-	if old, rerr := os.ReadFile(path); rerr == nil {
+	if old, rerr := ReadFile(path, MaxConfigSize); rerr == nil {
 		if _, perr := ParseConfig(old, path); perr != nil {
 			keptAside = path + ".corrupt-" + time.Now().Format("20060102-150405")
 			if err := os.Rename(path, keptAside); err != nil {

@@ -133,7 +133,7 @@ func (c *SealedCache) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.
 		}
 		return nil
 	}
-	data, err := os.ReadFile(c.file)
+	data, err := ReadFile(c.file, MaxSealedSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		// Nothing stored: still find out now whether the keyring answers, so Storage()
 		// tells the truth before a sign-in.

@@ -370,7 +370,9 @@ func New(opts Options) (*Engine, error) {
 		e.tenants = append(e.tenants, ts)
 	}
 	e.baseCtx, e.stop = context.WithCancel(context.Background())
-	e.loadState()
+	if err := e.loadState(); err != nil {
+		return nil, err
+	}
 	return e, nil
 }
 

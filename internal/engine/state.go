@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pimtray/pimtray/pim"
+	"github.com/pimtray/pimtray/store"
 )
 
 // stateVersion is the state file's format; a file of another version is ignored.
@@ -47,25 +48,30 @@ const scheduledStale = 10 * time.Minute
 
 // loadState shows the last known state. A missing file is a first start; an unreadable one
 // is logged and ignored.
-func (e *Engine) loadState() {
+func (e *Engine) loadState() error {
 	path := e.opts.StateFile
 	if path == "" {
 		e.firstRun = true
-		return
+		return nil
 	}
-	data, err := os.ReadFile(path)
+	data, err := store.ReadFile(path, store.MaxStateSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		e.firstRun = true
-		return
+		return nil
+	}
+	if store.IsFileError(err) {
+		// Not a file pimtray wrote (a device, a pipe, something huge): say so rather than
+		// start over it and write over whatever it is.
+		return &InputError{Msg: "the last known state " + err.Error() + "."}
 	}
 	if err != nil {
 		e.log.Warn("last known state unreadable; starting empty", "err", err)
-		return
+		return nil
 	}
 	var st savedState
 	if err := json.Unmarshal(data, &st); err != nil || st.Version != stateVersion {
 		e.log.Warn("last known state unusable; starting empty", "path", path, "err", err)
-		return
+		return nil
 	}
 	now := e.now()
 	e.mu.Lock()
@@ -101,6 +107,7 @@ func (e *Engine) loadState() {
 		}
 	}
 	copyMap(e.keptAlive, st.KeptAlive)
+	return nil
 }
 
 func copyMap[K comparable, V any](dst, src map[K]V) {
