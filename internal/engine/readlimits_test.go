@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pimtray/pimtray/internal/clock"
+	"github.com/pimtray/pimtray/internal/testkit/clocktest"
 	"github.com/pimtray/pimtray/store"
 )
 
@@ -28,7 +28,7 @@ func TestStateFileThatIsNotAFileIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	for path, want := range map[string]string{zero: "(a device)", fifo: "(a named pipe)"} {
-		_, err := New(Options{Clock: clock.NewFake(time.Unix(1e9, 0)), Config: store.DefaultConfig(), StateFile: path,
+		_, err := New(Options{Clock: clocktest.NewFake(time.Unix(1e9, 0)), Config: store.DefaultConfig(), StateFile: path,
 			Tenants: []TenantBackend{{ID: tenantA, API: newFakeAPI(time.Now)}}})
 		if !IsInput(err) || !strings.Contains(err.Error(), want) || strings.Count(err.Error(), ".") > 2 {
 			t.Errorf("state file %s: %v, want one sentence saying %s", filepath.Base(path), err, want)

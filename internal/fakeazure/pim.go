@@ -48,7 +48,7 @@ func (s *Server) authenticate(r *http.Request, resource string) (*caller, tokenP
 		return nil, tokenMissing, ""
 	}
 	c, err := s.parseAccessToken(strings.TrimSpace(tok))
-	if err != nil {
+	if err != nil || s.tokenRejected(c.UTI) {
 		return nil, tokenInvalid, ""
 	}
 	auds := graphAudiences

@@ -133,6 +133,8 @@ type Server struct {
 	planeLat map[string]time.Duration
 	faults   []*activeFault
 	reqLog   []Request
+	minted   map[string]string // access token id (uti) -> plane ("graph", "arm"), for RejectAccessTokens
+	rejected map[string]bool   // access token ids Azure refuses
 }
 
 // New starts a fake on Options.Addr.

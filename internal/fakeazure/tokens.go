@@ -126,6 +126,12 @@ func (s *Server) mintAccessToken(g tokenGrant) (token string, exp time.Time) {
 	if c.Sid == "" {
 		c.Sid = uuid.NewString()
 	}
+	s.ctl.Lock()
+	if s.minted == nil {
+		s.minted = map[string]string{}
+	}
+	s.minted[c.UTI] = s.planeOfAudience(g.resource)
+	s.ctl.Unlock()
 	return s.signJWT(c), exp
 }
 
@@ -381,4 +387,35 @@ func containsFold(list []string, v string) bool {
 		}
 	}
 	return false
+}
+
+// planeOfAudience is "arm" for an ARM audience, else "graph".
+func (s *Server) planeOfAudience(aud string) string {
+	if containsFold(armAudiences, aud) || strings.EqualFold(strings.TrimRight(aud, "/"), s.URL+"/arm") {
+		return "arm"
+	}
+	return "graph"
+}
+
+// RejectAccessTokens makes the fake refuse every access token issued so far for plane ("graph"
+// or "arm") with a plain 401 (InvalidAuthenticationToken, no claims challenge) before its
+// expiry, as Azure does after a revocation, a service reset or a clock jump. Tokens issued
+// later are accepted. The refresh tokens are left alone.
+func (s *Server) RejectAccessTokens(plane string) {
+	s.ctl.Lock()
+	defer s.ctl.Unlock()
+	if s.rejected == nil {
+		s.rejected = map[string]bool{}
+	}
+	for uti, p := range s.minted {
+		if p == plane {
+			s.rejected[uti] = true
+		}
+	}
+}
+
+func (s *Server) tokenRejected(uti string) bool {
+	s.ctl.Lock()
+	defer s.ctl.Unlock()
+	return s.rejected[uti]
 }
