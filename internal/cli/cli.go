@@ -48,7 +48,8 @@ type Globals struct {
 // Env is what main.go wires for the command line. The cli package knows nothing of how
 // backends are built (MSAL, the fake Azure): Open does it.
 type Env struct {
-	// Version is printed by --version.
+	// Version is printed by --version, as the release build stamped it; "" (or "dev"): the
+	// module's build information.
 	Version string
 	// Open builds the engine for the globals: its configuration, its tenants' backends, the
 	// state file read-only (the tray may be running). close releases what it holds (the
@@ -67,6 +68,14 @@ type badInput struct{ err error }
 
 func (b *badInput) Error() string { return b.err.Error() }
 func (b *badInput) Unwrap() error { return b.err }
+
+// IsBadInput reports whether err is the user's to fix (exit 2): a configuration pimtray
+// can't read, input marked with BadInput, or input the engine refused.
+func IsBadInput(err error) bool {
+	var ce *store.ConfigError
+	var bi *badInput
+	return errors.As(err, &ce) || errors.As(err, &bi) || engine.IsInput(err)
+}
 
 // Commands are the subcommands, in help order.
 var Commands = []string{"list", "activate", "deactivate", "status", "signin", "signout"}
@@ -151,7 +160,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, env Env)
 		return r.usage(flagMessage(err))
 	}
 	if g.Version {
-		fmt.Fprintf(stdout, "pimtray %s\n", firstNonEmpty(env.Version, "(development build)"))
+		fmt.Fprintln(stdout, versionText(env.Version, buildInfo()))
 		return ExitOK
 	}
 	if g.Help || len(rest) == 0 || rest[0] == "help" {
@@ -247,9 +256,7 @@ func (r *runner) open() (int, bool) {
 	}
 	e, closeFn, err := r.env.Open(r.ctx, r.g, r.stderr)
 	if err != nil {
-		var ce *store.ConfigError
-		var bi *badInput
-		if errors.As(err, &ce) || errors.As(err, &bi) || engine.IsInput(err) {
+		if IsBadInput(err) {
 			return r.fail(ExitUsage, err.Error()), false
 		}
 		return r.fail(ExitFailed, err.Error()), false

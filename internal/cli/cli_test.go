@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 
+	"github.com/pimtray/pimtray/internal/app"
 	"github.com/pimtray/pimtray/internal/cli"
 	"github.com/pimtray/pimtray/internal/engine"
 	"github.com/pimtray/pimtray/internal/fakeazure"
@@ -31,10 +31,12 @@ type world struct {
 	t      *testing.T
 	clk    *clocktest.Fake
 	fake   *fakeazure.Server
-	config string // config file path (may not exist)
+	dir    string
+	config string // config file path
 	state  string
 }
 
+// newWorld is the fake Azure and a configuration naming its demo tenant (Contoso).
 func newWorld(t *testing.T, opts ...func(*fakeazure.Options)) *world {
 	t.Helper()
 	clk := clocktest.NewFake(t0)
@@ -48,34 +50,38 @@ func newWorld(t *testing.T, opts ...func(*fakeazure.Options)) *world {
 	}
 	t.Cleanup(fake.Close)
 	dir := t.TempDir()
-	return &world{t: t, clk: clk, fake: fake, config: filepath.Join(dir, "config.json"), state: filepath.Join(dir, "state.json")}
+	w := &world{t: t, clk: clk, fake: fake, dir: dir, config: filepath.Join(dir, "config.json"), state: filepath.Join(dir, "state", "state.json")}
+	w.writeConfig(`{"tenants": [{"id": "` + fakeazure.DemoTenantID + `", "name": "` + fakeazure.DemoTenantName + `"}]}`)
+	return w
 }
 
-// env builds engines the way main.go does, on the fake's test credential (no MSAL).
-func (w *world) env() cli.Env {
-	return cli.Env{
-		Version:  "1.2.3",
+func (w *world) writeConfig(json string) {
+	w.t.Helper()
+	if err := os.WriteFile(w.config, []byte(json), 0o600); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// options open pimtray the way main.go does (internal/app), in the test's folders, on the
+// fake clock, with each tenant reached through the fake's test credential (no MSAL).
+func (w *world) options() app.Options {
+	return app.Options{
+		Paths: &store.Paths{ConfigFile: w.config, StateDir: filepath.Dir(w.state), CacheDir: filepath.Join(w.dir, "cache"),
+			LogFile: filepath.Join(w.dir, "pimtray.log"), KeyringService: "pimtray-test"},
+		Clock:    w.clk,
 		Location: time.UTC,
-		Open: func(ctx context.Context, g cli.Globals, stderr io.Writer) (*engine.Engine, func(), error) {
-			cfg, err := store.LoadConfig(firstNonEmpty(g.ConfigFile, w.config))
-			if err != nil {
-				return nil, nil, err
-			}
-			client, err := pim.NewClient(w.fake.Credential(fakeazure.DemoTenantID), &pim.ClientOptions{
+		Backend: func(ctx context.Context, a *app.App, t app.Tenant) (engine.TenantBackend, error) {
+			client, err := pim.NewClient(w.fake.Credential(t.Config.ID), &pim.ClientOptions{
 				ClientOptions: azcore.ClientOptions{Transport: w.fake.HTTPClient()},
-				Cloud:         w.fake.Cloud(), TenantID: fakeazure.DemoTenantID, Now: w.clk.Now,
+				Cloud:         w.fake.Cloud(), TenantID: t.Config.ID, Now: a.Clock.Now,
 			})
-			if err != nil {
-				return nil, nil, err
-			}
-			e, err := engine.New(engine.Options{
-				Clock: w.clk, Config: cfg, Demo: g.Demo, Location: time.UTC,
-				StateFile: w.state, ReadOnlyState: true,
-				Tenants: []engine.TenantBackend{{ID: fakeazure.DemoTenantID, Name: fakeazure.DemoTenantName, API: client}},
-			})
-			return e, func() {}, err
+			return engine.TenantBackend{ID: t.Config.ID, Name: t.Config.Name, API: client}, err
 		},
 	}
+}
+
+func (w *world) env() cli.Env {
+	return cli.Env{Version: "1.2.3", Location: time.UTC, Open: app.CommandOpener(w.options())}
 }
 
 type result struct {
@@ -101,15 +107,6 @@ func (w *world) activations() []fakeazure.Request {
 		}
 	}
 	return out
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func TestActivate(t *testing.T) {
@@ -376,7 +373,11 @@ func TestUsage(t *testing.T) {
 		{[]string{"lst"}, 2, "^$", `^pimtray: unknown command "lst"; did you mean "list"\? \(see 'pimtray --help'\)\n$`},
 		{[]string{"--nope", "list"}, 2, "^$", `^pimtray: unknown flag -nope`},
 		{[]string{"list", "extra"}, 2, "^$", `list takes no arguments`},
-		{[]string{"status", "--tenant", "contoso.nowhere"}, 2, "^$", `^pimtray: tenant "contoso.nowhere" is not configured\n$`},
+		// An explicit configuration must exist (the default one need not).
+		{[]string{"--config", "/nonexistent/x.json", "status"}, 2, "^$", `^pimtray: the configuration file /nonexistent/x.json does not exist \(leave out --config to use the default one\)\n$`},
+		// A tenant not configured yet is one to sign in to; a name that is no tenant id is bad input.
+		{[]string{"status", "--tenant", "contoso.nowhere"}, 0, `^Not signed in to contoso.nowhere: run 'pimtray signin --tenant contoso.nowhere'\.\nNothing active\.\n$`, "^$"},
+		{[]string{"status", "--tenant", "contoso nowhere"}, 2, "^$", `^pimtray: "contoso nowhere" is not a tenant id or domain \(a GUID such as .*\)\n$`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -406,7 +407,7 @@ func TestMalformedConfig(t *testing.T) {
 
 func TestConfiguredDefaultDuration(t *testing.T) {
 	w := newWorld(t)
-	os.WriteFile(w.config, []byte(`{"defaultDuration": "2h"}`), 0o600)
+	w.writeConfig(`{"tenants": [{"id": "` + fakeazure.DemoTenantID + `"}], "defaultDuration": "2h"}`)
 	r := w.run("activate", "Security Reader")
 	if r.code != 0 || r.stdout != "Activated Security Reader until 11:00 (2h).\n" {
 		t.Fatalf("%+v", r)
@@ -462,22 +463,8 @@ func twoTenants(t *testing.T) (*world, cli.Env) {
 	fab.GraphConsent = []string{"User.Read", "RoleEligibilitySchedule.Read.Directory",
 		"RoleAssignmentSchedule.ReadWrite.Directory", "RoleManagementPolicy.Read.Directory"}
 	w := newWorld(t, func(o *fakeazure.Options) { o.Tenants = []*fakeazure.Tenant{fakeazure.Demo(), fab} })
+	w.writeConfig(`{"tenants": [{"id": "` + fakeazure.DemoTenantID + `", "name": "Contoso"}, {"id": "` + fabrikamID + `", "name": "Fabrikam"}]}`)
 	env := w.env()
-	env.Open = func(ctx context.Context, g cli.Globals, stderr io.Writer) (*engine.Engine, func(), error) {
-		var backends []engine.TenantBackend
-		for _, tn := range []struct{ id, name string }{{fakeazure.DemoTenantID, "Contoso"}, {fabrikamID, "Fabrikam"}} {
-			client, err := pim.NewClient(w.fake.Credential(tn.id), &pim.ClientOptions{
-				ClientOptions: azcore.ClientOptions{Transport: w.fake.HTTPClient()},
-				Cloud:         w.fake.Cloud(), TenantID: tn.id, Now: w.clk.Now,
-			})
-			if err != nil {
-				return nil, nil, err
-			}
-			backends = append(backends, engine.TenantBackend{ID: tn.id, Name: tn.name, API: client})
-		}
-		e, err := engine.New(engine.Options{Clock: w.clk, Location: time.UTC, Tenants: backends})
-		return e, nil, err
-	}
 	return w, env
 }
 

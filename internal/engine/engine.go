@@ -475,6 +475,14 @@ func (e *Engine) quiescent(now time.Time) bool {
 	return e.busy == 0 && e.loopIdle && len(e.kick) == 0 && (e.loopArmed.IsZero() || e.loopArmed.After(now))
 }
 
+// Close stops the background work the engine started and waits for it: a configuration
+// save a command's engine (which never ran Run) left running ends before the process does.
+// After Run it has nothing left to wait for.
+func (e *Engine) Close() {
+	e.stop()
+	e.wg.Wait()
+}
+
 // Run does the background work until ctx ends: a refresh at once, then every
 // RefreshInterval (jittered), polls while something is pending, wakes at expiries and
 // reminders, re-activations and keep-alives. It returns after the work it started ended.
@@ -644,8 +652,7 @@ func (e *Engine) tenant(id string) *tenantState {
 
 // is reports whether id (an id, the learned GUID, or the name) names this tenant.
 func (ts *tenantState) is(id string) bool {
-	return equalFold(ts.b.ID, id) || (ts.learnedID != "" && equalFold(ts.learnedID, id)) ||
-		(ts.b.Name != "" && equalFold(ts.b.Name, id))
+	return NamesTenant(ts.b.ID, ts.b.Name, id) || (ts.learnedID != "" && equalFold(ts.learnedID, id))
 }
 
 // id is the tenant's GUID when Azure told it, else the configured id.
@@ -705,4 +712,10 @@ func cloneConfig(c *store.Config) *store.Config {
 	cp.Favourites = append([]store.Favourite(nil), c.Favourites...)
 	cp.Reminders = append([]store.Duration(nil), c.Reminders...)
 	return &cp
+}
+
+// NamesTenant reports whether named (what the user typed after --tenant) names the tenant
+// with this id and name: either, in any case.
+func NamesTenant(id, name, named string) bool {
+	return equalFold(id, named) || (name != "" && equalFold(name, named))
 }

@@ -1,0 +1,29 @@
+package app
+
+import (
+	"context"
+	"io"
+
+	"github.com/pimtray/pimtray/internal/cli"
+	"github.com/pimtray/pimtray/internal/engine"
+)
+
+// Env is the command line's environment for the binary: version is what --version prints
+// (stamped by the release build; "" or "dev": the module's build information).
+func Env(version string) cli.Env {
+	return cli.Env{Version: version, Open: CommandOpener(Options{})}
+}
+
+// CommandOpener opens a command's engine: o (the binary's zero Options, or a test's seams)
+// with the command's global flags and stderr.
+func CommandOpener(o Options) func(ctx context.Context, g cli.Globals, stderr io.Writer) (*engine.Engine, func(), error) {
+	return func(ctx context.Context, g cli.Globals, stderr io.Writer) (*engine.Engine, func(), error) {
+		o := o
+		o.Globals, o.Stderr, o.Tray = g, stderr, false
+		a, err := Open(ctx, o)
+		if err != nil {
+			return nil, nil, err
+		}
+		return a.Engine, a.Close, nil
+	}
+}
