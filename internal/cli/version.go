@@ -46,4 +46,3 @@ func buildInfo() *debug.BuildInfo {
 	}
 	return info
 }
-
