@@ -32,6 +32,10 @@ type ActivateOptions struct {
 	Prompt bool
 	// SignIn lets the engine sign in first when the tenant needs it (a click on "needs sign-in").
 	SignIn bool
+
+	// typed is what the user typed for this activation before it (one question for all the
+	// favourites): saved to the favourite once Azure accepts it.
+	typed Answers
 }
 
 // Result is the outcome of an activation.
@@ -130,19 +134,6 @@ func (e *Engine) markInFlight(key string, op ItemState) bool {
 	return true
 }
 
-// ActivateFavourites activates every favourite that is neither active nor pending.
-func (e *Engine) ActivateFavourites() {
-	e.mu.Lock()
-	keys := make([]string, 0, len(e.cfg.Favourites))
-	for _, f := range e.cfg.Favourites {
-		keys = append(keys, f.Key)
-	}
-	e.mu.Unlock()
-	for _, k := range keys {
-		e.Activate(k)
-	}
-}
-
 // ActivateNow activates the role and returns Azure's answer: the command line's path,
 // sharing every decision with the tray's click. It sends nothing when a request for the
 // role is already in flight (ErrInFlight) or the input is bad (*InputError).
@@ -211,13 +202,14 @@ func (e *Engine) activateRole(ctx context.Context, ts *tenantState, role pim.Rol
 		Duration:      dur,
 		StartAt:       o.StartAt,
 	}
+	typed := o.typed // what the user typed, saved to the favourite once Azure accepts it
 	if known {
 		// The engine's copy of the policy: the client then reads nothing before the
 		// activation (a warm click is one request, however old the client's own copy).
 		p := pol
 		p.Known = true
 		req.Policy = &p
-		if err := e.fillRequired(ctx, role, &req, pol.Justification, pol.Ticket, o.Prompt); err != nil {
+		if err := e.fillRequired(ctx, role, &req, pol.Justification, pol.Ticket, o.Prompt, &typed); err != nil {
 			return Result{}, err
 		}
 	}
@@ -251,7 +243,7 @@ func (e *Engine) activateRole(ctx context.Context, ts *tenantState, role pim.Rol
 			needJ := slices.Contains(rules, pim.RuleJustification) && req.Justification == ""
 			needT := slices.Contains(rules, pim.RuleTicketing) && req.TicketNumber == ""
 			if needJ || needT {
-				if ferr := e.fillRequired(ctx, role, &req, needJ, needT, o.Prompt); ferr != nil {
+				if ferr := e.fillRequired(ctx, role, &req, needJ, needT, o.Prompt, &typed); ferr != nil {
 					return Result{}, ferr
 				}
 				act, err = ts.b.API.Activate(ctx, req)
@@ -271,6 +263,7 @@ func (e *Engine) activateRole(ctx context.Context, ts *tenantState, role pim.Rol
 	res := Result{Activation: act, Duration: req.Duration}
 	if err == nil {
 		res.Activation = e.completeActivation(act, req)
+		e.rememberAnswers(key, Answers{Justification: req.Justification, TicketNumber: req.TicketNumber, TicketSystem: req.TicketSystem}, typed)
 		return res, nil
 	}
 	if errors.Is(err, pim.ErrAlreadyActive) {
@@ -355,55 +348,6 @@ func (e *Engine) recordActivationLocked(ts *tenantState, role pim.Role, res Resu
 			e.problems[key] = itemProblem{Text: HumanError(err), WhileActive: running}
 		}
 	}
-}
-
-// fillRequired asks for the justification and ticket the policy requires and the request
-// lacks, or fails with an *InputError when it may not ask.
-func (e *Engine) fillRequired(ctx context.Context, role pim.Role, req *pim.ActivateRequest, needJustification, needTicket bool, prompt bool) error {
-	if needJustification && strings.TrimSpace(req.Justification) == "" {
-		ans, err := e.ask(ctx, role, FieldJustification, prompt)
-		if err != nil {
-			return err
-		}
-		req.Justification = ans
-	}
-	if needTicket && strings.TrimSpace(req.TicketNumber) == "" {
-		ans, err := e.ask(ctx, role, FieldTicket, prompt)
-		if err != nil {
-			return err
-		}
-		req.TicketNumber = ans
-	}
-	return nil
-}
-
-func (e *Engine) ask(ctx context.Context, role pim.Role, f Field, prompt bool) (string, error) {
-	what := "a justification"
-	if f == FieldTicket {
-		what = "a ticket number"
-	}
-	if !prompt || e.prompter == nil {
-		return "", &InputError{Field: f, Msg: role.Label() + " requires " + what + "."}
-	}
-	q := Question{Key: role.Key(), Role: role.Label(), Field: f}
-	switch f {
-	case FieldTicket:
-		q.Title = "Ticket for " + role.Label()
-		q.Text = role.Label() + " requires a ticket number. Which ticket is this for?"
-	default:
-		q.Title = "Justification for " + role.Label()
-		q.Text = role.Label() + " requires a justification. Why do you need it?"
-	}
-	e.promptMu.Lock()
-	defer e.promptMu.Unlock()
-	ans, ok, err := e.prompter.Ask(ctx, q)
-	if err != nil {
-		return "", fmt.Errorf("ask for %s: %w", what, err)
-	}
-	if !ok || strings.TrimSpace(ans) == "" {
-		return "", ErrCancelled
-	}
-	return strings.TrimSpace(ans), nil
 }
 
 // claimsFor tells whether err asks for a step-up sign-in and with which claims.

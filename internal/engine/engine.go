@@ -121,6 +121,10 @@ type Question struct {
 	Field Field  // what is asked
 	Title string // dialog title: "Justification for Global Administrator"
 	Text  string // the prompt: "Global Administrator requires a justification."
+	// Default is the saved or last answer, pre-filled (empty: none).
+	Default string
+	// Label names the field in a Form: "Justification", "Ticket number".
+	Label string
 }
 
 // Field is one thing a policy may require that a click must carry.
@@ -207,6 +211,8 @@ type Engine struct {
 	keptAlive   map[string]time.Time // key → the end a keep-alive already handled
 	sent        map[string]time.Time
 	noticeRef   map[string]noticeRef
+	// answers are the justification and ticket last sent for each role, for re-activations.
+	answers map[string]Answers
 
 	// announced is the snapshot (without Now, as JSON) at the last Changed.
 	announced []byte
@@ -338,6 +344,7 @@ func New(opts Options) (*Engine, error) {
 		keptAlive:   map[string]time.Time{},
 		sent:        map[string]time.Time{},
 		noticeRef:   map[string]noticeRef{},
+		answers:     map[string]Answers{},
 	}
 	if e.clk == nil {
 		e.clk = clock.Real{}

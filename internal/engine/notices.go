@@ -68,16 +68,34 @@ func (e *Engine) reminderNoticeLocked(r reminders.Reminder, now time.Time) Notic
 	}
 	signIn := ts != nil && (!ts.signedIn || ts.needsSignIn)
 	actions := []string{ActionReactivate, ActionDismiss}
+	// A re-activation that would have to ask (nothing saved carries what the policy wants)
+	// while no dialog can be shown would only fail: offer none, say what works instead.
+	noDialog := ""
+	if e.needsDialogLocked(r.Key) && !e.canPrompt() {
+		actions = []string{ActionDismiss}
+		what := "a justification"
+		if p := e.policies[r.Key].Policy; p.Ticket && !p.Justification {
+			what = "a ticket number"
+		} else if p.Ticket {
+			what = "a justification and a ticket number"
+		}
+		role, _, _ := e.roleLocked(r.Key)
+		noDialog = "pimtray can't ask for " + what + " here (no input dialog): install zenity or kdialog, or run: " + cliHint(role, what)
+	}
 	if r.Ended() {
 		body := "Activate it again from here or from the tray."
 		if signIn {
 			body = "Sign in to pimtray to activate it again."
+		} else if noDialog != "" {
+			body = noDialog
 		}
 		return e.newNoticeLocked(NoticeEnded, r.Key, r.ID, name+" has ended", body, actions, r.EndsAt)
 	}
 	body := "Active until " + e.clockTime(r.EndsAt, now) + ". Re-activate to keep your access."
 	if signIn {
 		body = "Active until " + e.clockTime(r.EndsAt, now) + ". Sign in to pimtray to re-activate it."
+	} else if noDialog != "" {
+		body = "Active until " + e.clockTime(r.EndsAt, now) + ". To keep it, " + noDialog
 	}
 	return e.newNoticeLocked(NoticeReminder, r.Key, r.ID, name+" ends in "+inWords(r.Before), body, actions, r.EndsAt)
 }

@@ -42,15 +42,19 @@ func (e *Engine) ReactivateNow(ctx context.Context, key string, interactive bool
 func (e *Engine) reactivateNow(ctx context.Context, key string, interactive, marked bool) (Result, error) {
 	var cur pim.Activation
 	var active bool
+	var last Answers
 	role, ts, err := e.begin(key, StateActivating, marked, func(ts *tenantState) {
 		cur, active = e.currentLocked(ts, key, e.now())
 		delete(e.scheduled, key)
+		last = e.lastAnswersLocked(key)
 	})
 	if err != nil {
 		return Result{}, err
 	}
 
-	o := ActivateOptions{Interactive: interactive, Prompt: interactive, SignIn: interactive}
+	// The running activation's justification and ticket go again: nobody is asked twice.
+	o := ActivateOptions{Interactive: interactive, Prompt: interactive, SignIn: interactive,
+		Justification: last.Justification, TicketNumber: last.TicketNumber, TicketSystem: last.TicketSystem}
 	res, err := e.reactivateRole(ctx, ts, role, cur, active, o)
 
 	e.mu.Lock()

@@ -29,6 +29,8 @@ type savedState struct {
 	Scheduled     map[string]scheduledEntry `json:"scheduled,omitempty"`
 	RemindersSent map[string]time.Time      `json:"remindersSent,omitempty"`
 	KeptAlive     map[string]time.Time      `json:"keptAlive,omitempty"`
+	// Answers: the justification and ticket last sent per role, for re-activations.
+	Answers map[string]Answers `json:"answers,omitempty"`
 }
 
 type savedTenant struct {
@@ -107,6 +109,7 @@ func (e *Engine) loadState() error {
 		}
 	}
 	copyMap(e.keptAlive, st.KeptAlive)
+	copyMap(e.answers, st.Answers)
 	return nil
 }
 
@@ -126,7 +129,8 @@ func (e *Engine) saveState() {
 	e.mu.Lock()
 	st := savedState{Version: stateVersion, SavedAt: e.now(), LastRefresh: e.lastRefresh,
 		Policies: map[string]policyEntry{}, Recent: map[string]recentEntry{}, Awaiting: map[string]awaitEntry{},
-		Scheduled: map[string]scheduledEntry{}, RemindersSent: map[string]time.Time{}, KeptAlive: map[string]time.Time{}}
+		Scheduled: map[string]scheduledEntry{}, RemindersSent: map[string]time.Time{}, KeptAlive: map[string]time.Time{},
+		Answers: map[string]Answers{}}
 	for _, ts := range e.tenants {
 		t := savedTenant{ID: ts.b.ID, LearnedID: ts.learnedID, User: ts.user, Fetched: map[pim.Plane]time.Time{},
 			Eligible: append([]pim.Role{}, ts.eligible...), Active: append([]pim.Activation(nil), ts.active...),
@@ -144,6 +148,7 @@ func (e *Engine) saveState() {
 	copyMap(st.Scheduled, e.scheduled)
 	copyMap(st.RemindersSent, e.sent)
 	copyMap(st.KeptAlive, e.keptAlive)
+	copyMap(st.Answers, e.answers)
 	e.mu.Unlock()
 	data, err := json.MarshalIndent(st, "", " ")
 	if err == nil {

@@ -46,6 +46,58 @@ func Ask(ctx context.Context, q Question) (answer string, ok bool, err error) {
 	return ask(ctx, q)
 }
 
+// Field is one entry of a form.
+type Field struct {
+	Label   string // "Justification", "Ticket number"
+	Default string // the saved answer: shown, and kept when the entry is left empty
+}
+
+// AskForm shows several entries in one dialog (zenity --forms) and returns one answer per
+// field, in order: an entry left empty gives the field's Default. ok is false when the user
+// cancelled. Where the desktop has no form dialog (kdialog, macOS), the fields are asked one
+// after the other; cancelling any of them cancels the whole form.
+func AskForm(ctx context.Context, title, prompt string, fields []Field) (answers []string, ok bool, err error) {
+	if title == "" {
+		title = "pimtray"
+	}
+	answers, ok, err = askForm(ctx, title, prompt, fields)
+	if err != nil || !ok {
+		return nil, ok, err
+	}
+	for i, f := range fields {
+		if strings.TrimSpace(answers[i]) == "" {
+			answers[i] = f.Default
+		}
+	}
+	return answers, true, nil
+}
+
+// askEach is a form as one Ask per field, for dialogs without forms.
+func askEach(ctx context.Context, title, prompt string, fields []Field) ([]string, bool, error) {
+	out := make([]string, len(fields))
+	for i, f := range fields {
+		a, ok, err := ask(ctx, Question{Title: title, Prompt: prompt + "\n\n" + f.Label + ":", Default: f.Default})
+		if err != nil || !ok {
+			return nil, ok, err
+		}
+		out[i] = a
+	}
+	return out, true, nil
+}
+
+// formLabel is a field's label with its saved answer, for dialogs whose form entries
+// can't be pre-filled (zenity's): "Justification (empty keeps: patch night)".
+func formLabel(f Field) string {
+	if f.Default == "" {
+		return f.Label
+	}
+	return f.Label + " (empty keeps: " + f.Default + ")"
+}
+
+// Available reports whether a dialog could be shown now (a display and a dialog program),
+// without showing one; the error says what is missing and wraps ErrUnavailable.
+func Available() error { return available() }
+
 // exitCode is the dialog process's exit status, or -1 when it didn't run or was killed.
 func exitCode(err error) int {
 	var ee *exec.ExitError

@@ -36,3 +36,15 @@ func ask(ctx context.Context, q Question) (string, bool, error) {
 		return code == 1 && strings.Contains(stderr, "-128")
 	})
 }
+
+func available() error {
+	if _, err := exec.LookPath("osascript"); err != nil {
+		return fmt.Errorf("%w: osascript was not found", ErrUnavailable)
+	}
+	return nil
+}
+
+// askForm: "display dialog" has one entry; the fields are asked one after the other.
+func askForm(ctx context.Context, title, prompt string, fields []Field) ([]string, bool, error) {
+	return askEach(ctx, title, prompt, fields)
+}

@@ -10,3 +10,9 @@ import (
 func ask(context.Context, Question) (string, bool, error) {
 	return "", false, fmt.Errorf("%w on this system", ErrUnavailable)
 }
+
+func available() error { return fmt.Errorf("%w on this system", ErrUnavailable) }
+
+func askForm(context.Context, string, string, []Field) ([]string, bool, error) {
+	return nil, false, available()
+}

@@ -7,7 +7,50 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 )
+
+// available finds a display and zenity or kdialog.
+func available() error {
+	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		return fmt.Errorf("%w: there is no graphical display to show it on", ErrUnavailable)
+	}
+	for _, tool := range []string{"zenity", "kdialog"} {
+		if _, err := exec.LookPath(tool); err == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: install zenity or kdialog", ErrUnavailable)
+}
+
+// formSeparator splits zenity's form answers (a line can't hold it: the entries are one line).
+const formSeparator = "\x1f"
+
+// askForm uses zenity --forms: every field in one window. zenity's entries can't be
+// pre-filled, so a field's label shows its saved answer and an empty entry keeps it.
+// kdialog has no forms: there the fields are asked one after the other.
+func askForm(ctx context.Context, title, prompt string, fields []Field) ([]string, bool, error) {
+	if err := available(); err != nil {
+		return nil, false, err
+	}
+	path, err := exec.LookPath("zenity")
+	if err != nil {
+		return askEach(ctx, title, prompt, fields)
+	}
+	args := []string{"--forms", "--title", title, "--text", prompt, "--separator", formSeparator}
+	for _, f := range fields {
+		args = append(args, "--add-entry", formLabel(f))
+	}
+	out, ok, err := runDialog(ctx, exec.CommandContext(ctx, path, args...), "zenity", cancelledOnExit1)
+	if err != nil || !ok {
+		return nil, ok, err
+	}
+	answers := strings.Split(out, formSeparator)
+	if len(answers) != len(fields) {
+		return nil, false, fmt.Errorf("the zenity form answered %d fields, want %d", len(answers), len(fields))
+	}
+	return answers, true, nil
+}
 
 // ask uses zenity (GNOME and most desktops), else kdialog (KDE).
 func ask(ctx context.Context, q Question) (string, bool, error) {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -25,7 +26,12 @@ func fakeTool(t *testing.T, name, body string) (argsFile string) {
 	if err := os.WriteFile(filepath.Join(dir, name), []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("PATH", dir+":/bin:/usr/bin")
+	// Only dir on PATH (with the one tool a script needs), so a real zenity or kdialog
+	// installed on the machine is never found instead.
+	if sleep, err := exec.LookPath("sleep"); err == nil {
+		_ = os.Symlink(sleep, filepath.Join(dir, "sleep"))
+	}
+	t.Setenv("PATH", dir)
 	t.Setenv("DISPLAY", ":99")
 	t.Setenv("WAYLAND_DISPLAY", "")
 	return argsFile
@@ -188,5 +194,78 @@ func TestPrompterAsksTheEnginesQuestion(t *testing.T) {
 	want := []string{"--entry", "--title", "Justification for Global Administrator", "--text", "Global Administrator requires a justification."}
 	if got := readArgs(t, argsFile); strings.Join(got, "\x00") != strings.Join(want, "\x00") {
 		t.Fatalf("zenity arguments = %q, want %q", got, want)
+	}
+}
+
+func TestPrompterPrefillsTheSavedAnswer(t *testing.T) {
+	argsFile := fakeTool(t, "zenity", "echo 'patch night'")
+	if _, _, err := (Prompter{}).Ask(context.Background(), engine.Question{Title: "T", Text: "Why?", Default: "last time's"}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"--entry", "--title", "T", "--text", "Why?", "--entry-text", "last time's"}
+	if got := readArgs(t, argsFile); strings.Join(got, "\x00") != strings.Join(want, "\x00") {
+		t.Fatalf("zenity arguments = %q, want %q", got, want)
+	}
+}
+
+func TestFormIsOneZenityDialog(t *testing.T) {
+	argsFile := fakeTool(t, "zenity", `printf 'release day\037CHG-5\n'`)
+	answers, ok, err := Prompter{}.AskForm(context.Background(), engine.Form{
+		Title: "Activate Contributor", Text: "Contributor requires a justification and a ticket number.",
+		Questions: []engine.Question{{Label: "Justification", Default: "patch night"}, {Label: "Ticket number"}},
+	})
+	if err != nil || !ok || len(answers) != 2 || answers[0] != "release day" || answers[1] != "CHG-5" {
+		t.Fatalf("AskForm() = %q, %v, %v", answers, ok, err)
+	}
+	want := []string{"--forms", "--title", "Activate Contributor", "--text", "Contributor requires a justification and a ticket number.",
+		"--separator", "\x1f", "--add-entry", "Justification (empty keeps: patch night)", "--add-entry", "Ticket number"}
+	if got := readArgs(t, argsFile); strings.Join(got, "\x00") != strings.Join(want, "\x00") {
+		t.Fatalf("zenity arguments = %q, want %q", got, want)
+	}
+}
+
+func TestFormEmptyEntryKeepsTheSavedAnswer(t *testing.T) {
+	fakeTool(t, "zenity", `printf '\037CHG-5\n'`)
+	answers, ok, err := AskForm(context.Background(), "T", "P", []Field{{Label: "Justification", Default: "patch night"}, {Label: "Ticket number"}})
+	if err != nil || !ok || answers[0] != "patch night" || answers[1] != "CHG-5" {
+		t.Fatalf("AskForm() = %q, %v, %v", answers, ok, err)
+	}
+}
+
+func TestFormCancel(t *testing.T) {
+	fakeTool(t, "zenity", "exit 1")
+	if answers, ok, err := AskForm(context.Background(), "T", "P", []Field{{Label: "a"}, {Label: "b"}}); ok || err != nil || answers != nil {
+		t.Fatalf("AskForm() = %q, %v, %v; want a cancel", answers, ok, err)
+	}
+}
+
+// kdialog has no forms: two prompts, one after the other.
+func TestFormWithKdialogAsksEachField(t *testing.T) {
+	argsFile := fakeTool(t, "kdialog", "echo answer")
+	answers, ok, err := AskForm(context.Background(), "T", "P", []Field{{Label: "Justification", Default: "x"}, {Label: "Ticket number"}})
+	if err != nil || !ok || len(answers) != 2 || answers[0] != "answer" || answers[1] != "answer" {
+		t.Fatalf("AskForm() = %q, %v, %v", answers, ok, err)
+	}
+	// The last call was the ticket's.
+	want := []string{"--title", "T", "--inputbox", "P", "", "Ticket number:", ""} // the prompt spans lines
+	if got := readArgs(t, argsFile); strings.Join(got, "\x00") != strings.Join(want, "\x00") {
+		t.Fatalf("kdialog arguments = %q, want %q", got, want)
+	}
+}
+
+func TestNoDialogIsTheEnginesErrNoDialog(t *testing.T) {
+	onlyPath(t, t.TempDir())
+	t.Setenv("DISPLAY", ":99")
+	err := Prompter{}.CanPrompt()
+	if !errors.Is(err, engine.ErrNoDialog) || err.Error() != "no input dialog available: install zenity or kdialog" {
+		t.Fatalf("CanPrompt() = %v", err)
+	}
+	_, _, err = Prompter{}.Ask(context.Background(), engine.Question{Text: "Why?"})
+	if !errors.Is(err, engine.ErrNoDialog) {
+		t.Fatalf("Ask() = %v", err)
+	}
+	fakeTool(t, "zenity", "echo x")
+	if err := (Prompter{}).CanPrompt(); err != nil {
+		t.Fatalf("CanPrompt() with zenity = %v", err)
 	}
 }

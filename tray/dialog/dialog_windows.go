@@ -48,6 +48,20 @@ const (
 // when it moves to another monitor.
 const dpiAwarenessPerMonitorV2 = ^uintptr(3) // (DPI_AWARENESS_CONTEXT)-4
 
+// available finds Windows PowerShell, which shows the dialog.
+func available() error {
+	if _, err := exec.LookPath("powershell.exe"); err != nil {
+		return fmt.Errorf("%w: Windows PowerShell was not found", ErrUnavailable)
+	}
+	return nil
+}
+
+// askForm asks the fields one after the other for now; the native Win32 form dialog
+// (one window with every field) replaces this.
+func askForm(ctx context.Context, title, prompt string, fields []Field) ([]string, bool, error) {
+	return askEach(ctx, title, prompt, fields)
+}
+
 func ask(ctx context.Context, q Question) (string, bool, error) {
 	answers, ok, err := askForm(ctx, form{
 		title: q.Title, prompt: q.Prompt,
