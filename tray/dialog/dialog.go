@@ -60,7 +60,7 @@ func AskForm(ctx context.Context, title, prompt string, fields []Field) (answers
 	if title == "" {
 		title = "pimtray"
 	}
-	answers, ok, err = askForm(ctx, title, prompt, fields)
+	answers, ok, err = askFields(ctx, title, prompt, fields)
 	if err != nil || !ok {
 		return nil, ok, err
 	}

@@ -44,7 +44,7 @@ func available() error {
 	return nil
 }
 
-// askForm: "display dialog" has one entry; the fields are asked one after the other.
-func askForm(ctx context.Context, title, prompt string, fields []Field) ([]string, bool, error) {
+// askFields: "display dialog" has one entry; the fields are asked one after the other.
+func askFields(ctx context.Context, title, prompt string, fields []Field) ([]string, bool, error) {
 	return askEach(ctx, title, prompt, fields)
 }

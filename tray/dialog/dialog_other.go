@@ -13,6 +13,6 @@ func ask(context.Context, Question) (string, bool, error) {
 
 func available() error { return fmt.Errorf("%w on this system", ErrUnavailable) }
 
-func askForm(context.Context, string, string, []Field) ([]string, bool, error) {
+func askFields(context.Context, string, string, []Field) ([]string, bool, error) {
 	return nil, false, available()
 }

@@ -26,10 +26,10 @@ func available() error {
 // formSeparator splits zenity's form answers (a line can't hold it: the entries are one line).
 const formSeparator = "\x1f"
 
-// askForm uses zenity --forms: every field in one window. zenity's entries can't be
+// askFields uses zenity --forms: every field in one window. zenity's entries can't be
 // pre-filled, so a field's label shows its saved answer and an empty entry keeps it.
 // kdialog has no forms: there the fields are asked one after the other.
-func askForm(ctx context.Context, title, prompt string, fields []Field) ([]string, bool, error) {
+func askFields(ctx context.Context, title, prompt string, fields []Field) ([]string, bool, error) {
 	if err := available(); err != nil {
 		return nil, false, err
 	}

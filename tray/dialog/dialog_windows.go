@@ -48,18 +48,21 @@ const (
 // when it moves to another monitor.
 const dpiAwarenessPerMonitorV2 = ^uintptr(3) // (DPI_AWARENESS_CONTEXT)-4
 
-// available finds Windows PowerShell, which shows the dialog.
+// available: the Win32 dialog needs only user32.
 func available() error {
-	if _, err := exec.LookPath("powershell.exe"); err != nil {
-		return fmt.Errorf("%w: Windows PowerShell was not found", ErrUnavailable)
+	if err := procDialogBoxIndirectParamW.Find(); err != nil {
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
 	return nil
 }
 
-// askForm asks the fields one after the other for now; the native Win32 form dialog
-// (one window with every field) replaces this.
-func askForm(ctx context.Context, title, prompt string, fields []Field) ([]string, bool, error) {
-	return askEach(ctx, title, prompt, fields)
+// askFields shows every field in one native dialog.
+func askFields(ctx context.Context, title, prompt string, fields []Field) ([]string, bool, error) {
+	f := form{title: title, prompt: prompt}
+	for _, fl := range fields {
+		f.fields = append(f.fields, formField{label: fl.Label, text: fl.Default})
+	}
+	return askForm(ctx, f)
 }
 
 func ask(ctx context.Context, q Question) (string, bool, error) {
