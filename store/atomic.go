@@ -7,6 +7,10 @@ import (
 	"runtime"
 )
 
+// WriteFileAtomic is writeFileAtomic for the files other packages own (the engine's last known
+// state): one way of writing a file safely.
+func WriteFileAtomic(path string, data []byte) error { return writeFileAtomic(path, data) }
+
 // writeFileAtomic replaces path with data so that a reader (or a crash) sees either the old
 // file or the new one, never half of one: a temporary file in the same folder, written,
 // fsynced and renamed over path; then the folder is fsynced so the rename itself survives a

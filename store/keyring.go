@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -54,10 +53,6 @@ func NewKeyringWith(b KeyringBackend, timeout time.Duration) *Keyring {
 	}
 	return &Keyring{backend: b, timeout: timeout}
 }
-
-// NewMemoryKeyring is a working keyring that lives in memory, for tests and the demo's
-// unit tests. (It still reports Storage "keyring" through SealedCache: it behaves like one.)
-func NewMemoryKeyring() *Keyring { return NewKeyringWith(&MemoryKeyringBackend{}, 0) }
 
 // Timeout is the limit on each call.
 func (k *Keyring) Timeout() time.Duration { return k.timeout }
@@ -147,49 +142,3 @@ type systemKeyring struct{}
 func (systemKeyring) Set(s, u, p string) error        { return gokeyring.Set(s, u, p) }
 func (systemKeyring) Get(s, u string) (string, error) { return gokeyring.Get(s, u) }
 func (systemKeyring) Delete(s, u string) error        { return gokeyring.Delete(s, u) }
-
-// MemoryKeyringBackend keeps secrets in a map: a keyring for tests. The zero value is ready.
-type MemoryKeyringBackend struct {
-	mu sync.Mutex
-	m  map[[2]string]string
-}
-
-// Set stores a secret.
-func (m *MemoryKeyringBackend) Set(service, user, secret string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.m == nil {
-		m.m = map[[2]string]string{}
-	}
-	m.m[[2]string{service, user}] = secret
-	return nil
-}
-
-// Get reads a secret.
-func (m *MemoryKeyringBackend) Get(service, user string) (string, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	v, ok := m.m[[2]string{service, user}]
-	if !ok {
-		return "", ErrNotFound
-	}
-	return v, nil
-}
-
-// Delete removes a secret.
-func (m *MemoryKeyringBackend) Delete(service, user string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if _, ok := m.m[[2]string{service, user}]; !ok {
-		return ErrNotFound
-	}
-	delete(m.m, [2]string{service, user})
-	return nil
-}
-
-// Len is how many secrets it holds.
-func (m *MemoryKeyringBackend) Len() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.m)
-}

@@ -3,10 +3,8 @@ package engine
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/pimtray/pimtray/pim"
@@ -152,43 +150,9 @@ func (e *Engine) saveState() {
 	e.mu.Unlock()
 	data, err := json.MarshalIndent(st, "", " ")
 	if err == nil {
-		err = writeFileAtomic(e.opts.StateFile, data)
+		err = store.WriteFileAtomic(e.opts.StateFile, data) // fsyncs the file and its folder
 	}
 	if err != nil {
 		e.log.Warn("saving the last known state failed", "err", err)
 	}
-}
-
-// writeFileAtomic writes data to path through a temporary file and a rename, 0600 in a
-// 0700 folder, so a reader (the command line beside the tray) never sees half a file.
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	f, err := os.CreateTemp(dir, ".state-*.tmp")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after the rename
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }

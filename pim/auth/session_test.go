@@ -22,6 +22,7 @@ import (
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
 
 	"github.com/pimtray/pimtray/internal/fakeazure"
+	"github.com/pimtray/pimtray/internal/testkit/keyringtest"
 	"github.com/pimtray/pimtray/pim"
 	"github.com/pimtray/pimtray/pim/auth"
 	"github.com/pimtray/pimtray/store"
@@ -71,7 +72,7 @@ type keyStore struct {
 }
 
 func newKeyStore(t *testing.T) keyStore {
-	return keyStore{kr: store.NewMemoryKeyring(), dir: t.TempDir()}
+	return keyStore{kr: store.NewKeyringWith(&keyringtest.Memory{}, 0), dir: t.TempDir()}
 }
 
 func (k keyStore) cache(t *testing.T, tenant string, log *slog.Logger) *store.SealedCache {
@@ -668,7 +669,7 @@ func TestSecretsNeverReachLogsOrFiles(t *testing.T) {
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	f := newFake(t, fakeazure.Options{Log: log})
-	kr := store.NewMemoryKeyring()
+	kr := store.NewKeyringWith(&keyringtest.Memory{}, 0)
 	newCache := func() *store.SealedCache {
 		c, err := store.NewSealedCache(store.SealedCacheOptions{Keyring: kr, Service: paths.KeyringService, Account: fakeazure.DemoTenantID, Dir: paths.CacheDir, Log: log})
 		if err != nil {
