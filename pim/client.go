@@ -15,6 +15,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/google/uuid"
 )
 
 // ARMAPIVersion is the only ARM api-version pimtray speaks for PIM.
@@ -82,6 +83,10 @@ type Client struct {
 	names       map[string]string
 	policies    map[string]policyEntry
 	principalMu sync.Mutex // one /me lookup at a time
+	// armNoStatusFilter: ARM refused `asRequestor() and status eq ...` (400) once; list all.
+	armNoStatusFilter atomic.Bool
+	// graphNoScopeExpand: Graph refused $expand=directoryScope (400) once; look units up.
+	graphNoScopeExpand atomic.Bool
 }
 
 var _ API = (*Client)(nil)
@@ -404,8 +409,16 @@ func listAll[T any](ctx context.Context, c *Client, api plane, first string, cl 
 
 // ---- who am I ----
 
-// Me is the signed-in user, from Graph's /me, or, when Graph refuses (no consent, a client id
-// without Graph scopes), from the claims of an access token. Cached for the client's life.
+// PrincipalSource is a credential that knows its user without asking Azure (pim/auth.Session:
+// the signed-in account's object id from its ID token). Client.Me asks it before Graph's /me.
+type PrincipalSource interface {
+	// Principal is the signed-in user (ID: the object id in tenantID) and the tenant, or false.
+	Principal() (p Principal, tenantID string, ok bool)
+}
+
+// Me is the signed-in user: what the credential knows already (PrincipalSource), else Graph's
+// /me, or, when Graph refuses (no consent, a client id without Graph scopes), the claims of an
+// access token. Cached for the client's life.
 func (c *Client) Me(ctx context.Context) (Principal, error) {
 	c.principalMu.Lock()
 	defer c.principalMu.Unlock()
@@ -415,7 +428,18 @@ func (c *Client) Me(ctx context.Context) (Principal, error) {
 		c.mu.Unlock()
 		return p, nil
 	}
+	want := c.tenantID
 	c.mu.Unlock()
+	if src, ok := c.cred.(PrincipalSource); ok {
+		// The account already carries the object id: no request. Only for this tenant's
+		// account (a GUID compared; a domain or "organizations" names no GUID to compare).
+		if p, tid, ok := src.Principal(); ok && p.ID != "" && (!isGUID(want) || strings.EqualFold(want, tid)) {
+			c.mu.Lock()
+			c.me = &p
+			c.mu.Unlock()
+			return p, nil
+		}
+	}
 
 	cl := call{op: opMe, plane: PlaneEntra, subject: "Microsoft Graph"}
 	data, err := c.send(ctx, graphAPI, http.MethodGet, c.graphEndpoint("/me", "$select", "id,userPrincipalName,displayName"), nil, cl)
@@ -459,4 +483,10 @@ func (c *Client) principalFromToken(ctx context.Context) (Principal, error) {
 		return Principal{}, errors.New("the access token names no user (no oid claim)")
 	}
 	return Principal{ID: id.ObjectID, UserPrincipalName: id.UPN, DisplayName: id.Name}, nil
+}
+
+// isGUID reports whether s is a GUID (a tenant id rather than a domain or "organizations").
+func isGUID(s string) bool {
+	_, err := uuid.Parse(s)
+	return err == nil && len(s) == 36
 }

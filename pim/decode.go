@@ -224,6 +224,7 @@ type graphDirectoryInstance struct {
 	RoleEligibilityScheduleID string   `json:"roleEligibilityScheduleId"`
 	RoleAssignmentScheduleID  string   `json:"roleAssignmentScheduleId"`
 	RoleDefinition            *wireRef `json:"roleDefinition"`
+	DirectoryScope            *wireRef `json:"directoryScope"` // with $expand=directoryScope
 }
 
 func (in *graphDirectoryInstance) role() Role {
@@ -240,6 +241,9 @@ func (in *graphDirectoryInstance) role() Role {
 		r.RoleName = in.RoleDefinition.DisplayName
 	}
 	r.Scope, r.ScopeType, r.ScopeName = directoryScope(in.DirectoryScopeID)
+	if r.ScopeName == "" && in.DirectoryScope != nil {
+		r.ScopeName = in.DirectoryScope.DisplayName
+	}
 	return r
 }
 

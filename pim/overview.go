@@ -211,11 +211,28 @@ const (
 )
 
 func (c *Client) entraEligible(ctx context.Context) ([]Role, error) {
-	return listAll(ctx, c, graphAPI, c.graphEndpoint(entraEligiblePath, "$expand", "roleDefinition"), listCall(PlaneEntra), decodeGraphEligibilities)
+	return entraList(ctx, c, entraEligiblePath, decodeGraphEligibilities)
 }
 
 func (c *Client) entraActive(ctx context.Context) ([]Activation, error) {
-	return listAll(ctx, c, graphAPI, c.graphEndpoint(entraActivePath, "$expand", "roleDefinition"), listCall(PlaneEntra), decodeGraphAssignments)
+	return entraList(ctx, c, entraActivePath, decodeGraphAssignments)
+}
+
+// entraList reads an Entra schedule instance list with its role definitions and directory
+// scopes expanded (an administrative unit's name comes with it, not one GET per unit). Should
+// Graph refuse to expand directoryScope (400), the client asks without it for its life and
+// looks the units up by id (cached), as before.
+func entraList[T any](ctx context.Context, c *Client, path string, decode func([]byte) (listPage[T], error)) ([]T, error) {
+	if !c.graphNoScopeExpand.Load() {
+		out, err := listAll(ctx, c, graphAPI, c.graphEndpoint(path, "$expand", "roleDefinition,directoryScope"), listCall(PlaneEntra), decode)
+		var pe *Error
+		if !errors.As(err, &pe) || pe.StatusCode != http.StatusBadRequest {
+			return out, err
+		}
+		c.log.Info("Graph refused to expand directoryScope; looking administrative units up by id", "code", pe.Code)
+		c.graphNoScopeExpand.Store(true)
+	}
+	return listAll(ctx, c, graphAPI, c.graphEndpoint(path, "$expand", "roleDefinition"), listCall(PlaneEntra), decode)
 }
 
 func (c *Client) entraPending(ctx context.Context) ([]Activation, error) {
@@ -325,7 +342,21 @@ func (c *Client) azureActive(ctx context.Context) ([]Activation, error) {
 	return listAll(ctx, c, armAPI, c.armEndpoint(armActivePath, "$filter", "asTarget()"), listCall(PlaneAzure), decodeARMAssignments)
 }
 
+// azurePending lists the user's open Azure requests. ARM filters requests by status too
+// (RoleAssignmentScheduleRequestFilter: principalId, roleDefinitionId, requestorId, status), so
+// the pending ones come alone, as Graph's do, and a refresh does not page through every request
+// the user ever made. Should ARM refuse the combined filter (400), the client falls back to
+// asRequestor() alone for its life and keeps the pending ones itself, as before.
 func (c *Client) azurePending(ctx context.Context) ([]Activation, error) {
+	if !c.armNoStatusFilter.Load() {
+		as, err := listAll(ctx, c, armAPI, c.armEndpoint(armRequestsPath, "$filter", "asRequestor() and status eq 'PendingApproval'"), listCall(PlaneAzure), decodeARMRequests)
+		var pe *Error
+		if !errors.As(err, &pe) || pe.StatusCode != http.StatusBadRequest {
+			return onlyPending(as), err
+		}
+		c.log.Info("ARM refused a status filter on requests; listing them all", "code", pe.Code)
+		c.armNoStatusFilter.Store(true)
+	}
 	as, err := listAll(ctx, c, armAPI, c.armEndpoint(armRequestsPath, "$filter", "asRequestor()"), listCall(PlaneAzure), decodeARMRequests)
 	return onlyPending(as), err
 }
@@ -341,15 +372,15 @@ func (c *Client) fetchAzure(ctx context.Context) planeResult {
 // ---- Groups ----
 
 func (c *Client) groupEligible(ctx context.Context) ([]Role, error) {
-	return listAll(ctx, c, graphAPI, c.graphEndpoint(groupEligiblePath), listCall(PlaneGroup), decodeGroupEligibilities)
+	return listAll(ctx, c, graphAPI, c.graphEndpoint(groupEligiblePath, "$expand", "group"), listCall(PlaneGroup), decodeGroupEligibilities)
 }
 
 func (c *Client) groupActive(ctx context.Context) ([]Activation, error) {
-	return listAll(ctx, c, graphAPI, c.graphEndpoint(groupActivePath), listCall(PlaneGroup), decodeGroupAssignments)
+	return listAll(ctx, c, graphAPI, c.graphEndpoint(groupActivePath, "$expand", "group"), listCall(PlaneGroup), decodeGroupAssignments)
 }
 
 func (c *Client) groupPending(ctx context.Context) ([]Activation, error) {
-	as, err := listAll(ctx, c, graphAPI, c.graphEndpoint(groupRequestsPath+"/filterByCurrentUser(on='principal')", "$filter", "status eq 'PendingApproval'"), listCall(PlaneGroup), decodeGroupRequests)
+	as, err := listAll(ctx, c, graphAPI, c.graphEndpoint(groupRequestsPath+"/filterByCurrentUser(on='principal')", "$filter", "status eq 'PendingApproval'", "$expand", "group"), listCall(PlaneGroup), decodeGroupRequests)
 	return onlyPending(as), err
 }
 

@@ -356,9 +356,22 @@ func (g *graphCall) entraEligibilities() []obj {
 		if g.expands("roleDefinition") {
 			o["roleDefinition"] = roleDefinitionObject(e)
 		}
+		if g.expands("directoryScope") {
+			o["directoryScope"] = directoryScopeObject(e)
+		}
 		out = append(out, o)
 	}
 	return out
+}
+
+// directoryScopeObject is an Entra role's expanded directoryScope: the administrative unit, or
+// null for the whole directory ("/" names no directory object).
+func directoryScopeObject(e *eligibility) any {
+	if e.scopeType != "administrativeunit" {
+		return nil
+	}
+	return obj{"@odata.type": "#microsoft.graph.administrativeUnit", "id": strings.TrimPrefix(e.scope, "/administrativeUnits/"),
+		"displayName": e.scopeName, "description": e.scopeName, "visibility": nil}
 }
 
 func (g *graphCall) entraAssignments() []obj {
@@ -384,6 +397,9 @@ func (g *graphCall) entraAssignments() []obj {
 		}
 		if g.expands("roleDefinition") {
 			o["roleDefinition"] = roleDefinitionObject(h.e)
+		}
+		if g.expands("directoryScope") {
+			o["directoryScope"] = directoryScopeObject(h.e)
 		}
 		out = append(out, o)
 	}

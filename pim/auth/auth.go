@@ -243,11 +243,14 @@ func New(opts Options) (*Session, error) {
 		if opts.HTTPClient != nil {
 			o = append(o, public.WithHTTPClient(opts.HTTPClient))
 		}
-		if !knownAuthorityHost(u.Hostname()) {
-			// A private cloud or the fake: MSAL would otherwise ask login.microsoftonline.com
-			// to validate the authority and fail offline.
-			o = append(o, public.WithInstanceDiscovery(false))
-		}
+		// No instance discovery, for any authority. A private cloud or the fake would otherwise
+		// be validated by login.microsoftonline.com (failing offline); for the well-known clouds'
+		// authorities MSAL Go (v1.10) validates none anyway (its trusted-host list) and uses
+		// discovery only for the cache's host aliases, one request per client per process —
+		// two for every command. The sealed cache is pimtray's own and MSAL writes every token
+		// under the authority's host, which is the host it is read with: the aliases find
+		// nothing more.
+		o = append(o, public.WithInstanceDiscovery(false))
 		pca, err := public.New(id, o...)
 		if err != nil {
 			return nil, fmt.Errorf("sign-in: %w", err)
@@ -389,14 +392,4 @@ func resource(audience, base string) string {
 		return strings.TrimRight(audience, "/")
 	}
 	return strings.TrimRight(base, "/")
-}
-
-// knownAuthorityHost: hosts MSAL's instance discovery knows.
-func knownAuthorityHost(h string) bool {
-	switch strings.ToLower(h) {
-	case "login.microsoftonline.com", "login.microsoft.com", "login.windows.net", "sts.windows.net",
-		"login.microsoftonline.us", "login.usgovcloudapi.net", "login.chinacloudapi.cn", "login.partner.microsoftonline.cn":
-		return true
-	}
-	return false
 }
