@@ -26,6 +26,22 @@ func ClaimsFrom(ctx context.Context) string {
 	return s
 }
 
+type rejectedKey struct{}
+
+// WithRejectedToken returns a context whose token requests say that Azure refused token with
+// a plain 401 (no claims challenge) before its expiry — a revocation, a service that forgot
+// it, a clock jump. The credential drops that token from its cache and gets a new one
+// silently (with the refresh token), never reusing it. The token stays in memory only.
+func WithRejectedToken(ctx context.Context, token string) context.Context {
+	return context.WithValue(ctx, rejectedKey{}, token)
+}
+
+// RejectedTokenFrom returns the token WithRejectedToken put in ctx, or "".
+func RejectedTokenFrom(ctx context.Context) string {
+	s, _ := ctx.Value(rejectedKey{}).(string)
+	return s
+}
+
 // authorize is the bearer policy's OnRequest hook. Without claims it lets the policy use its
 // cached token. With claims it must not: azcore's bearer policy caches one token per pipeline
 // and hands it back whatever the TokenRequestOptions say, so a cached token without the claims
@@ -35,7 +51,9 @@ func (c *Client) authorize(scope string) func(*policy.Request, func(policy.Token
 	return func(req *policy.Request, authNZ func(policy.TokenRequestOptions) error) error {
 		ctx := req.Raw().Context()
 		tro := policy.TokenRequestOptions{Scopes: []string{scope}}
-		if claims := ClaimsFrom(ctx); claims != "" {
+		claims := ClaimsFrom(ctx)
+		if claims != "" || RejectedTokenFrom(ctx) != "" {
+			// With a rejected token, the policy's cache may still hold it too: ask the credential.
 			tro.Claims, tro.EnableCAE = claims, true
 			tk, err := c.cred.GetToken(ctx, tro)
 			if err != nil {

@@ -169,7 +169,7 @@ func (c *Client) pipeline(scope string, o *azcore.ClientOptions) runtime.Pipelin
 		AuthorizationHandler: policy.AuthorizationHandler{OnRequest: c.authorize(scope)},
 	})
 	return runtime.NewPipeline("pimtray/pim", "v1", runtime.PipelineOptions{
-		PerRetry: []policy.Policy{policyFunc(countTry), bearer, policyFunc(c.clock.policy)},
+		PerRetry: []policy.Policy{policyFunc(countTry), bearer, policyFunc(noteSentToken), policyFunc(c.clock.policy)},
 	}, o)
 }
 
@@ -235,6 +235,19 @@ func countTry(req *policy.Request) (*http.Response, error) {
 	return req.Next()
 }
 
+type sentTokenKey struct{}
+
+// noteSentToken keeps the token a try was sent with (in memory, for send: a 401 names the
+// token Azure refused). The retry policy sends clones of the request, so the original
+// request never carries it.
+func noteSentToken(req *policy.Request) (*http.Response, error) {
+	if p, ok := req.Raw().Context().Value(sentTokenKey{}).(*atomic.Pointer[string]); ok {
+		tok := strings.TrimPrefix(req.Raw().Header.Get("Authorization"), "Bearer ")
+		p.Store(&tok)
+	}
+	return req.Next()
+}
+
 func withTryCounter(ctx context.Context) (context.Context, *atomic.Int32) {
 	n := new(atomic.Int32)
 	return context.WithValue(ctx, tryCounterKey{}, n), n
@@ -242,15 +255,31 @@ func withTryCounter(ctx context.Context) (context.Context, *atomic.Int32) {
 
 // send does one call and returns the body of a 2xx answer. Anything else is an *Error
 // written for people (or the credential's own *Error, unchanged).
+//
+// A plain 401 (the token refused before its expiry, with no claims challenge) is tried once
+// more with a new token: the credential drops the refused one and gets another silently.
+// Only if Azure refuses that one too is it a sign-in matter.
 func (c *Client) send(ctx context.Context, api plane, method, u string, body any, cl call) ([]byte, error) {
+	data, status, rejected, err := c.sendOnce(ctx, api, method, u, body, cl)
+	if status == http.StatusUnauthorized && rejected != "" && ClaimsFrom(ctx) == "" && RejectedTokenFrom(ctx) == "" {
+		c.log.Debug("azure refused the token: getting a new one", "op", cl.op, "subject", cl.subject)
+		data, _, _, err = c.sendOnce(WithRejectedToken(ctx, rejected), api, method, u, body, cl)
+	}
+	return data, err
+}
+
+// sendOnce is one try of send. For a plain 401 it also returns the token Azure refused.
+func (c *Client) sendOnce(ctx context.Context, api plane, method, u string, body any, cl call) ([]byte, int, string, error) {
+	sent := new(atomic.Pointer[string])
+	ctx = context.WithValue(ctx, sentTokenKey{}, sent)
 	req, err := runtime.NewRequest(ctx, method, u)
 	if err != nil {
-		return nil, cl.err(&Error{Kind: KindOther, Err: fmt.Errorf("build request: %w", err)})
+		return nil, 0, "", cl.err(&Error{Kind: KindOther, Err: fmt.Errorf("build request: %w", err)})
 	}
 	req.Raw().Header.Set("Accept", "application/json")
 	if body != nil {
 		if err := runtime.MarshalAsJSON(req, body); err != nil {
-			return nil, cl.err(&Error{Kind: KindOther, Err: fmt.Errorf("encode request: %w", err)})
+			return nil, 0, "", cl.err(&Error{Kind: KindOther, Err: fmt.Errorf("encode request: %w", err)})
 		}
 	}
 	pl := c.graph
@@ -259,18 +288,22 @@ func (c *Client) send(ctx context.Context, api plane, method, u string, body any
 	}
 	resp, err := pl.Do(req)
 	if err != nil {
-		return nil, c.failure(ctx, err, cl)
+		return nil, 0, "", c.failure(ctx, err, cl)
 	}
 	data, err := runtime.Payload(resp)
 	if err != nil {
-		return nil, cl.err(&Error{Kind: KindUnavailable, StatusCode: resp.StatusCode, Err: fmt.Errorf("read response: %w", err)})
+		return nil, resp.StatusCode, "", cl.err(&Error{Kind: KindUnavailable, StatusCode: resp.StatusCode, Err: fmt.Errorf("read response: %w", err)})
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return data, nil
+		return data, resp.StatusCode, "", nil
 	}
 	e := cl.err(decodeError(resp.StatusCode, resp.Header, data))
 	c.log.Debug("azure refused", "op", cl.op, "subject", cl.subject, "status", resp.StatusCode, "code", e.Code)
-	return nil, e
+	rejected := ""
+	if tok := sent.Load(); tok != nil && resp.StatusCode == http.StatusUnauthorized && e.Kind == KindSignInNeeded {
+		rejected = *tok
+	}
+	return nil, resp.StatusCode, rejected, e
 }
 
 // failure sorts an error that came without an HTTP answer: the credential's (passed through),

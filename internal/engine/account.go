@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
+	"github.com/pimtray/pimtray/pim"
 	"github.com/pimtray/pimtray/store"
 )
 
@@ -38,12 +40,42 @@ func (e *Engine) SignInNow(ctx context.Context, tenant string, opts SignInOption
 	if _, err := e.signIn(ctx, ts, opts); err != nil {
 		return Account{}, err
 	}
-	if err := e.refreshTenant(ctx, ts, nil); err != nil {
-		e.log.Warn("refresh after sign-in failed", "err", err)
+	// The refresh is the check: one call per plane, each with the new sign-in's token.
+	rerr := e.refreshTenant(ctx, ts, nil)
+	if rerr != nil {
+		e.log.Warn("refresh after sign-in failed", "err", rerr)
 	}
 	e.saveState()
 	e.signal()
-	return e.account(ts), nil
+	acc := e.account(ts)
+	if err := e.signInRefused(ts, acc, rerr); err != nil {
+		return acc, err
+	}
+	return acc, nil
+}
+
+// signInRefused says which planes still refuse a sign-in that just succeeded (nil when
+// none does): "Signed in to Contoso as adele@contoso.com, but Azure still refuses the sign-in
+// for Azure roles." A sign-in is called done only when each plane accepted its token.
+func (e *Engine) signInRefused(ts *tenantState, acc Account, refreshErr error) error {
+	e.mu.Lock()
+	var planes []string
+	whole := ts.signInPlanes[""]
+	for _, p := range planesOrAll(ts.b.Planes) {
+		if ts.signInPlanes[p] {
+			planes = append(planes, p.Title()+" roles")
+		}
+	}
+	e.mu.Unlock()
+	if len(planes) == 0 && !whole && !errors.Is(refreshErr, pim.ErrSignInNeeded) {
+		return nil
+	}
+	what := "your roles"
+	if len(planes) > 0 {
+		what = strings.Join(planes, " and ")
+	}
+	return &Failure{Msg: fmt.Sprintf("Signed in to %s as %s, but Azure still refuses the sign-in for %s.",
+		tenantLabel(ts), firstNonEmpty(acc.User, "(unknown user)"), what), Err: pim.ErrSignInNeeded}
 }
 
 // signIn runs the tenant's interactive sign-in.
@@ -61,7 +93,11 @@ func (e *Engine) signIn(ctx context.Context, ts *tenantState, opts SignInOptions
 	}
 	e.mu.Lock()
 	ts.user, ts.signedIn = user, true
-	ts.needsSignIn, ts.told = false, false
+	// The user is here and is told the outcome (SignInNow checks every plane): no background
+	// "sign in needed" notice for what the next refresh finds; a refresh that reads every
+	// plane fine ends the episode (signInWorkedLocked).
+	ts.needsSignIn, ts.told = false, true
+	clear(ts.signInPlanes)
 	ts.storage = ts.b.Auth.Storage()
 	for k, p := range e.problems {
 		if p.SignIn {
@@ -91,6 +127,7 @@ func (e *Engine) SignOutNow(ctx context.Context, tenant string) error {
 	e.mu.Lock()
 	ts.user, ts.signedIn = "", false
 	ts.needsSignIn, ts.told = false, false
+	clear(ts.signInPlanes)
 	ts.storage = ts.b.Auth.Storage()
 	e.mu.Unlock()
 	e.saveState()

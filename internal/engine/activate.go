@@ -335,13 +335,11 @@ func (e *Engine) recordActivationLocked(ts *tenantState, role pim.Role, res Resu
 		e.recent[key] = r
 		delete(e.awaiting, key)
 		delete(e.problems, key)
-		if ts.needsSignIn {
-			ts.needsSignIn, ts.told = false, false
-		}
+		e.signInWorkedLocked(ts, role.Plane)
 	case errors.Is(err, ErrCancelled), errors.Is(err, ErrInFlight), IsInput(err):
 		// Nothing was sent; nothing to show.
 	case errors.Is(err, pim.ErrSignInNeeded):
-		e.markSignInNeededLocked(ts, key)
+		e.markSignInNeededLocked(ts, key, role.Plane)
 	default:
 		if _, set := e.problems[key]; !set {
 			_, running := e.currentLocked(ts, key, now)
@@ -453,7 +451,7 @@ func (e *Engine) deactivateNow(ctx context.Context, key string, marked bool) (De
 	case errors.Is(err, pim.ErrNotFound):
 		err = &Failure{Msg: "Azure has not finished activating " + role.Label() + " yet; try again in a minute.", Err: err}
 	case errors.Is(err, pim.ErrSignInNeeded):
-		e.markSignInNeededLocked(ts, key)
+		e.markSignInNeededLocked(ts, key, role.Plane)
 		err = fmt.Errorf("deactivate %s: %w", role.Label(), err)
 	default:
 		err = fmt.Errorf("deactivate %s: %w", role.Label(), err)

@@ -252,6 +252,10 @@ type tenantState struct {
 	fetched     map[pim.Plane]time.Time // when each plane was last read (the read's start)
 	loaded      bool                    // eligible roles known (from a refresh or the state file)
 	told        bool                    // NoticeSignInNeeded raised for this episode
+	// signInPlanes are the planes whose last call said a sign-in is needed ("" the tenant as a
+	// whole). The episode (needsSignIn, told) ends when every one of them worked again, so a
+	// refresh that reads the other planes fine does not start a new one: one notice per episode.
+	signInPlanes map[pim.Plane]bool
 }
 
 // itemProblem is why a role's last action failed; SignIn when a click with a sign-in fixes it.
@@ -369,7 +373,8 @@ func New(opts Options) (*Engine, error) {
 			return nil, errors.New("engine: tenant " + b.ID + " given twice")
 		}
 		seen[b.ID] = true
-		ts := &tenantState{b: b, signedIn: b.Auth == nil, planeErrs: map[pim.Plane]string{}, fetched: map[pim.Plane]time.Time{}}
+		ts := &tenantState{b: b, signedIn: b.Auth == nil, planeErrs: map[pim.Plane]string{}, fetched: map[pim.Plane]time.Time{},
+			signInPlanes: map[pim.Plane]bool{}}
 		if b.Auth != nil {
 			ts.user, ts.signedIn = b.Auth.Account()
 			ts.storage = b.Auth.Storage()

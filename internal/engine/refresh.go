@@ -191,12 +191,9 @@ func (e *Engine) refreshTenant(ctx context.Context, ts *tenantState, only []pim.
 	if err != nil {
 		e.log.Warn("refresh failed", "tenant", ts.b.ID, "err", err)
 		if errors.Is(err, pim.ErrSignInNeeded) {
-			e.markSignInNeededLocked(ts, "")
+			e.markSignInNeededLocked(ts, "", "")
 		}
 		return fmt.Errorf("refresh %s: %w", tenantLabel(ts), err)
-	}
-	if ts.needsSignIn {
-		ts.needsSignIn, ts.told = false, false
 	}
 	if ov.TenantID != "" {
 		ts.learnedID = ov.TenantID
@@ -211,17 +208,24 @@ func (e *Engine) refreshTenant(ctx context.Context, ts *tenantState, only []pim.
 			continue
 		}
 		e.log.Warn("plane failed", "tenant", ts.b.ID, "plane", p, "err", perr)
-		if errors.Is(perr, pim.ErrSignInNeeded) {
-			e.markSignInNeededLocked(ts, "")
-		}
 		ts.planeErrs[p] = planeProblem(p, perr)
 		fetched[p] = false
 	}
+	var worked []pim.Plane
 	for p, ok := range fetched {
 		if ok {
 			delete(ts.planeErrs, p)
+			worked = append(worked, p)
 		}
 	}
+	// The planes that refuse first, then those that worked: the episode ends only when none
+	// refuses any more.
+	for p, perr := range ov.Errors {
+		if perr != nil && errors.Is(perr, pim.ErrSignInNeeded) {
+			e.markSignInNeededLocked(ts, "", p)
+		}
+	}
+	e.signInWorkedLocked(ts, worked...)
 	keep := func(r pim.Role) bool { return !fetched[r.Plane] }
 	ts.eligible = slices.DeleteFunc(ts.eligible, func(r pim.Role) bool { return !keep(r) })
 	ts.active = slices.DeleteFunc(ts.active, func(a pim.Activation) bool { return !keep(a.Role) })
@@ -350,9 +354,26 @@ func (e *Engine) listedActiveLocked(ts *tenantState, key string, now time.Time) 
 	return pim.Activation{}, false
 }
 
-// markSignInNeededLocked records that ts needs an interactive sign-in and tells the user once.
-func (e *Engine) markSignInNeededLocked(ts *tenantState, key string) {
+// signInWorkedLocked records that calls to these planes worked: the sign-in episode ends
+// when no plane (and not the tenant as a whole) still needs a sign-in.
+func (e *Engine) signInWorkedLocked(ts *tenantState, planes ...pim.Plane) {
+	if len(planes) == 0 {
+		return
+	}
+	delete(ts.signInPlanes, "")
+	for _, p := range planes {
+		delete(ts.signInPlanes, p)
+	}
+	if len(ts.signInPlanes) == 0 && (ts.needsSignIn || ts.told) {
+		ts.needsSignIn, ts.told = false, false
+	}
+}
+
+// markSignInNeededLocked records that ts needs an interactive sign-in (for plane; "" for the
+// tenant as a whole) and tells the user once per episode.
+func (e *Engine) markSignInNeededLocked(ts *tenantState, key string, plane pim.Plane) {
 	ts.needsSignIn = true
+	ts.signInPlanes[plane] = true
 	if ts.told {
 		return
 	}

@@ -180,6 +180,9 @@ type Session struct {
 	mu      sync.Mutex // guards account
 	account *public.Account
 
+	renewMu sync.Mutex // one renewal of a refused token at a time; guards renewed
+	renewed map[tokenPlane]renewal
+
 	interactive1 chan struct{} // one browser (or device code) at a time: a semaphore that honours ctx
 }
 

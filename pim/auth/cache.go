@@ -96,6 +96,59 @@ func (c *clientCache) Export(ctx context.Context, m cache.Marshaler, _ cache.Exp
 	return c.s.under.Export(ctx, bytesMarshaler(out), cache.ExportHints{})
 }
 
+// dropAccessTokens removes access tokens from the stored cache so MSAL cannot hand them out
+// again: the one whose secret is token (Azure refused it), or, with token "", every access
+// token of every client (a sign-in the user asked for renews them all). Refresh tokens and
+// accounts stay: the next silent request redeems the refresh token for a new access token.
+// MSAL reads the stored cache (Replace) before every silent request, so it sees the change.
+func (s *sharedCache) dropAccessTokens(ctx context.Context, token string) (dropped int, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, err := s.load(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for id, section := range b.Clients {
+		var c map[string]json.RawMessage
+		if json.Unmarshal(section, &c) != nil {
+			continue
+		}
+		var ats map[string]struct {
+			Secret string `json:"secret"`
+		}
+		if raw, ok := c["AccessToken"]; !ok || json.Unmarshal(raw, &ats) != nil {
+			continue
+		}
+		var full map[string]json.RawMessage
+		_ = json.Unmarshal(c["AccessToken"], &full)
+		n := 0
+		for k, at := range ats {
+			if token == "" || at.Secret == token {
+				delete(full, k)
+				n++
+			}
+		}
+		if n == 0 {
+			continue
+		}
+		dropped += n
+		if c["AccessToken"], err = json.Marshal(full); err != nil {
+			return 0, err
+		}
+		if b.Clients[id], err = json.Marshal(c); err != nil {
+			return 0, err
+		}
+	}
+	if dropped == 0 {
+		return 0, nil
+	}
+	out, err := json.Marshal(b)
+	if err != nil {
+		return 0, err
+	}
+	return dropped, s.under.Export(ctx, bytesMarshaler(out), cache.ExportHints{})
+}
+
 type capture struct{ data []byte }
 
 func (c *capture) Unmarshal(b []byte) error {

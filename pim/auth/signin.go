@@ -33,6 +33,14 @@ func (s *Session) SignIn(ctx context.Context, o SignInOptions) (Account, error) 
 		return Account{}, err
 	}
 	defer unlock()
+	// A sign-in the user asked for renews every plane: an access token Azure stopped
+	// accepting must not come back from the cache for ARM after a new Graph sign-in.
+	s.renewMu.Lock()
+	s.renewed = nil
+	s.renewMu.Unlock()
+	if n, err := s.shared.dropAccessTokens(ctx, ""); err != nil || n > 0 {
+		s.log.Debug("access tokens dropped before the sign-in", "dropped", n, "err", err)
+	}
 	ar, err := s.interactive(ctx, s.graph, GraphScopes(s.opts.Cloud), "", o)
 	if err != nil {
 		return Account{}, err

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"strings"
@@ -85,6 +86,9 @@ func (s *Session) GetToken(ctx context.Context, opts policy.TokenRequestOptions)
 		s.log.Debug("token", "plane", "arm", "source", "azure-cli", "expires", tk.ExpiresOn)
 		return tk, nil
 	}
+	if rejected := pim.RejectedTokenFrom(ctx); rejected != "" && claims == "" {
+		return s.renew(ctx, plane, c, scopes, rejected)
+	}
 	ar, err := s.silent(ctx, c, scopes, claims)
 	if err == nil {
 		return s.token(plane, ar), nil
@@ -112,6 +116,50 @@ func (s *Session) GetToken(ctx context.Context, opts policy.TokenRequestOptions)
 		return azcore.AccessToken{}, err
 	}
 	return s.token(plane, ar), nil
+}
+
+// renew answers a token Azure refused before its expiry (a plain 401): the token is dropped
+// from the cache, so MSAL cannot hand it out again, and a new one is got silently with the
+// refresh token. Requests refused together (a listing reads several collections at once)
+// share one renewal: one token request, not one per 401. It never opens a browser: if the
+// refresh token no longer works either, that is KindSignInNeeded.
+func (s *Session) renew(ctx context.Context, plane tokenPlane, c *client, scopes []string, rejected string) (azcore.AccessToken, error) {
+	sum := sha256.Sum256([]byte(rejected))
+	s.renewMu.Lock()
+	defer s.renewMu.Unlock()
+	if r, ok := s.renewed[plane]; ok && r.rejected == sum {
+		if r.err != nil {
+			return azcore.AccessToken{}, r.err // the refresh token no longer works: sign in
+		}
+		if r.tok.ExpiresOn.After(timeNow()) {
+			return r.tok, nil
+		}
+	}
+	if s.renewed == nil {
+		s.renewed = map[tokenPlane]renewal{}
+	}
+	n, err := s.shared.dropAccessTokens(ctx, rejected)
+	s.log.Debug("token refused by azure: dropped from the cache", "plane", plane.String(), "dropped", n, "err", err)
+	ar, err := s.silent(ctx, c, scopes, "")
+	if err != nil {
+		if needsInteraction(err) {
+			e := s.signInNeeded("")
+			s.renewed[plane] = renewal{rejected: sum, err: e}
+			return azcore.AccessToken{}, e
+		}
+		return azcore.AccessToken{}, s.failure(ctx, err)
+	}
+	tk := s.token(plane, ar)
+	s.renewed[plane] = renewal{rejected: sum, tok: tk}
+	return tk, nil
+}
+
+// renewal is the last renewal of a plane's refused token (by the refused token's hash): the
+// new token, or the sign-in-needed error when the refresh token did not work either.
+type renewal struct {
+	rejected [32]byte
+	tok      azcore.AccessToken
+	err      error
 }
 
 func (s *Session) token(plane tokenPlane, ar public.AuthResult) azcore.AccessToken {
