@@ -181,13 +181,26 @@ func (e *Engine) ToggleFavourite(key string) {
 // user finds it, in the tray menu. That is also why notices offer no "default" action:
 // a server that draws it as a button (xfce4-notifyd) would show one that does nothing.
 func (e *Engine) NoticeAction(noticeID, action string) {
+	e.NoticeActionFor(noticeID, action, "")
+}
+
+// NoticeActionFor is NoticeAction for a notifier that also knows the notice's role key
+// (a Windows toast carries it in its arguments): a button on a notice from an earlier run
+// of pimtray, whose ID this run doesn't know, still acts on its role, or says why it can't.
+func (e *Engine) NoticeActionFor(noticeID, action, key string) {
 	e.mu.Lock()
 	ref, ok := e.noticeRef[noticeID]
+	if !ok && key != "" {
+		ref, ok = noticeRef{key: key}, true
+	}
+	known := ok && e.roleKnownLocked(ref.key)
 	e.mu.Unlock()
 	switch action {
 	case ActionReactivate:
-		if !ok || ref.key == "" {
-			e.log.Warn("re-activate for an unknown notification", "id", noticeID)
+		if !ok || ref.key == "" || !known {
+			e.log.Warn("re-activate for an unknown notification", "id", noticeID, "key", key)
+			e.notify(e.newNotice(NoticeFailed, "", "pimtray can't act on that notification",
+				"It is from before pimtray restarted, about a role it doesn't know (yet). Use the pimtray menu.", nil))
 			return
 		}
 		e.Reactivate(ref.key)
@@ -216,4 +229,9 @@ func (e *Engine) Tenants() []Account {
 		out = append(out, e.account(t))
 	}
 	return out
+}
+
+func (e *Engine) roleKnownLocked(key string) bool {
+	_, _, ok := e.roleLocked(key)
+	return ok
 }

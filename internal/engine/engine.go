@@ -213,6 +213,8 @@ type Engine struct {
 	noticeRef   map[string]noticeRef
 	// answers are the justification and ticket last sent for each role, for re-activations.
 	answers map[string]Answers
+	// live are the notices on screen (by notice ID), withdrawn when no longer true.
+	live map[string]liveNotice
 
 	// announced is the snapshot (without Now, as JSON) at the last Changed.
 	announced []byte
@@ -349,6 +351,7 @@ func New(opts Options) (*Engine, error) {
 		sent:        map[string]time.Time{},
 		noticeRef:   map[string]noticeRef{},
 		answers:     map[string]Answers{},
+		live:        map[string]liveNotice{},
 	}
 	if e.clk == nil {
 		e.clk = clock.Real{}
@@ -627,6 +630,9 @@ func (e *Engine) tick(now time.Time, timer bool) time.Time {
 	// Reminders.
 	due, nextReminder := e.remindersLocked(now)
 	at(nextReminder)
+	// Notices no longer true (after the reminders: a "has ended" takes a reminder's place).
+	due = append(due, e.staleNoticesLocked(now)...)
+	at(e.nextNoticeChangeLocked(now))
 	// While something counts down, look at the wall clock every minute: timers run on
 	// monotonic time, which stops while the machine sleeps, so a reminder due during a
 	// sleep would otherwise come late after the wake.

@@ -35,7 +35,9 @@ func (e *Engine) newNoticeLocked(kind NoticeKind, key, id, title, body string, a
 		}
 		e.noticeRef[id] = noticeRef{key: key, endsAt: endsAt, at: now}
 	}
-	return Notice{ID: id, Kind: kind, Key: key, Title: title, Body: body, Actions: slices.Clone(actions)}
+	n := Notice{ID: id, Kind: kind, Key: key, Title: title, Body: body, Actions: slices.Clone(actions)}
+	e.liveLocked(n, now)
+	return n
 }
 
 // remindersLocked returns the reminders due at now as notices (marking them sent) and when
