@@ -2,9 +2,11 @@ package notify
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
+	"os"
 	"slices"
 	"sync"
 	"time"
@@ -121,6 +123,7 @@ func newDBus(opts Options) *dbusNotifier {
 	if err := n.probe(ctx); err != nil {
 		opts.Log.Info("no notification server yet: will look again for each notice", "error", err)
 	}
+	n.withdrawLeftovers(ctx)
 	n.mu.Unlock()
 	return n
 }
@@ -238,6 +241,9 @@ func (n *dbusNotifier) forgetServer() {
 func (n *dbusNotifier) server() dbus.BusObject { return n.conn.Object(fdoName, fdoPath) }
 
 func (n *dbusNotifier) Show(notice engine.Notice) error {
+	if notice.Kind == engine.NoticeWithdrawn {
+		return n.CloseNotice(notice.ID)
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.closed {
@@ -340,6 +346,7 @@ func (n *dbusNotifier) track(id, replaced uint32, notice engine.Notice) {
 		}
 		n.forget(oldest)
 	}
+	n.saveShown()
 }
 
 // forget drops a server id's notice. mu is held.
@@ -359,6 +366,9 @@ func (n *dbusNotifier) forget(id uint32) {
 
 // showText shows a notice through the text fallback when the D-Bus server can't.
 func (n *dbusNotifier) showText(notice engine.Notice, cause error) error {
+	if notice.Kind == engine.NoticeWithdrawn {
+		return nil
+	}
 	n.setCaps(Caps{Backend: BackendBeeep})
 	if err := n.text.show(notice); err != nil {
 		n.logs.warn("unavailable", "desktop notifications are not available: reminders show in the tray only", "dbus", cause, "fallback", err)
@@ -376,6 +386,7 @@ func (n *dbusNotifier) CloseNotice(noticeID string) error {
 		return nil
 	}
 	n.forget(id)
+	n.saveShown()
 	ctx, cancel := context.WithTimeout(context.Background(), n.opts.Timeout)
 	defer cancel()
 	err := n.server().CallWithContext(ctx, fdoIface+".CloseNotification", 0, id).Err
@@ -383,6 +394,30 @@ func (n *dbusNotifier) CloseNotice(noticeID string) error {
 		return fmt.Errorf("close notification %q: %w", noticeID, err)
 	}
 	return nil
+}
+
+// withdrawAll takes every notice pimtray still has on screen away: a notice left behind
+// after pimtray quits could only offer buttons nobody listens to (the server sends a
+// notice's signals to the connection that sent it, which is gone). mu is held.
+func (n *dbusNotifier) withdrawAll() {
+	if n.conn == nil || len(n.notices) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), n.opts.Timeout)
+	defer cancel()
+	for id := range n.notices {
+		if err := n.server().CallWithContext(ctx, fdoIface+".CloseNotification", 0, id).Err; err != nil {
+			n.opts.Log.Debug("withdraw a notice on quit", "id", id, "error", err)
+			if noServer(err) || ctx.Err() != nil {
+				break
+			}
+		}
+	}
+	n.opts.Log.Debug("withdrew pimtray's notices", "count", len(n.notices))
+	clear(n.notices)
+	clear(n.ids)
+	clear(n.byKey)
+	n.saveShown()
 }
 
 // noServer reports whether err means nobody answers for the notification service.
@@ -470,6 +505,7 @@ func (n *dbusNotifier) closedByServer(sender string, id uint32) (shown, bool) {
 		return shown{}, false
 	}
 	n.forget(id)
+	n.saveShown()
 	return s, true
 }
 
@@ -477,6 +513,7 @@ func (n *dbusNotifier) Close() error {
 	n.closeOnce.Do(func() {
 		n.mu.Lock()
 		n.closed = true
+		n.withdrawAll()
 		n.mu.Unlock()
 		close(n.stop)
 		<-n.loopDone
@@ -497,3 +534,70 @@ func (n *dbusNotifier) Close() error {
 }
 
 var _ Notifier = (*dbusNotifier)(nil)
+
+// shownList is Options.ShownFile's content: the notices pimtray has on screen, by the
+// server's unique bus name (its ids mean nothing to another server).
+type shownList struct {
+	Server string   `json:"server"`
+	IDs    []uint32 `json:"ids"`
+}
+
+// saveShown lists the notices on screen in Options.ShownFile. mu is held.
+func (n *dbusNotifier) saveShown() {
+	path := n.opts.ShownFile
+	if path == "" {
+		return
+	}
+	if len(n.notices) == 0 || n.owner == "" {
+		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			n.opts.Log.Debug("forget the notices on screen", "error", err)
+		}
+		return
+	}
+	l := shownList{Server: n.owner}
+	for id := range n.notices {
+		l.IDs = append(l.IDs, id)
+	}
+	slices.Sort(l.IDs)
+	data, err := json.Marshal(l)
+	if err == nil {
+		err = writeFileAtomic(path, data)
+	}
+	if err != nil {
+		n.logs.warn("shown-file", "could not list the notices on screen", "error", err)
+	}
+}
+
+// withdrawLeftovers takes away the notices an earlier run left on screen (it ended without
+// Close: killed, crashed), when the same server still shows them: their buttons could
+// only do nothing, as the server sends their signals to the connection that is gone.
+// mu is held.
+func (n *dbusNotifier) withdrawLeftovers(ctx context.Context) {
+	path := n.opts.ShownFile
+	if path == "" || n.owner == "" {
+		return
+	}
+	data, err := readSmallFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return
+	}
+	var l shownList
+	if err == nil {
+		err = json.Unmarshal(data, &l)
+	}
+	if err != nil {
+		n.opts.Log.Debug("list of an earlier run's notices unusable", "error", err)
+	} else if l.Server == n.owner {
+		for _, id := range l.IDs {
+			if _, ours := n.notices[id]; ours {
+				continue
+			}
+			if err := n.server().CallWithContext(ctx, fdoIface+".CloseNotification", 0, id).Err; err != nil {
+				n.opts.Log.Debug("withdraw an earlier run's notice", "id", id, "error", err)
+				break
+			}
+		}
+		n.opts.Log.Info("withdrew the notices an earlier run left on screen", "count", len(l.IDs))
+	}
+	_ = os.Remove(path)
+}

@@ -138,7 +138,7 @@ func TestSameRoleReplacesAndOthersDoNot(t *testing.T) {
 	}
 	// The owner's notice on screen is now the "ended" one: its actions map to it.
 	srv.signal(srv.calls[0].Sender, "ActionInvoked", ids["owner|ended"], "reactivate")
-	if ev := nextEvent(t, nf); ev != (ActionEvent{"owner|ended", "reactivate"}) {
+	if ev := nextEvent(t, nf); ev != (ActionEvent{NoticeID: "owner|ended", Action: "reactivate"}) {
 		t.Errorf("event = %+v", ev)
 	}
 	// Closing a replaced notice does nothing; closing the shown one asks the server.
@@ -180,7 +180,7 @@ func TestSignals(t *testing.T) {
 	mark := func() { // a signal that does produce an event, to prove the ones before it did not
 		t.Helper()
 		srv.signal(me, "ActionInvoked", b.ID, "default")
-		if ev := nextEvent(t, nf); ev != (ActionEvent{"b", "default"}) {
+		if ev := nextEvent(t, nf); ev != (ActionEvent{NoticeID: "b", Action: "default"}) {
 			t.Errorf("marker event = %+v; an unexpected event came first", ev)
 		}
 	}
@@ -216,7 +216,7 @@ func TestSignals(t *testing.T) {
 
 	// Broadcast signals (older servers) work too.
 	srv.signal("", "ActionInvoked", a.ID, "dismiss")
-	if ev := nextEvent(t, nf); ev != (ActionEvent{"a", "dismiss"}) {
+	if ev := nextEvent(t, nf); ev != (ActionEvent{NoticeID: "a", Action: "dismiss"}) {
 		t.Errorf("broadcast event = %+v", ev)
 	}
 
@@ -231,7 +231,7 @@ func TestSignals(t *testing.T) {
 	d := srv.next()
 	srv.signal(me, "NotificationClosed", c.ID, uint32(1)) // expired
 	srv.signal(me, "NotificationClosed", d.ID, reasonDismissedByUser)
-	if ev := nextEvent(t, nf); ev != (ActionEvent{"d", "dismiss"}) {
+	if ev := nextEvent(t, nf); ev != (ActionEvent{NoticeID: "d", Action: "dismiss"}) {
 		t.Errorf("user close event = %+v", ev)
 	}
 	// After closing, the server's ids no longer map to the notices.

@@ -75,6 +75,9 @@ func newTextNotifier(opts Options) *textNotifier {
 }
 
 func (t *textNotifier) Show(n engine.Notice) error {
+	if n.Kind == engine.NoticeWithdrawn {
+		return nil // a text notice can't be taken back
+	}
 	if err := t.shower.show(n); err != nil {
 		t.logs.warn("unavailable", "desktop notifications are not available; reminders show in the tray only", "error", err)
 		return fmt.Errorf("show notification %q: %w: %v", n.Title, ErrUnavailable, err)

@@ -24,7 +24,10 @@ package notify
 
 import (
 	"errors"
+	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -58,6 +61,9 @@ type ActionEvent struct {
 	// Action is engine.ActionReactivate or engine.ActionDismiss; engine.ActionOpen
 	// ("default") when the body of a Windows toast was clicked, or a server sent it unasked.
 	Action string
+	// Key is the notice's role key when the platform brings it back (a Windows toast's
+	// arguments carry it), so a button on a notice from an earlier run can still act.
+	Key string
 }
 
 // Backend names which mechanism shows notices.
@@ -107,6 +113,9 @@ type Options struct {
 	Bus *dbus.Conn
 	// Timeout bounds every call to the notification service; default 3s.
 	Timeout time.Duration
+	// ShownFile lists the notices on screen (D-Bus: the server's name and ids), so the next
+	// start withdraws what a run that ended without Close left behind. "": not kept.
+	ShownFile string
 }
 
 func (o Options) withDefaults() Options {
@@ -167,6 +176,38 @@ func textOnlyBody(n engine.Notice) string {
 		return TrayPointer
 	}
 	return n.Body + "\n" + TrayPointer
+}
+
+// writeFileAtomic writes data through a temporary file and a rename, 0600.
+func writeFileAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".notices-*.tmp")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
+}
+
+// readSmallFile reads a file of at most 64 KiB (a list of ids), never more.
+func readSmallFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, 64<<10))
 }
 
 // onceLog logs each distinct message key only once per notifier.

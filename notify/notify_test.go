@@ -120,19 +120,26 @@ func TestTextOnlyBody(t *testing.T) {
 
 func TestToastArgs(t *testing.T) {
 	ids := []string{"owner|2025-03-10T10:00:00Z|15m0s", `a"b<c>&d]]>`, "", "ünïcode/ scope"}
+	keys := []string{"", "azure|t|/subscriptions/s1/providers/Microsoft.Authorization/roleDefinitions/b24988ac|/subscriptions/s1"}
 	for _, id := range ids {
-		for _, action := range []string{engine.ActionReactivate, engine.ActionDismiss, engine.ActionOpen} {
-			args := toastArgs(action, id)
-			if strings.ContainsAny(args, `"<>&'`) {
-				t.Errorf("toastArgs(%q, %q) = %q: not safe in an XML attribute", action, id, args)
-			}
-			ev, ok := parseToastArgs(args)
-			if !ok || ev != (ActionEvent{NoticeID: id, Action: action}) {
-				t.Errorf("parseToastArgs(toastArgs(%q, %q)) = %+v, %v", action, id, ev, ok)
+		for _, key := range keys {
+			for _, action := range []string{engine.ActionReactivate, engine.ActionDismiss, engine.ActionOpen} {
+				args := toastArgs(action, id, key)
+				if strings.ContainsAny(args, `"<>&'`) {
+					t.Errorf("toastArgs(%q, %q, %q) = %q: not safe in an XML attribute", action, id, key, args)
+				}
+				ev, ok := parseToastArgs(args)
+				if !ok || ev != (ActionEvent{NoticeID: id, Action: action, Key: key}) {
+					t.Errorf("parseToastArgs(toastArgs(%q, %q, %q)) = %+v, %v", action, id, key, ev, ok)
+				}
 			}
 		}
 	}
-	for _, bad := range []string{"", "https://example.com", "pimtray:", "pimtray:reactivate", "pimtray:rm-rf:YQ", "pimtray:dismiss:!!"} {
+	// A toast from before the key was added still parses.
+	if ev, ok := parseToastArgs("pimtray:reactivate:YQ"); !ok || ev != (ActionEvent{NoticeID: "a", Action: "reactivate"}) {
+		t.Errorf("old toast arguments: %+v, %v", ev, ok)
+	}
+	for _, bad := range []string{"", "https://example.com", "pimtray:", "pimtray:reactivate", "pimtray:rm-rf:YQ", "pimtray:dismiss:!!", "pimtray:dismiss:YQ:!!"} {
 		if ev, ok := parseToastArgs(bad); ok {
 			t.Errorf("parseToastArgs(%q) = %+v, want rejected", bad, ev)
 		}

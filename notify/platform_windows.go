@@ -65,12 +65,15 @@ func (t *toastNotifier) Show(n engine.Notice) error {
 	if t.closed {
 		return errors.New("show notification: the notifier is closed")
 	}
+	if n.Kind == engine.NoticeWithdrawn {
+		return nil // go-toast can't remove a toast once shown
+	}
 	note := toast.Notification{
 		Title:               toastText(n.Title),
 		Body:                toastText(n.Body),
 		Icon:                t.icon,
 		ActivationType:      toast.Foreground,
-		ActivationArguments: toastArgs(engine.ActionOpen, n.ID),
+		ActivationArguments: toastArgs(engine.ActionOpen, n.ID, n.Key),
 		Audio:               toast.Default,
 	}
 	if n.Kind == engine.NoticeReminder || n.Kind == engine.NoticeEnded {
@@ -82,7 +85,7 @@ func (t *toastNotifier) Show(n engine.Notice) error {
 			continue
 		}
 		note.Actions = append(note.Actions, toast.Action{
-			Type: toast.Foreground, Content: actionLabel(a), Arguments: toastArgs(a, n.ID),
+			Type: toast.Foreground, Content: actionLabel(a), Arguments: toastArgs(a, n.ID, n.Key),
 		})
 	}
 	err := callWithTimeout(t.opts.Timeout, note.Push)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/pkg/browser"
 
@@ -55,7 +56,8 @@ func RunTray(ctx context.Context, g cli.Globals, stderr io.Writer) int {
 		<-engineDone
 	}()
 
-	n, err := notify.New(notify.Options{AppName: "pimtray", DesktopEntry: "pimtray", Icon: assets.AppIcon(), Log: a.Log})
+	n, err := notify.New(notify.Options{AppName: "pimtray", DesktopEntry: "pimtray", Icon: assets.AppIcon(), Log: a.Log,
+		ShownFile: filepath.Join(a.Paths.StateDir, "notices.json")})
 	if err != nil {
 		a.Log.Warn("notifications unavailable; reminders show in the tray only", "err", err)
 	} else {
@@ -72,7 +74,7 @@ func RunTray(ctx context.Context, g cli.Globals, stderr io.Writer) int {
 		}()
 		go func() {
 			for ev := range n.Actions() {
-				a.Engine.NoticeAction(ev.NoticeID, ev.Action)
+				a.Engine.NoticeActionFor(ev.NoticeID, ev.Action, ev.Key)
 			}
 		}()
 	}
