@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -408,16 +409,13 @@ func planeProblem(p pim.Plane, err error) string {
 	return p.Title() + ": " + strings.TrimSuffix(msg, ".")
 }
 
-// fetchFavouritePolicies reads the policies of the favourites that have none cached, so a
-// click needs a single request and the menu shows the capped duration.
+// fetchFavouritePolicies reads the policies of the favourites that have none cached (or an
+// old one), so a click needs a single request and the menu shows the capped duration. Roles
+// one read answers together (an Entra tenant's, a group's two) are read together.
 func (e *Engine) fetchFavouritePolicies(ctx context.Context) {
-	type job struct {
-		role pim.Role
-		ts   *tenantState
-	}
-	var jobs []job
 	e.mu.Lock()
 	now := e.now()
+	byTenant := map[*tenantState][]pim.Role{}
 	for _, f := range e.cfg.Favourites {
 		role, ts, ok := e.roleLocked(f.Key)
 		if !ok || !ts.signedIn || ts.needsSignIn {
@@ -426,32 +424,57 @@ func (e *Engine) fetchFavouritePolicies(ctx context.Context) {
 		if p, ok := e.policies[f.Key]; ok && now.Sub(p.FetchedAt) < policyMaxAge {
 			continue
 		}
-		jobs = append(jobs, job{role, ts})
+		byTenant[ts] = append(byTenant[ts], role)
 	}
 	e.mu.Unlock()
-	var wg sync.WaitGroup
-	for _, j := range jobs {
-		wg.Go(func() { e.policyFor(ctx, j.ts, j.role) })
+	var jobs []policyJob
+	for ts, roles := range byTenant {
+		for _, b := range pim.PolicyBatches(roles) {
+			jobs = append(jobs, policyJob{ts, b})
+		}
 	}
-	wg.Wait()
+	e.readPolicies(ctx, jobs)
 }
 
-// policyFetchers is how many policies fetchOtherPolicies reads at once.
+// policyJob is one policy read: the roles of one tenant it answers.
+type policyJob struct {
+	ts    *tenantState
+	roles []pim.Role
+}
+
+// policyFetchers is how many policy reads run at once.
 const policyFetchers = 4
 
-// fetchOtherPolicies reads the policies of the eligible roles that are not favourites and
-// have none cached, and returns how many it read. Each role is tried at most once per
-// policyMaxAge, read or not (an eligible-only user may not be allowed to read policies):
-// with the cache kept in the state file, that is a request per role every 12 hours, not one
-// per refresh. Only the background refresh does this, not the command line's.
-func (e *Engine) fetchOtherPolicies(ctx context.Context) int {
-	type job struct {
-		role pim.Role
-		ts   *tenantState
+// otherPolicyBudget is how many policy reads (each an Entra tenant's roles, a group's, or one
+// Azure role) a background refresh spends on roles that are not favourites. Everything else of
+// a refresh is the listings (a dozen requests at 440 roles): the two stay within 15 requests,
+// and the roles' policies fill in over the first refreshes, then last otherPolicyMaxAge.
+const otherPolicyBudget = 3
+
+// otherPolicyMaxAge is how long a policy of a role that is not a favourite is trusted: policies
+// rarely change, and a stale one is safe (Azure checks every activation against the real one,
+// and its refusal names what is missing). Favourites' are read again after policyMaxAge.
+const otherPolicyMaxAge = 7 * 24 * time.Hour
+
+// policyFreshLocked tells whether the cached policy of key is recent enough to use.
+func (e *Engine) policyFreshLocked(key string, p policyEntry, now time.Time) bool {
+	age := otherPolicyMaxAge
+	if _, fav := e.favouriteLocked(key); fav {
+		age = policyMaxAge
 	}
-	var jobs []job
+	return now.Sub(p.FetchedAt) < age && !now.Before(p.FetchedAt.Add(-time.Minute))
+}
+
+// fetchOtherPolicies reads, within otherPolicyBudget, the policies of eligible roles that are
+// not favourites and have none cached, and returns how many roles it read. Each role is tried
+// at most once per otherPolicyMaxAge, read or not (an eligible-only user may not be allowed to
+// read policies). Roles used lately (their policy cached but old) come before the others.
+// Only the background refresh does this, not the command line.
+func (e *Engine) fetchOtherPolicies(ctx context.Context) int {
 	e.mu.Lock()
 	now := e.now()
+	byTenant := map[*tenantState][]pim.Role{}
+	var order []*tenantState
 	for _, ts := range e.tenants {
 		if !ts.signedIn || ts.needsSignIn {
 			continue
@@ -461,19 +484,47 @@ func (e *Engine) fetchOtherPolicies(ctx context.Context) int {
 			if _, fav := e.favouriteLocked(key); fav {
 				continue // fetchFavouritePolicies reads those
 			}
-			if p, ok := e.policies[key]; ok && now.Sub(p.FetchedAt) < policyMaxAge {
+			if p, ok := e.policies[key]; ok && e.policyFreshLocked(key, p, now) {
 				continue
 			}
-			if at, ok := e.policyTried[key]; ok && now.Sub(at) < policyMaxAge {
+			if at, ok := e.policyTried[key]; ok && now.Sub(at) < otherPolicyMaxAge {
 				continue
 			}
-			e.policyTried[key] = now
-			jobs = append(jobs, job{r, ts})
+			if _, ok := byTenant[ts]; !ok {
+				order = append(order, ts)
+			}
+			byTenant[ts] = append(byTenant[ts], r)
+		}
+	}
+	var jobs []policyJob
+	for _, ts := range order {
+		for _, b := range pim.PolicyBatches(byTenant[ts]) {
+			jobs = append(jobs, policyJob{ts, b})
+		}
+	}
+	sort.SliceStable(jobs, func(i, j int) bool { return len(jobs[i].roles) > len(jobs[j].roles) })
+	if len(jobs) > otherPolicyBudget {
+		jobs = jobs[:otherPolicyBudget]
+	}
+	for _, j := range jobs {
+		for _, r := range j.roles {
+			e.policyTried[r.Key()] = now
 		}
 	}
 	e.mu.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, e.refreshTimeout())
 	defer cancel()
+	return e.readPolicies(ctx, jobs)
+}
+
+// batchPolicies is what pim.Client offers beside Policy: one read for several roles.
+type batchPolicies interface {
+	Policies(ctx context.Context, batch []pim.Role) (map[string]pim.Policy, error)
+}
+
+// readPolicies runs the policy reads, policyFetchers at a time, caches what they found and
+// returns how many roles' policies were read.
+func (e *Engine) readPolicies(ctx context.Context, jobs []policyJob) int {
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
@@ -487,11 +538,32 @@ func (e *Engine) fetchOtherPolicies(ctx context.Context) int {
 		slots <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-slots }()
-			if _, ok := e.policyFor(ctx, j.ts, j.role); ok {
-				mu.Lock()
-				read++
-				mu.Unlock()
+			n := 0
+			if bp, ok := j.ts.b.API.(batchPolicies); ok && len(j.roles) > 1 {
+				got, err := bp.Policies(ctx, j.roles)
+				if err != nil {
+					e.log.Info("policies unknown; the activations' answers will tell", "roles", len(j.roles), "err", err)
+				}
+				e.mu.Lock()
+				at := e.now()
+				for key, pol := range got {
+					if !pol.Known {
+						continue // not readable: tried, not cached
+					}
+					e.policies[key] = policyEntry{Policy: pol, Known: true, FetchedAt: at}
+					n++
+				}
+				e.mu.Unlock()
+			} else {
+				for _, r := range j.roles {
+					if _, ok := e.policyFor(ctx, j.ts, r); ok {
+						n++
+					}
+				}
 			}
+			mu.Lock()
+			read += n
+			mu.Unlock()
 		})
 	}
 	wg.Wait()
@@ -504,7 +576,7 @@ func (e *Engine) policyFor(ctx context.Context, ts *tenantState, role pim.Role) 
 	key := role.Key()
 	e.mu.Lock()
 	p, ok := e.policies[key]
-	fresh := ok && e.now().Sub(p.FetchedAt) < policyMaxAge
+	fresh := ok && e.policyFreshLocked(key, p, e.now())
 	e.mu.Unlock()
 	if fresh {
 		return p.Policy, p.Known
