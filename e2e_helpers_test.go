@@ -125,6 +125,7 @@ type world struct {
 	keyring  *desktoptest.Keyring
 	fake     *fakeazure.Server
 	offset   atomic.Int64 // the fake's clock is the real one plus this (ns)
+	binPath  string       // a folder put before PATH for the children (a fake xdg-open), or ""
 
 	mu      sync.Mutex
 	outputs []string // every child's stdout and stderr, for the secret scan
@@ -212,7 +213,7 @@ func (w *world) writeConfig(o worldOptions) {
 // env is the children's whole environment: nothing of the test's own but PATH.
 func (w *world) env() []string {
 	return []string{
-		"PATH=" + os.Getenv("PATH"),
+		"PATH=" + w.path(),
 		"HOME=" + w.home,
 		"XDG_CONFIG_HOME=" + w.cfgHome,
 		"XDG_STATE_HOME=" + w.stateDir,
@@ -224,6 +225,13 @@ func (w *world) env() []string {
 		"TZ=UTC",
 		"LANG=C.UTF-8",
 	}
+}
+
+func (w *world) path() string {
+	if w.binPath != "" {
+		return w.binPath + string(os.PathListSeparator) + os.Getenv("PATH")
+	}
+	return os.Getenv("PATH")
 }
 
 // result is a finished command-line child.
