@@ -29,9 +29,5 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if cli.IsCommand(args) {
-		return cli.Main(ctx, args, stdout, stderr, app.Env(version))
-	}
-	g, _, _ := cli.ParseGlobals(args) // IsCommand said they parse
-	return app.RunTray(ctx, g, stderr)
+	return cli.Main(ctx, args, stdout, stderr, app.Env(version))
 }

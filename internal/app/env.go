@@ -6,12 +6,25 @@ import (
 
 	"github.com/pimtray/pimtray/internal/cli"
 	"github.com/pimtray/pimtray/internal/engine"
+	"github.com/pimtray/pimtray/store"
 )
 
 // Env is the command line's environment for the binary: version is what --version prints
 // (stamped by the release build; "" or "dev": the module's build information).
 func Env(version string) cli.Env {
-	return cli.Env{Version: version, Open: CommandOpener(Options{})}
+	return cli.Env{Version: version, Open: CommandOpener(Options{}), RunTray: RunTray, StateFile: StateFile(nil)}
+}
+
+// StateFile finds the last known state's file for the globals (in the given folders, or
+// the platform's), for the shell's completion.
+func StateFile(given *store.Paths) func(g cli.Globals) (string, error) {
+	return func(g cli.Globals) (string, error) {
+		p, err := Paths(g, given)
+		if err != nil {
+			return "", err
+		}
+		return p.StateFile(), nil
+	}
 }
 
 // CommandOpener opens a command's engine: o (the binary's zero Options, or a test's seams)

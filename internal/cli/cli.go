@@ -1,6 +1,14 @@
 // Package cli is the `pimtray` command line: list, activate, deactivate, status, signin,
-// signout. It shares every decision with the tray through the engine; it only parses
-// arguments, matches role names and prints.
+// signout, completion; with no command, the tray (through Env.RunTray). It shares every
+// decision with the tray through the engine; it only parses arguments, matches role names
+// and prints.
+//
+// # Commands
+//
+// The command line is built on spf13/cobra: one file per command, each with an options
+// struct and a NewCmd function that takes the shared runner and a run seam (tests map
+// argv to options without running anything). Adding a command is one file and one line in
+// root.go. `COMMAND --help` prints that command's usage and runs nothing.
 //
 // # Output rules
 //
@@ -15,7 +23,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -42,7 +49,6 @@ type Globals struct {
 	Tenant     string  // --tenant ID: work in this tenant only (or sign in to it)
 	Debug      bool    // --debug: debug log on stderr
 	Version    bool    // --version
-	Help       bool    // --help, -h
 }
 
 // Env is what main.go wires for the command line. The cli package knows nothing of how
@@ -57,6 +63,12 @@ type Env struct {
 	// *store.ConfigError or wrapped with BadInput, so the command exits 2. Log lines go to
 	// stderr (debug level when g.Debug).
 	Open func(ctx context.Context, g Globals, stderr io.Writer) (e *engine.Engine, close func(), err error)
+	// RunTray runs the tray (pimtray with no command) until Quit and returns the exit code;
+	// nil: this build has no tray.
+	RunTray func(ctx context.Context, g Globals, stderr io.Writer) int
+	// StateFile is the last known state's file for the globals, read by the shell's
+	// completion (never Azure); nil: nothing to complete from.
+	StateFile func(g Globals) (string, error)
 	// Location shows times; nil: time.Local.
 	Location *time.Location
 }
@@ -77,75 +89,7 @@ func IsBadInput(err error) bool {
 	return errors.As(err, &ce) || errors.As(err, &bi) || engine.IsInput(err)
 }
 
-// Commands are the subcommands, in help order.
-var Commands = []string{"list", "activate", "deactivate", "status", "signin", "signout"}
-
-const usage = `pimtray — Azure PIM in the tray, and on the command line.
-
-Usage:
-  pimtray [--demo] [--config FILE] [--tenant ID]           start the tray
-  pimtray list [--active] [--json]                         your eligible roles
-  pimtray activate ROLE [--scope NAME|ID] [--for DURATION] [--reason TEXT]
-                   [--ticket NUMBER [--ticket-system NAME]] [--json]
-  pimtray deactivate ROLE [--scope NAME|ID] [--json]
-  pimtray status [--json]                                  account, active roles
-  pimtray signin [--tenant ID] [--device-code]
-  pimtray signout [--tenant ID]
-
-Global flags: --demo (a built-in fake tenant), --config FILE, --tenant ID, --debug, --version.
-Roles and scopes match exactly (any case), by display name or id.
-Exit codes: 0 active or done, 3 pending approval, 1 failed, 2 bad usage or input.
-`
-
-// ParseGlobals reads the global flags at the front of args (for main.go, which starts the
-// tray when no command follows) and returns the rest, starting at the command if any.
-func ParseGlobals(args []string) (Globals, []string, error) {
-	var g Globals
-	fs := newFlagSet("pimtray")
-	bindGlobals(fs, &g)
-	if err := fs.Parse(args); err != nil {
-		return g, nil, err
-	}
-	return g, fs.Args(), nil
-}
-
-// IsCommand reports whether args (after the program name) ask for a command-line command,
-// --version or --help rather than the tray.
-func IsCommand(args []string) bool {
-	g, rest, err := ParseGlobals(args)
-	if err != nil {
-		return true // let Main report it
-	}
-	if g.Version || g.Help {
-		return true
-	}
-	return len(rest) > 0
-}
-
-func bindGlobals(fs *flag.FlagSet, g *Globals) {
-	fs.BoolVar(&g.Demo, "demo", g.Demo, "use the built-in demo tenant")
-	fs.Float64Var(&g.DemoSpeed, "demo-speed", g.DemoSpeed, "run the demo's clock N times faster")
-	fs.StringVar(&g.ConfigFile, "config", g.ConfigFile, "configuration file")
-	fs.StringVar(&g.Tenant, "tenant", g.Tenant, "tenant id")
-	fs.BoolVar(&g.Debug, "debug", g.Debug, "debug log on stderr")
-	fs.BoolVar(&g.Version, "version", g.Version, "print the version")
-	fs.BoolVar(&g.Help, "help", g.Help, "show help")
-	fs.BoolVar(&g.Help, "h", g.Help, "show help")
-}
-
-func newFlagSet(name string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	return fs
-}
-
-// usageError is bad usage: one line, then a hint.
-type usageError struct{ msg string }
-
-func (u *usageError) Error() string { return u.msg }
-
-// Main runs one command and returns the exit code.
+// Main runs the command line (the tray when no command is given) and returns the exit code.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer, env Env) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -155,41 +99,45 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, env Env)
 	}()
 	r := &runner{ctx: ctx, stdout: stdout, stderr: stderr, env: env}
 	defer r.close()
-	g, rest, err := ParseGlobals(args)
-	if err != nil {
-		return r.usage(flagMessage(err))
-	}
-	if g.Version {
-		fmt.Fprintln(stdout, versionText(env.Version, buildInfo()))
+	root := newRootCmd(r)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	var ec exitCode
+	var ue *usageError
+	switch {
+	case err == nil:
 		return ExitOK
+	case errors.As(err, &ec):
+		return int(ec)
+	case errors.As(err, &ue):
+		return r.usage(ue.msg)
 	}
-	if g.Help || len(rest) == 0 || rest[0] == "help" {
-		fmt.Fprint(stdout, usage)
-		return ExitOK
-	}
-	r.g = g
-	cmd, cmdArgs := rest[0], rest[1:]
-	switch cmd {
-	case "list":
-		return r.list(cmdArgs)
-	case "activate":
-		return r.activate(cmdArgs)
-	case "deactivate":
-		return r.deactivate(cmdArgs)
-	case "status":
-		return r.status(cmdArgs)
-	case "signin":
-		return r.signin(cmdArgs)
-	case "signout":
-		return r.signout(cmdArgs)
-	}
-	msg := fmt.Sprintf("unknown command %q", cmd)
-	if s := closest(cmd, Commands); s != "" {
-		msg += fmt.Sprintf("; did you mean %q?", s)
-	}
-	return r.usage(msg)
+	// What cobra itself refuses (a flag without its value, say) is bad usage.
+	return r.usage(err.Error())
 }
 
+// exitCode ends a command with its code; what it had to say is said.
+type exitCode int
+
+func (c exitCode) Error() string { return fmt.Sprintf("exit %d", int(c)) }
+
+// exit turns a command's exit code into its RunE result.
+func exit(code int) error {
+	if code == ExitOK {
+		return nil
+	}
+	return exitCode(code)
+}
+
+// usageError is bad usage: one line, then a hint.
+type usageError struct{ msg string }
+
+func (u *usageError) Error() string { return u.msg }
+
+// runner is what every command shares: the streams, the environment, the global flags and,
+// once opened, the engine.
 type runner struct {
 	ctx     context.Context
 	stdout  io.Writer
@@ -216,37 +164,6 @@ func (r *runner) usage(msg string) int {
 func (r *runner) fail(code int, msg string) int {
 	fmt.Fprintf(r.stderr, "pimtray: %s\n", strings.TrimSuffix(msg, "\n"))
 	return code
-}
-
-// parse reads a command's flags and positional arguments (flags may come after them; the
-// global flags work here too).
-func (r *runner) parse(name string, args []string, bind func(fs *flag.FlagSet)) ([]string, error) {
-	fs := newFlagSet(name)
-	bindGlobals(fs, &r.g)
-	bind(fs)
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, &usageError{flagMessage(err)}
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		// "--" ends the flags: all that follows is positional.
-		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
-			return append(pos, rest...), nil
-		}
-		pos, args = append(pos, rest[0]), rest[1:]
-	}
-}
-
-func flagMessage(err error) string {
-	msg := err.Error()
-	if strings.HasPrefix(msg, "flag provided but not defined: ") {
-		return "unknown flag " + strings.TrimPrefix(msg, "flag provided but not defined: ")
-	}
-	return strings.TrimPrefix(msg, "flag: ")
 }
 
 // open builds the engine and reads the tenants (all, or --tenant's).

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -81,7 +82,8 @@ func (w *world) options() app.Options {
 }
 
 func (w *world) env() cli.Env {
-	return cli.Env{Version: "1.2.3", Location: time.UTC, Open: app.CommandOpener(w.options())}
+	o := w.options()
+	return cli.Env{Version: "1.2.3", Location: time.UTC, Open: app.CommandOpener(o), StateFile: app.StateFile(o.Paths)}
 }
 
 type result struct {
@@ -160,7 +162,7 @@ func TestActivate(t *testing.T) {
 			2, `^$`, `^pimtray: --for "8 hours" is not a duration \(try 8h, 90m or 1h30m\) \(see 'pimtray --help'\)\n$`, 0},
 		{"no role", []string{"activate"}, 2, `^$`, `^pimtray: activate needs a ROLE`, 0},
 		{"unquoted name", []string{"activate", "Global", "Administrator"}, 2, `^$`, `takes one ROLE, got 2 arguments`, 0},
-		{"unknown flag", []string{"activate", "Owner", "--sope", "IT"}, 2, `^$`, `^pimtray: unknown flag -sope \(see 'pimtray --help'\)\n$`, 0},
+		{"unknown flag", []string{"activate", "Owner", "--sope", "IT"}, 2, `^$`, `^pimtray: unknown flag: --sope \(see 'pimtray --help'\)\n$`, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -371,7 +373,16 @@ func TestUsage(t *testing.T) {
 		{[]string{"help"}, 0, "(?s)Usage:", "^$"},
 		{[]string{"frobnicate"}, 2, "^$", `^pimtray: unknown command "frobnicate" \(see 'pimtray --help'\)\n$`},
 		{[]string{"lst"}, 2, "^$", `^pimtray: unknown command "lst"; did you mean "list"\? \(see 'pimtray --help'\)\n$`},
-		{[]string{"--nope", "list"}, 2, "^$", `^pimtray: unknown flag -nope`},
+		// Unknown flags are echoed as typed, in one line: no usage dump.
+		{[]string{"--nope", "list"}, 2, "^$", `^pimtray: unknown flag: --nope \(see 'pimtray --help'\)\n$`},
+		{[]string{"list", "--lst"}, 2, "^$", `^pimtray: unknown flag: --lst \(see 'pimtray --help'\)\n$`},
+		{[]string{"--lst"}, 2, "^$", `^pimtray: unknown flag: --lst \(see 'pimtray --help'\)\n$`},
+		{[]string{"activate", "-x", "Owner"}, 2, "^$", `^pimtray: unknown shorthand flag: 'x' in -x \(see 'pimtray --help'\)\n$`},
+		{[]string{"activate", "Owner", "--for"}, 2, "^$", `^pimtray: flag needs an argument: --for \(see 'pimtray --help'\)\n$`},
+		{[]string{"completion"}, 2, "^$", `^pimtray: completion needs one shell: bash, zsh, fish or powershell \(see 'pimtray --help'\)\n$`},
+		{[]string{"completion", "tcsh"}, 2, "^$", `^pimtray: completion needs one shell`},
+		// Global flags work after the command too.
+		{[]string{"list", "--version"}, 0, "^pimtray 1.2.3\n$", "^$"},
 		{[]string{"list", "extra"}, 2, "^$", `list takes no arguments`},
 		// An explicit configuration must exist (the default one need not).
 		{[]string{"--config", "/nonexistent/x.json", "status"}, 2, "^$", `^pimtray: the configuration file /nonexistent/x.json does not exist \(leave out --config to use the default one\)\n$`},
@@ -426,24 +437,35 @@ func TestSignInAndOutWithoutAuthenticator(t *testing.T) {
 	}
 }
 
-func TestIsCommand(t *testing.T) {
+// TestTrayOrCommand: pimtray with no command (global flags only) starts the tray with those
+// flags; a command, --version or --help never does.
+func TestTrayOrCommand(t *testing.T) {
 	for args, want := range map[string]bool{
-		"":                   false,
-		"--demo":             false,
-		"--demo --config x":  false,
-		"--demo-speed 60":    false,
-		"list":               true,
-		"--demo activate GA": true,
-		"--version":          true,
-		"--bogus":            true,
+		"":                   true,
+		"--demo":             true,
+		"--demo --config x":  true,
+		"--demo-speed 60":    true,
+		"list":               false,
+		"--demo activate GA": false,
+		"--version":          false,
+		"--help":             false,
+		"--bogus":            false,
 	} {
-		if got := cli.IsCommand(strings.Fields(args)); got != want {
-			t.Errorf("IsCommand(%q) = %v", args, got)
+		w := newWorld(t)
+		env := w.env()
+		ran := false
+		env.RunTray = func(context.Context, cli.Globals, io.Writer) int { ran = true; return 0 }
+		cli.Main(context.Background(), strings.Fields(args), io.Discard, io.Discard, env)
+		if ran != want {
+			t.Errorf("pimtray %s: tray ran = %v, want %v", args, ran, want)
 		}
 	}
-	g, rest, err := cli.ParseGlobals([]string{"--demo", "--demo-speed", "60", "--tenant", "t1", "list", "--json"})
-	if err != nil || !g.Demo || g.DemoSpeed != 60 || g.Tenant != "t1" || strings.Join(rest, " ") != "list --json" {
-		t.Fatalf("ParseGlobals = %+v %v %v", g, rest, err)
+	env := newWorld(t).env()
+	var got cli.Globals
+	env.RunTray = func(_ context.Context, g cli.Globals, _ io.Writer) int { got = g; return 0 }
+	if code := cli.Main(context.Background(), strings.Fields("--demo --demo-speed 60 --tenant t1 --debug"), io.Discard, io.Discard, env); code != 0 ||
+		!got.Demo || got.DemoSpeed != 60 || got.Tenant != "t1" || !got.Debug {
+		t.Fatalf("tray globals = %+v, exit %d", got, code)
 	}
 }
 
@@ -509,5 +531,33 @@ func TestSeveralTenants(t *testing.T) {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("status lacks %q:\n%s", want, r.stdout)
 		}
+	}
+}
+
+// TestRoleSuggestions: a typo'd role or scope name gets "did you mean", one line, exit 2,
+// nothing sent.
+func TestRoleSuggestions(t *testing.T) {
+	tests := []struct {
+		args   []string
+		stderr string
+	}{
+		{[]string{"activate", "Global Admnistrator"}, `pimtray: you are not eligible for a role named "Global Admnistrator"; did you mean "Global Administrator"?` + "\n"},
+		{[]string{"activate", "global admin"}, `pimtray: you are not eligible for a role named "global admin"; did you mean "Global Administrator"?` + "\n"},
+		{[]string{"activate", "Exchange"}, `pimtray: you are not eligible for a role named "Exchange"; did you mean "Exchange Administrator"?` + "\n"},
+		{[]string{"deactivate", "Securty Reader"}, `pimtray: you are not eligible for a role named "Securty Reader"; did you mean "Security Reader"?` + "\n"},
+		{[]string{"activate", "Reader", "--scope", "Prd"}, `pimtray: Reader has no scope "Prd"; did you mean "Prod"?` + "\n"},
+		{[]string{"activate", "Owner", "--scope", "Break"}, `pimtray: Owner has no scope "Break"; did you mean "Break-Glass"?` + "\n"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			w := newWorld(t)
+			r := w.run(tt.args...)
+			if r.code != 2 || r.stdout != "" || r.stderr != tt.stderr {
+				t.Fatalf("exit %d\nstdout %q\nstderr %q\nwant   %q", r.code, r.stdout, r.stderr, tt.stderr)
+			}
+			if n := len(w.activations()); n != 0 {
+				t.Errorf("%d activations sent", n)
+			}
+		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,8 +49,8 @@ func match(items []engine.Item, roleArg, scopeArg string, preferActive bool) (en
 		for _, it := range items {
 			names = append(names, it.Role.RoleName)
 		}
-		if s := closest(roleArg, names); s != "" {
-			msg += fmt.Sprintf("; did you mean %q?", s)
+		if s := suggest(roleArg, names); s != "" {
+			msg += "; did you mean " + s + "?"
 		} else {
 			msg += " (see 'pimtray list')"
 		}
@@ -70,8 +71,17 @@ func match(items []engine.Item, roleArg, scopeArg string, preferActive bool) (en
 					scopes = append(scopes, s)
 				}
 			}
-			return engine.Item{}, &matchError{msg: fmt.Sprintf("%s has no scope %q; its scopes: %s",
-				byRole[0].Role.RoleName, scopeArg, strings.Join(scopes, ", "))}
+			msg := fmt.Sprintf("%s has no scope %q", byRole[0].Role.RoleName, scopeArg)
+			var names []string
+			for _, it := range byRole {
+				names = append(names, it.Role.ScopeName, lastSegment(it.Role.Scope))
+			}
+			if s := suggest(scopeArg, names); s != "" {
+				msg += "; did you mean " + s + "?"
+			} else {
+				msg += "; its scopes: " + strings.Join(scopes, ", ")
+			}
+			return engine.Item{}, &matchError{msg: msg}
 		}
 	}
 	if len(cands) > 1 && preferActive {
@@ -114,6 +124,31 @@ func lastSegment(id string) string {
 		return id[i+1:]
 	}
 	return id
+}
+
+// suggest is what a typo'd name may have meant, quoted: the nearest name by edit distance,
+// else the names that contain what was typed (at most three); "" when nothing is near.
+func suggest(s string, names []string) string {
+	if c := closest(s, names); c != "" {
+		return strconv.Quote(c)
+	}
+	ls := strings.ToLower(strings.TrimSpace(s))
+	if len([]rune(ls)) < 3 {
+		return ""
+	}
+	var hits []string
+	for _, n := range names {
+		if strings.Contains(strings.ToLower(n), ls) && !slices.Contains(hits, strconv.Quote(n)) {
+			hits = append(hits, strconv.Quote(n))
+		}
+	}
+	switch {
+	case len(hits) == 0 || len(hits) > 3:
+		return ""
+	case len(hits) == 1:
+		return hits[0]
+	}
+	return strings.Join(hits[:len(hits)-1], ", ") + " or " + hits[len(hits)-1]
 }
 
 // closest is the candidate nearest to s by edit distance (any case), if near enough to be

@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"time"
 
@@ -154,4 +155,31 @@ func (e *Engine) saveState() {
 	if err != nil {
 		e.log.Warn("saving the last known state failed", "err", err)
 	}
+}
+
+// LastKnownRoles reads the roles in the last known state file, without Azure, a sign-in or
+// an engine (for the shell's completion): every tenant's eligible roles, and the roles that
+// were active or pending when it was saved.
+func LastKnownRoles(file string) (eligible, live []pim.Role, err error) {
+	data, err := store.ReadFile(file, store.MaxStateSize)
+	if err != nil {
+		return nil, nil, err
+	}
+	var st savedState
+	if err := json.Unmarshal(data, &st); err != nil {
+		return nil, nil, fmt.Errorf("the last known state %s: %w", file, err)
+	}
+	if st.Version != stateVersion {
+		return nil, nil, fmt.Errorf("the last known state %s is of version %d, not %d", file, st.Version, stateVersion)
+	}
+	for _, t := range st.Tenants {
+		eligible = append(eligible, t.Eligible...)
+		for _, a := range t.Active {
+			live = append(live, a.Role)
+		}
+		for _, a := range t.Pending {
+			live = append(live, a.Role)
+		}
+	}
+	return eligible, live, nil
 }

@@ -1,0 +1,152 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pimtray/pimtray/internal/engine"
+	"github.com/pimtray/pimtray/pim"
+)
+
+// activateOptions are activate's flags and arguments.
+type activateOptions struct {
+	Scope        string   // --scope NAME|ID
+	For          string   // --for DURATION
+	Reason       string   // --reason TEXT
+	Ticket       string   // --ticket NUMBER
+	TicketSystem string   // --ticket-system NAME
+	JSON         bool     // --json
+	Args         []string // the ROLE
+}
+
+// newCmdActivate is `pimtray activate ROLE`.
+func newCmdActivate(r *runner, runF func(*activateOptions) int) *cobra.Command {
+	o := &activateOptions{}
+	cmd := &cobra.Command{
+		Use:   "activate ROLE",
+		Short: "activate a role (exit 0 active, 3 pending approval)",
+		Long: `Activate the role named ROLE (its display name or id, any case; never a part of a name:
+Contributor does not pick AKS Contributor). --scope picks among roles of that name.
+
+The duration defaults to the configured default (8h), capped at the role's policy maximum;
+asking for more than the maximum is refused before anything is sent. What the policy asks
+for (a justification, a ticket) must be given, or nothing is sent.
+
+Exit codes: 0 active (newly or already), 3 pending approval, 1 failed, 2 bad input
+(nothing was sent).`,
+		Example: `  pimtray activate "Global Administrator" --reason "patch night"
+  pimtray activate Owner --scope IT --for 2h --reason deploy
+  pimtray activate Contributor --scope MySubscription --reason change --ticket CHG-1234`,
+		Args:              cobra.ArbitraryArgs,
+		ValidArgsFunction: r.completeRole(false),
+		RunE:              runE(o, &o.Args, runF, r.activate),
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Scope, "scope", "", "the scope: its `NAME|ID` (a subscription, resource group, group, …)")
+	f.StringVar(&o.For, "for", "", "how long: `DURATION` such as 8h, 90m, 1h30m or PT8H")
+	f.StringVar(&o.Reason, "reason", "", "the justification `TEXT`")
+	f.StringVar(&o.Ticket, "ticket", "", "the ticket `NUMBER`")
+	f.StringVar(&o.TicketSystem, "ticket-system", "", "the ticket system's `NAME` (with --ticket)")
+	f.BoolVar(&o.JSON, "json", false, "print JSON for scripts")
+	_ = cmd.RegisterFlagCompletionFunc("scope", r.completeScope)
+	for _, name := range []string{"for", "reason", "ticket", "ticket-system"} {
+		_ = cmd.RegisterFlagCompletionFunc(name, cobra.NoFileCompletions)
+	}
+	return cmd
+}
+
+func (r *runner) activate(o *activateOptions) int {
+	scope, reason, ticket, ticketSystem, forText, asJSON, pos := o.Scope, o.Reason, o.Ticket, o.TicketSystem, o.For, o.JSON, o.Args
+	var err error
+	if len(pos) != 1 {
+		return r.usage(roleArgMessage("activate", pos))
+	}
+	var dur time.Duration
+	if forText != "" {
+		if dur, err = parseDuration(forText); err != nil {
+			return r.usage(err.Error())
+		}
+	}
+	if ticketSystem != "" && ticket == "" {
+		return r.usage("--ticket-system needs --ticket NUMBER")
+	}
+	if code, ok := r.open(); !ok {
+		return code
+	}
+	if code, ok := r.refresh(); !ok {
+		return code
+	}
+	s := r.eng.Snapshot()
+	it, merr := match(r.items(s), pos[0], scope, false)
+	if merr != nil {
+		return r.matchFailed(merr)
+	}
+	res, err := r.eng.ActivateNow(r.ctx, it.Key, engine.ActivateOptions{
+		Duration: dur, Justification: reason, TicketNumber: ticket, TicketSystem: ticketSystem,
+		Interactive: true, // the user's command: a step-up sign-in may open
+	})
+	if err != nil {
+		var ie *engine.InputError
+		if errors.As(err, &ie) {
+			msg := ie.Msg
+			switch {
+			case ie.Field == engine.FieldJustification:
+				msg += " Add --reason TEXT."
+			case ie.Field == engine.FieldTicket:
+				msg += " Add --ticket NUMBER."
+			case ie.Max > 0:
+				msg += fmt.Sprintf(" Ask for --for %s or less.", engine.FormatDuration(ie.Max))
+			}
+			return r.fail(ExitUsage, msg)
+		}
+		if errors.Is(err, pim.ErrSignInNeeded) {
+			return r.fail(ExitFailed, "sign in needed: run 'pimtray signin'"+r.tenantFlag())
+		}
+		return r.fail(ExitFailed, "could not activate "+it.Role.Label()+": "+engine.HumanError(err))
+	}
+	now := r.eng.Snapshot().Now
+	code := ExitOK
+	if res.Activation.Status == pim.StatusPending {
+		code = ExitPending
+	}
+	if asJSON {
+		after := r.eng.Snapshot()
+		out := findItem(after, it.Key)
+		if out.Key == "" {
+			out = it
+		}
+		if out.Policy == nil {
+			if p, ok := r.eng.Policy(r.ctx, it.Key); ok {
+				out.Policy = &p
+			}
+		}
+		j := toJSON(out, now)
+		if res.Activation.Status == pim.StatusPending {
+			j.Status = string(pim.StatusPending)
+		}
+		if r.printJSON(j) != ExitOK {
+			return ExitFailed
+		}
+		return code
+	}
+	r.demoLine()
+	name := it.Role.Label()
+	a := res.Activation
+	switch {
+	case a.Status == pim.StatusPending:
+		fmt.Fprintf(r.stdout, "%s: request sent; it waits for approval.\n", name)
+	case res.AlreadyActive && a.ExpiresAt.IsZero():
+		fmt.Fprintf(r.stdout, "%s is already active.\n", name)
+	case res.AlreadyActive:
+		fmt.Fprintf(r.stdout, "%s is already active until %s (%s left).\n", name, r.when(a.ExpiresAt, now),
+			engine.FormatRemaining(a.ExpiresAt.Sub(now)))
+	case a.ExpiresAt.IsZero():
+		fmt.Fprintf(r.stdout, "Activated %s.\n", name)
+	default:
+		fmt.Fprintf(r.stdout, "Activated %s until %s (%s).\n", name, r.when(a.ExpiresAt, now), engine.FormatDuration(res.Duration))
+	}
+	return code
+}
