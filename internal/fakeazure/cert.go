@@ -6,5 +6,5 @@ import "encoding/pem"
 // child process points the child's SSL_CERT_FILE at it, so the child trusts the fake the
 // way it trusts Azure, with no test hook in the code under test.
 func (s *Server) CertificatePEM() []byte {
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.srv.Certificate().Raw})
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.cert.Raw})
 }

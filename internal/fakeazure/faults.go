@@ -1,8 +1,8 @@
 package fakeazure
 
 import (
+	"bytes"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"time"
@@ -87,6 +87,24 @@ func (s *Server) InjectFault(f Fault) {
 		left = -1
 	}
 	s.faults = append(s.faults, &activeFault{Fault: f, left: left})
+	s.faulter = (*Server).answerWithFault
+}
+
+func (s *Server) faultsHook() func(*Server, *Request, *recorder, *http.Request, string, http.HandlerFunc) bool {
+	s.ctl.Lock()
+	defer s.ctl.Unlock()
+	return s.faulter
+}
+
+// answerWithFault answers a request with the first fault that matches it, if any, and notes
+// the fault in the request's log entry (before applying it: a hang or reset never returns).
+func (s *Server) answerWithFault(entry *Request, w *recorder, r *http.Request, plane string, handler http.HandlerFunc) (answered bool) {
+	f := s.takeFault(plane, r)
+	if f == nil {
+		return false
+	}
+	entry.Fault = f.Kind.String()
+	return s.applyFault(w, r, plane, f, handler)
 }
 
 // ClearFaults removes every injected fault.
@@ -203,7 +221,7 @@ func (s *Server) applyFault(w *recorder, r *http.Request, plane string, f *Fault
 		}
 		abort()
 	case FaultHangAfterHandling:
-		handler(httptest.NewRecorder(), r)
+		handler(newBufferedResponse(), r)
 		select {
 		case <-r.Context().Done():
 		case <-s.closing:
@@ -214,20 +232,36 @@ func (s *Server) applyFault(w *recorder, r *http.Request, plane string, f *Fault
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write([]byte(`{"value": [ {"id": "x" "@odata.nextLink": } ]`))
 	case FaultTruncatedJSON:
-		rec := httptest.NewRecorder()
+		rec := newBufferedResponse()
 		handler(rec, r)
-		body := rec.Body.Bytes()
+		body := rec.body.Bytes()
 		for k, v := range rec.Header() {
 			w.Header()[k] = v
 		}
 		w.Header().Del("Content-Length")
-		w.WriteHeader(rec.Code)
+		w.WriteHeader(rec.code)
 		_, _ = w.Write(body[:len(body)/2])
 	default:
 		return false
 	}
 	return true
 }
+
+// bufferedResponse keeps a handler's answer in memory (httptest.ResponseRecorder's job; the
+// shipped binary links no httptest).
+type bufferedResponse struct {
+	header http.Header
+	code   int
+	body   bytes.Buffer
+}
+
+func newBufferedResponse() *bufferedResponse {
+	return &bufferedResponse{header: http.Header{}, code: http.StatusOK}
+}
+
+func (b *bufferedResponse) Header() http.Header         { return b.header }
+func (b *bufferedResponse) WriteHeader(code int)        { b.code = code }
+func (b *bufferedResponse) Write(p []byte) (int, error) { return b.body.Write(p) }
 
 // abort ends a request without any answer: net/http closes the connection and writes nothing
 // (returning normally would send an empty 200 to a client that might still be listening).

@@ -23,6 +23,11 @@
 // Tests steer the fake with SetLatency, InjectFault, Approve, Deny, RevokeRefreshTokens and
 // ConfirmDeviceCode, and read the request log with Requests. Every secret it issues contains
 // SecretMarker; the request log never does.
+//
+// The demo ships the fake (it runs through the real client, sign-in and TLS), but not these
+// controls: nothing in the app calls them, so the linker drops them, and the fault machinery is
+// reached only through InjectFault. The fake serves with net/http and crypto/tls, not
+// net/http/httptest. The deps test in the repository root proves both.
 package fakeazure
 
 import (
@@ -43,7 +48,6 @@ import (
 	"math/big"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -109,13 +113,16 @@ type Server struct {
 	// URL is the base URL, "https://127.0.0.1:port".
 	URL string
 
-	opts    Options
-	srv     *httptest.Server
-	client  *http.Client
-	now     func() time.Time
-	key     []byte
-	closing chan struct{}
-	once    sync.Once
+	opts     Options
+	srv      *http.Server
+	served   chan struct{} // closed when Serve has returned
+	inflight requests
+	cert     *x509.Certificate
+	client   *http.Client
+	now      func() time.Time
+	key      []byte
+	closing  chan struct{}
+	once     sync.Once
 
 	tenantList []*Tenant
 	tenantByID map[string]*Tenant
@@ -132,6 +139,9 @@ type Server struct {
 	latency  time.Duration
 	planeLat map[string]time.Duration
 	faults   []*activeFault
+	// faulter is set by InjectFault: only a binary that injects faults (a test) links the fault
+	// machinery; the demo's serve never reaches it.
+	faulter  func(s *Server, entry *Request, w *recorder, r *http.Request, plane string, handler http.HandlerFunc) (answered bool)
 	reqLog   []Request
 	minted   map[string]string // access token id (uti) -> plane ("graph", "arm"), for RejectAccessTokens
 	rejected map[string]bool   // access token ids Azure refuses
@@ -210,29 +220,44 @@ func New(opts Options) (*Server, error) {
 		_ = l.Close()
 		return nil, err
 	}
-	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
-	_ = s.srv.Listener.Close()
-	s.srv.Listener = l
-	s.srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	// TLS handshake errors from clients that don't trust the fake are expected in tests.
-	s.srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	s.srv.StartTLS()
-	s.URL = s.srv.URL
-	s.client = s.srv.Client()
-	if t, ok := s.client.Transport.(*http.Transport); ok {
-		t = t.Clone()
-		t.Proxy = nil // never send the fake's traffic through a proxy from the environment
-		s.client = &http.Client{Transport: t}
+	// net/http and crypto/tls, not net/http/httptest: the demo ships this server, and the
+	// shipped binary links nothing made for tests (the deps test checks). HTTP/1.1 only, as
+	// httptest serves it: a reset fault hijacks the connection.
+	s.cert = cert.Leaf
+	s.srv = &http.Server{
+		Handler: http.HandlerFunc(s.serve),
+		// TLS handshake errors from clients that don't trust the fake are expected in tests.
+		ErrorLog:          log.New(io.Discard, "", 0),
+		ReadHeaderTimeout: time.Minute,
 	}
+	tl := tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12,
+		NextProtos: []string{"http/1.1"}})
+	s.served = make(chan struct{})
+	go func() {
+		defer close(s.served)
+		_ = s.srv.Serve(tl) // until Close
+	}()
+	s.URL = "https://" + l.Addr().String()
+	roots := x509.NewCertPool()
+	roots.AddCert(cert.Leaf)
+	s.client = &http.Client{Transport: &http.Transport{
+		// Never through a proxy from the environment; trust the fake's certificate only.
+		Proxy:               nil,
+		TLSClientConfig:     &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
+		MaxIdleConnsPerHost: 16,
+		IdleConnTimeout:     90 * time.Second,
+	}}
 	return s, nil
 }
 
-// Close stops the server; requests held by a hang fault or latency are released first.
+// Close stops the server and waits for the requests in flight; requests held by a hang fault
+// or latency are released first.
 func (s *Server) Close() {
 	s.once.Do(func() {
 		close(s.closing)
-		s.srv.CloseClientConnections()
-		s.srv.Close()
+		_ = s.srv.Close() // closes the listener and every connection
+		<-s.served
+		s.inflight.closeAndWait()
 		s.client.CloseIdleConnections()
 	})
 }
@@ -283,6 +308,10 @@ func (s *Server) pageSize() int { return s.opts.PageSize }
 
 // serve is the single entry point: it logs the request, applies latency and faults, and routes it.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if !s.inflight.enter() {
+		abort() // closing
+	}
+	defer s.inflight.leave()
 	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))
 	_ = r.Body.Close()
 	r.Body = io.NopCloser(bytes.NewReader(body))
@@ -304,11 +333,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	// Dated by the fake's clock, as Azure dates its answers by its own (net/http would use the
 	// machine's): a client learns the offset between the two from it.
 	w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
-	if f := s.takeFault(plane, r); f != nil {
-		entry.Fault = f.Kind.String()
-		if s.applyFault(rec, r, plane, f, handler) {
-			return
-		}
+	if faults := s.faultsHook(); faults != nil && faults(s, &entry, rec, r, plane, handler) {
+		return
 	}
 	handler(rec, r)
 }
@@ -339,6 +365,46 @@ func (s *Server) wait(ctx context.Context, d time.Duration) bool {
 	case <-s.closing:
 	}
 	return false
+}
+
+// requests counts the requests being served, so Close can wait for them (as httptest's does:
+// no handler touches a test's files after Close).
+type requests struct {
+	mu     sync.Mutex
+	cond   *sync.Cond
+	n      int
+	closed bool
+}
+
+func (q *requests) enter() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return false
+	}
+	q.n++
+	return true
+}
+
+func (q *requests) leave() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.n--
+	if q.n == 0 && q.cond != nil {
+		q.cond.Broadcast()
+	}
+}
+
+func (q *requests) closeAndWait() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.closed = true
+	if q.cond == nil {
+		q.cond = sync.NewCond(&q.mu)
+	}
+	for q.n > 0 {
+		q.cond.Wait()
+	}
 }
 
 // recorder remembers the status written and lets a reset fault hijack the connection.
@@ -387,5 +453,9 @@ func selfSignedCert() (tls.Certificate, error) {
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("fakeazure: create certificate: %w", err)
 	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("fakeazure: parse certificate: %w", err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, nil
 }
