@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
 )
@@ -52,12 +53,28 @@ type SealedCache struct {
 	file    string
 	log     *slog.Logger
 
+	now func() time.Time
+
 	mu      sync.Mutex
 	key     []byte // the sealing key once read or created
 	memory  bool   // this run keeps the cache in memory only
 	mem     []byte // the cache in memory mode
 	warning string
+	// down: memory only because the keyring failed (rather than none being given or the file
+	// not writable). The keyring is asked again from retryAt on, with a back-off that doubles
+	// per failure (keyringRetryBase, at most keyringRetryMax): a keyring that comes back (a
+	// Secret Service that started late, a wallet unlocked) is used again, with the saved sign-in.
+	down     bool
+	failures int
+	retryAt  time.Time
 }
+
+// Back-off of keyring retries after a failure. Each try may cost the keyring's timeout (3 s)
+// when it hangs, so not more often than this; a sign-in made meanwhile is kept in memory.
+const (
+	keyringRetryBase = 15 * time.Second
+	keyringRetryMax  = 5 * time.Minute
+)
 
 // SealedCacheOptions configure a SealedCache.
 type SealedCacheOptions struct {
@@ -71,6 +88,8 @@ type SealedCacheOptions struct {
 	Dir string
 	// Log gets persistence problems (never any secret). Nil: discarded.
 	Log *slog.Logger
+	// Now is the clock of the keyring retries' back-off. Nil: time.Now.
+	Now func() time.Time
 }
 
 // NewSealedCache makes a sealed cache. It touches neither the keyring nor the disk until used.
@@ -91,6 +110,10 @@ func NewSealedCache(opts SealedCacheOptions) (*SealedCache, error) {
 		account: opts.Account,
 		file:    filepath.Join(opts.Dir, "signin-"+fileSafe(opts.Account)+".sealed"),
 		log:     log.With("component", "sealed-cache", "account", opts.Account),
+		now:     opts.Now,
+	}
+	if c.now == nil {
+		c.now = time.Now
 	}
 	if c.kr == nil {
 		c.memory, c.warning = true, WarningKeyringUnavailable
@@ -125,6 +148,9 @@ func (c *SealedCache) Warning() string {
 func (c *SealedCache) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.ReplaceHints) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err := c.retryKeyringLocked(ctx); err != nil {
+		return err
+	}
 	if c.memory {
 		if c.mem != nil {
 			if err := u.Unmarshal(c.mem); err != nil {
@@ -183,6 +209,10 @@ func (c *SealedCache) Export(ctx context.Context, m cache.Marshaler, _ cache.Exp
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.mem = nil
+	if err := c.retryKeyringLocked(ctx); err != nil {
+		return err
+	}
 	if c.memory {
 		c.mem = data
 		return nil
@@ -233,9 +263,51 @@ func (c *SealedCache) keyringFailed(ctx context.Context, err error) error {
 		return ctx.Err()
 	}
 	if !c.memory {
-		c.log.Warn("keyring unavailable: the sign-in is kept in memory for this run only", "err", err)
+		c.log.Warn("keyring unavailable: the sign-in is kept in memory until it answers again", "err", err)
 	}
-	c.memory, c.warning = true, WarningKeyringUnavailable
+	c.failures++
+	c.retryAt = c.now().Add(min(keyringRetryBase<<min(c.failures-1, 10), keyringRetryMax))
+	c.memory, c.down, c.warning = true, true, WarningKeyringUnavailable
+	return nil
+}
+
+// retryKeyringLocked asks a keyring that failed again once its back-off has passed. When it
+// answers, the cache leaves memory mode: a sign-in made meanwhile is sealed into the file
+// (it is the newest), else the saved one is read from the file again. It returns only the
+// context's error.
+func (c *SealedCache) retryKeyringLocked(ctx context.Context) error {
+	if !c.memory || !c.down || c.now().Before(c.retryAt) {
+		return nil
+	}
+	c.key = nil
+	_, err := c.loadKey(ctx)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return c.keyringFailed(ctx, err)
+	}
+	c.log.Info("keyring answers again: the sign-in is kept in it", "after_failures", c.failures)
+	c.memory, c.down, c.warning, c.failures = false, false, "", 0
+	if c.mem == nil {
+		return nil
+	}
+	mem := c.mem
+	c.mem = nil
+	key, err := c.loadKey(ctx)
+	if errors.Is(err, ErrNotFound) {
+		key, err = c.createKey(ctx)
+	}
+	if err != nil {
+		c.mem = mem
+		return c.keyringFailed(ctx, err)
+	}
+	sealed, err := c.seal(key, mem)
+	if err == nil {
+		err = writeFileAtomic(c.file, sealed)
+	}
+	if err != nil {
+		c.log.Warn("sign-in not saved: kept in memory for this run", "file", c.file, "err", err)
+		c.memory, c.mem = true, mem
+		c.warning = "not remembered: cannot write " + displayPath(c.file)
+	}
 	return nil
 }
 
