@@ -5,17 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
-
-	"github.com/pkg/browser"
 
 	"github.com/pimtray/pimtray/assets"
 	"github.com/pimtray/pimtray/internal/cli"
 	"github.com/pimtray/pimtray/notify"
-	"github.com/pimtray/pimtray/store"
 	"github.com/pimtray/pimtray/tray"
-	"github.com/pimtray/pimtray/tray/autostart"
+	"github.com/pimtray/pimtray/tray/opener"
 )
 
 // RunTray runs the tray until Quit: one per user, with notifications wired to the engine.
@@ -56,10 +52,12 @@ func RunTray(ctx context.Context, g cli.Globals, stderr io.Writer) int {
 		<-engineDone
 	}()
 
+	a.Log.Info("pimtray started", "demo", g.Demo, "config", a.Paths.ConfigFile, "log", a.Paths.LogFile)
 	n, err := notify.New(notify.Options{AppName: "pimtray", DesktopEntry: "pimtray", Icon: assets.AppIcon(), Log: a.Log,
 		ShownFile: filepath.Join(a.Paths.StateDir, "notices.json")})
 	if err != nil {
 		a.Log.Warn("notifications unavailable; reminders show in the tray only", "err", err)
+		n = nil
 	} else {
 		defer n.Close()
 		go func() {
@@ -79,6 +77,8 @@ func RunTray(ctx context.Context, g cli.Globals, stderr io.Writer) int {
 		}()
 	}
 
+	tell := &teller{a: a, n: n}
+	open := opener.New()
 	opts := tray.Options{
 		Icons: tray.Icons{
 			Idle:      assets.TrayIcon(assets.StateIdle),
@@ -87,13 +87,16 @@ func RunTray(ctx context.Context, g cli.Globals, stderr io.Writer) int {
 			Pending:   assets.TrayIcon(assets.StatePending),
 			Attention: assets.TrayIcon(assets.StateAttention),
 		},
-		OpenConfig: func() { a.openFile(a.Paths.ConfigFile) },
-		OpenLog:    func() { a.openFile(a.Paths.LogFile) },
+		OpenConfig: func() { tell.openFile(open, a.Paths.ConfigFile, "configuration") },
+		OpenLog:    func() { tell.openFile(open, a.Paths.LogFile, "log") },
 		Now:        a.Clock.Now,
 		Log:        a.Log,
 	}
-	if exe, err := os.Executable(); err == nil && !g.Demo {
-		opts.Autostart = autostart.New("pimtray", exe, nil)
+	if as, warn, err := autostartFor(g); err == nil {
+		if warn != "" {
+			a.Log.Warn("Start at login would point at a temporary build", "detail", warn)
+		}
+		opts.Autostart = warnedAutostart{Autostarter: as, warn: warn, tell: tell.tell}
 	}
 	if err := tray.Run(ctx, a.Engine, opts); err != nil {
 		fmt.Fprintf(stderr, "pimtray: %v\n", err)
@@ -109,19 +112,4 @@ func trayFailed(stderr io.Writer, err error) int {
 		return cli.ExitUsage
 	}
 	return cli.ExitFailed
-}
-
-// openFile opens a file with the desktop's handler, writing the defaults first when the
-// configuration doesn't exist yet.
-func (a *App) openFile(path string) {
-	if path == a.Paths.ConfigFile {
-		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-			if err := store.SaveConfig(path, store.DefaultConfig()); err != nil {
-				a.Log.Warn("write the default configuration", "err", err)
-			}
-		}
-	}
-	if err := browser.OpenFile(path); err != nil {
-		a.Log.Warn("open file", "path", path, "err", err)
-	}
 }

@@ -87,10 +87,15 @@ func (e *Engine) signIn(ctx context.Context, ts *tenantState, opts SignInOptions
 		e.mu.Unlock()
 		return user, nil
 	}
+	e.log.Info("sign-in started", "tenant", tenantLabel(ts), "deviceCode", opts.DeviceCode)
 	user, err := ts.b.Auth.SignIn(e.interactive(ctx, ""), opts)
 	if err != nil {
+		// What a user needs to report a failed sign-in (the error carries Azure's code and
+		// correlation ids, never a token).
+		e.log.Warn("sign-in failed", "tenant", tenantLabel(ts), "deviceCode", opts.DeviceCode, "err", err)
 		return "", fmt.Errorf("sign in to %s: %w", tenantLabel(ts), err)
 	}
+	e.log.Info("signed in", "tenant", tenantLabel(ts), "user", user, "storage", ts.b.Auth.Storage())
 	e.mu.Lock()
 	ts.user, ts.signedIn = user, true
 	// The user is here and is told the outcome (SignInNow checks every plane): no background

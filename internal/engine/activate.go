@@ -468,6 +468,7 @@ func (e *Engine) tellFailure(key, what string, err error) {
 	if err == nil || errors.Is(err, ErrCancelled) || errors.Is(err, ErrInFlight) || errors.Is(err, pim.ErrSignInNeeded) {
 		return
 	}
+	e.log.Warn(what+" "+keyLabelOf(e, key), "key", key, "err", err)
 	e.notify(e.newNotice(NoticeFailed, key, what+" "+keyLabelOf(e, key), HumanError(err), nil))
 }
 

@@ -1,9 +1,14 @@
 package engine
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -111,4 +116,41 @@ func TestAButtonFromAnEarlierRunActsOrSaysWhy(t *testing.T) {
 	if n.Title != "pimtray can't act on that notification" || !strings.Contains(n.Body, "Use the pimtray menu") {
 		t.Fatalf("notice = %+v", n)
 	}
+}
+
+// failingAuth is a sign-in that fails as the identity platform's refusal does.
+type failingAuth struct{ fakeAuth }
+
+func (a *failingAuth) SignIn(ctx context.Context, o SignInOptions) (string, error) {
+	return "", errors.New("AADSTS50020: User account from identity provider does not exist in tenant")
+}
+
+// A failed sign-in is in the log, with what a user needs to report it (the real-mode log
+// was empty after one).
+func TestFailedSignInIsLogged(t *testing.T) {
+	var log bytes.Buffer
+	var mu sync.Mutex
+	h := newHarness(t, func(o *Options, _ *fakeAPI) {
+		o.Tenants[0].Auth = &failingAuth{}
+		o.Log = slog.New(slog.NewTextHandler(lockedWriter{&mu, &log}, nil))
+	})
+	if _, err := h.e.SignInNow(context.Background(), "", SignInOptions{}); err == nil {
+		t.Fatal("the sign-in did not fail")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if got := log.String(); !strings.Contains(got, `level=WARN msg="sign-in failed" tenant=Contoso`) || !strings.Contains(got, "AADSTS50020") {
+		t.Fatalf("log:\n%s", got)
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -151,6 +151,7 @@ func (e *Engine) tellReactivation(key string, res Result, err error, reason stri
 		if errors.As(err, &f) && f.Err != nil && isStepUp(f.Err) {
 			return // the sign-in notice said it already
 		}
+		e.log.Warn("could not re-activate "+name, "key", key, "err", err)
 		e.notify(e.newNotice(NoticeFailed, key, "Could not re-activate "+name, HumanError(err),
 			[]string{ActionReactivate, ActionDismiss}))
 	case !res.ScheduledAt.IsZero():
