@@ -136,6 +136,7 @@ func Open(ctx context.Context, o Options) (_ *App, err error) {
 		Tenants:       tenants,
 		StateFile:     paths.StateFile(),
 		ReadOnlyState: !o.Tray,
+		CommandCache:  commandCache(o.Tray, paths),
 		Prompter:      prompter,
 		Interactive:   auth.Interactive,
 		Demo:          o.Demo,
@@ -349,4 +350,13 @@ func (a *App) newLogger() (*slog.Logger, error) {
 		w = io.MultiWriter(f, a.opts.Stderr)
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})), nil
+}
+
+// commandCache is the command line's own file of what it learned (engine.Options.CommandCache),
+// beside the tray's state file; the tray keeps none.
+func commandCache(tray bool, paths store.Paths) string {
+	if tray {
+		return ""
+	}
+	return filepath.Join(paths.StateDir, "command-cache.json")
 }

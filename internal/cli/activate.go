@@ -79,10 +79,9 @@ func (r *runner) activate(o *activateOptions) int {
 	if code, ok := r.refresh(); !ok {
 		return code
 	}
-	s := r.eng.Snapshot()
-	it, merr := match(r.items(s), pos[0], scope, false)
-	if merr != nil {
-		return r.matchFailed(merr)
+	it, code, ok := r.matchRole(pos[0], scope, false)
+	if !ok {
+		return code
 	}
 	res, err := r.eng.ActivateNow(r.ctx, it.Key, engine.ActivateOptions{
 		Duration: dur, Justification: reason, TicketNumber: ticket, TicketSystem: ticketSystem,
@@ -108,7 +107,7 @@ func (r *runner) activate(o *activateOptions) int {
 		return r.fail(ExitFailed, "could not activate "+it.Role.Label()+": "+engine.HumanError(err))
 	}
 	now := r.eng.Snapshot().Now
-	code := ExitOK
+	code = ExitOK
 	if res.Activation.Status == pim.StatusPending {
 		code = ExitPending
 	}

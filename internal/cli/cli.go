@@ -196,9 +196,36 @@ func (r *runner) demoLine() {
 	}
 }
 
-// refresh reads the tenants; on failure it says why in one line and returns the exit code.
+// refresh makes the last known state current: it reads the planes known from longer ago than
+// the refresh interval (or never), and only those (engine.RefreshStale); on failure it says
+// why in one line and returns the exit code.
 func (r *runner) refresh() (int, bool) {
-	if err := r.eng.RefreshNow(r.ctx, r.g.Tenant); err != nil {
+	return r.refreshed(r.eng.RefreshStale(r.ctx, r.g.Tenant))
+}
+
+// refreshAll reads every plane of the tenants again, whatever is known.
+func (r *runner) refreshAll() (int, bool) {
+	return r.refreshed(r.eng.RefreshNow(r.ctx, r.g.Tenant))
+}
+
+// matchRole finds ROLE (and --scope) among the known roles; a role not known yet may be new:
+// then every plane is read again and it is looked for once more.
+func (r *runner) matchRole(roleArg, scopeArg string, preferActive bool) (engine.Item, int, bool) {
+	it, err := match(r.items(r.eng.Snapshot()), roleArg, scopeArg, preferActive)
+	if err != nil && err.(*matchError).candidates == nil {
+		if code, ok := r.refreshAll(); !ok {
+			return engine.Item{}, code, false
+		}
+		it, err = match(r.items(r.eng.Snapshot()), roleArg, scopeArg, preferActive)
+	}
+	if err != nil {
+		return engine.Item{}, r.matchFailed(err), false
+	}
+	return it, 0, true
+}
+
+func (r *runner) refreshed(err error) (int, bool) {
+	if err != nil {
 		if engine.IsInput(err) {
 			return r.fail(ExitUsage, engine.HumanError(err)), false
 		}

@@ -49,10 +49,9 @@ func (r *runner) deactivate(o *deactivateOptions) int {
 	if code, ok := r.refresh(); !ok {
 		return code
 	}
-	s := r.eng.Snapshot()
-	it, merr := match(r.items(s), pos[0], scope, true)
-	if merr != nil {
-		return r.matchFailed(merr)
+	it, code, ok := r.matchRole(pos[0], scope, true)
+	if !ok {
+		return code
 	}
 	d, err := r.eng.DeactivateNow(r.ctx, it.Key)
 	if err != nil {

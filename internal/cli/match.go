@@ -203,6 +203,8 @@ type roleJSON struct {
 	ExpiresAt *time.Time  `json:"expiresAt"`
 	Favourite bool        `json:"favourite"`
 	Policy    *policyJSON `json:"policy"`
+	// PolicyReadAt is when the policy was read from Azure (it is cached; null when unknown).
+	PolicyReadAt *time.Time `json:"policyReadAt"`
 }
 
 type policyJSON struct {
@@ -254,6 +256,10 @@ func toJSON(it engine.Item, now time.Time) roleJSON {
 		j.Policy = &policyJSON{Justification: p.Justification, Ticket: p.Ticket, Approval: p.Approval, MFA: p.MFA, AuthContext: p.AuthContext}
 		if p.MaxDuration > 0 {
 			j.Policy.MaxDuration = durationText(p.MaxDuration)
+		}
+		if !it.PolicyReadAt.IsZero() {
+			t := it.PolicyReadAt.UTC()
+			j.PolicyReadAt = &t
 		}
 	}
 	return j

@@ -3,30 +3,34 @@ package cli
 import (
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/pimtray/pimtray/internal/engine"
 	"github.com/pimtray/pimtray/pim"
 )
 
-// withPolicies reads the items' policies (concurrently, cached by the client) for display.
+// withPolicies gives the items their policies: the cached ones, and those not known (or old)
+// read in batches (engine.EnsurePolicies), which the next command then finds cached.
 func (r *runner) withPolicies(items []engine.Item) []engine.Item {
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
-	for i := range items {
-		if items[i].Policy != nil {
-			continue
+	var keys []string
+	for _, it := range items {
+		if it.Policy == nil {
+			keys = append(keys, it.Key)
 		}
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			if p, ok := r.eng.Policy(r.ctx, items[i].Key); ok {
-				items[i].Policy = &p
-			}
-		})
 	}
-	wg.Wait()
+	if len(keys) == 0 {
+		return items
+	}
+	r.eng.EnsurePolicies(r.ctx, keys)
+	byKey := map[string]engine.Item{}
+	for _, it := range r.eng.Snapshot().All {
+		byKey[it.Key] = it
+	}
+	for i := range items {
+		if got, ok := byKey[items[i].Key]; ok && items[i].Policy == nil && got.Policy != nil {
+			items[i].Policy, items[i].PolicyReadAt = got.Policy, got.PolicyReadAt
+		}
+	}
 	return items
 }
 

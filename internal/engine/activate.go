@@ -266,6 +266,13 @@ func (e *Engine) activateRole(ctx context.Context, ts *tenantState, role pim.Rol
 		e.rememberAnswers(key, Answers{Justification: req.Justification, TicketNumber: req.TicketNumber, TicketSystem: req.TicketSystem}, typed)
 		return res, nil
 	}
+	if errors.Is(err, pim.ErrNotFound) {
+		// Azure knows no such eligibility (any more): what pimtray knew was stale. Read the
+		// plane again so the menu and the next command know what is true.
+		if rerr := e.refreshTenant(ctx, ts, []pim.Plane{role.Plane}); rerr != nil {
+			e.log.Info("refresh after an unknown eligibility failed", "err", rerr)
+		}
+	}
 	if errors.Is(err, pim.ErrAlreadyActive) {
 		// Already active counts as active: read the plane again for its end time.
 		if rerr := e.refreshTenant(ctx, ts, []pim.Plane{role.Plane}); rerr != nil {

@@ -156,6 +156,12 @@ type Options struct {
 	StateFile string
 	// ReadOnlyState reads StateFile but never writes it (the command line beside a running tray).
 	ReadOnlyState bool
+	// CommandCache is the command line's own file of what it learned (the listings of each
+	// plane with their age, policies, its recent activations), beside the StateFile it only
+	// reads: every command starts from the fresher of the two, so a command after a recent
+	// one (or beside a running tray) reads no plane it knows. Used with ReadOnlyState; "" keeps
+	// nothing.
+	CommandCache string
 	// Prompter asks for a missing justification or ticket on a click; nil: such a click fails
 	// with a message instead.
 	Prompter Prompter
@@ -388,6 +394,7 @@ func New(opts Options) (*Engine, error) {
 	if err := e.loadState(); err != nil {
 		return nil, err
 	}
+	e.loadCommandCache()
 	return e, nil
 }
 

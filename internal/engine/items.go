@@ -166,6 +166,7 @@ func (e *Engine) itemLocked(ts *tenantState, role pim.Role, now time.Time) Item 
 	if p, ok := e.policies[key]; ok && p.Known {
 		pol := p.Policy
 		it.Policy = &pol
+		it.PolicyReadAt = p.FetchedAt
 	}
 	if f, ok := e.favouriteLocked(key); ok {
 		it.Favourite = true

@@ -44,6 +44,7 @@ func (e *Engine) RefreshNow(ctx context.Context, tenant string) error {
 		return &InputError{Msg: fmt.Sprintf("tenant %q is not configured", tenant)}
 	}
 	errs := e.refreshTenants(ctx, tenants, nil)
+	e.saveState() // the command line's cache (the tray saves its own after its refreshes)
 	e.signal()
 	if len(errs) == len(tenants) {
 		return errs[0]
@@ -433,7 +434,7 @@ func (e *Engine) fetchFavouritePolicies(ctx context.Context) {
 			jobs = append(jobs, policyJob{ts, b})
 		}
 	}
-	e.readPolicies(ctx, jobs)
+	e.readPolicies(ctx, jobs, policyFetchers)
 }
 
 // policyJob is one policy read: the roles of one tenant it answers.
@@ -442,8 +443,12 @@ type policyJob struct {
 	roles []pim.Role
 }
 
-// policyFetchers is how many policy reads run at once.
-const policyFetchers = 4
+// policyFetchers is how many policy reads run at once in the background; a command, which
+// someone waits for, runs commandPolicyFetchers.
+const (
+	policyFetchers        = 4
+	commandPolicyFetchers = 8
+)
 
 // otherPolicyBudget is how many policy reads (each an Entra tenant's roles, a group's, or one
 // Azure role) a background refresh spends on roles that are not favourites. Everything else of
@@ -514,7 +519,7 @@ func (e *Engine) fetchOtherPolicies(ctx context.Context) int {
 	e.mu.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, e.refreshTimeout())
 	defer cancel()
-	return e.readPolicies(ctx, jobs)
+	return e.readPolicies(ctx, jobs, policyFetchers)
 }
 
 // batchPolicies is what pim.Client offers beside Policy: one read for several roles.
@@ -524,13 +529,13 @@ type batchPolicies interface {
 
 // readPolicies runs the policy reads, policyFetchers at a time, caches what they found and
 // returns how many roles' policies were read.
-func (e *Engine) readPolicies(ctx context.Context, jobs []policyJob) int {
+func (e *Engine) readPolicies(ctx context.Context, jobs []policyJob, width int) int {
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
 		read int
 	)
-	slots := make(chan struct{}, policyFetchers)
+	slots := make(chan struct{}, width)
 	for _, j := range jobs {
 		if ctx.Err() != nil {
 			break
@@ -594,6 +599,40 @@ func (e *Engine) policyFor(ctx context.Context, ts *tenantState, role pim.Role) 
 	e.policies[key] = policyEntry{Policy: pol, Known: true, FetchedAt: e.now()}
 	e.mu.Unlock()
 	return pol, true
+}
+
+// EnsurePolicies reads the policies of the roles (by key) that have no recent one cached, in
+// batches (an Entra tenant's roles in one read, a group's two in one), a few reads at a time,
+// and caches them (a week for roles that are not favourites). For the command line's list.
+func (e *Engine) EnsurePolicies(ctx context.Context, keys []string) {
+	e.mu.Lock()
+	now := e.now()
+	byTenant := map[*tenantState][]pim.Role{}
+	var order []*tenantState
+	for _, key := range keys {
+		role, ts, ok := e.roleLocked(key)
+		if !ok {
+			continue
+		}
+		if p, ok := e.policies[key]; ok && e.policyFreshLocked(key, p, now) {
+			continue
+		}
+		if _, ok := byTenant[ts]; !ok {
+			order = append(order, ts)
+		}
+		byTenant[ts] = append(byTenant[ts], role)
+	}
+	e.mu.Unlock()
+	var jobs []policyJob
+	for _, ts := range order {
+		for _, b := range pim.PolicyBatches(byTenant[ts]) {
+			jobs = append(jobs, policyJob{ts, b})
+		}
+	}
+	if e.readPolicies(ctx, jobs, commandPolicyFetchers) > 0 {
+		e.saveState()
+		e.signal()
+	}
 }
 
 // Policy is the role's activation policy (read and cached when needed), for the command line.

@@ -43,7 +43,10 @@ type Item struct {
 	// maximum); 0 for a role not a favourite whose policy has not been read yet.
 	Duration time.Duration `json:"duration"`
 	Policy   *pim.Policy   `json:"policy,omitempty"`
-	Problem  string        `json:"problem,omitempty"` // one human sentence, for StateFailed and friends
+	// PolicyReadAt is when Policy was read from Azure (policies are cached: a week for roles
+	// that are not favourites, 12 hours for favourites).
+	PolicyReadAt time.Time `json:"policyReadAt,omitzero"`
+	Problem      string    `json:"problem,omitempty"` // one human sentence, for StateFailed and friends
 	// TenantName names the tenant in labels when the user works in more than one ("Fabrikam").
 	TenantName string `json:"tenantName,omitempty"`
 	// RequestID is the open request's id while pending (to withdraw it).

@@ -119,7 +119,11 @@ func copyMap[K comparable, V any](dst, src map[K]V) {
 
 // saveState writes the last known state (unless there is no state file or it is read-only).
 func (e *Engine) saveState() {
-	if e.opts.StateFile == "" || e.opts.ReadOnlyState {
+	if e.opts.ReadOnlyState {
+		e.saveCommandCache()
+		return
+	}
+	if e.opts.StateFile == "" {
 		return
 	}
 	e.saveMu.Lock()

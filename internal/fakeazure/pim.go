@@ -178,7 +178,7 @@ func (s *Server) activateLocked(c *caller, in changeRequest) (*pimRequest, *fail
 	now := s.now()
 	ts := s.st.tenant(c.t.ID)
 	e := in.e
-	if e == nil {
+	if e == nil || (!e.until.IsZero() && !now.Before(e.until)) { // none, or it has ended
 		return nil, &failure{status: 400, code: codeDoesNotExist, message: msgDoesNotExist}
 	}
 	if e.assigned {

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/pimtray/pimtray/pim"
 	"strings"
 	"time"
 
@@ -292,6 +293,17 @@ type credential struct {
 }
 
 var _ azcore.TokenCredential = (*credential)(nil)
+var _ pim.PrincipalSource = (*credential)(nil)
+
+// Principal is the tenant's user, as a signed-in MSAL account knows them (pim/auth.Session's
+// Principal): pim's Me then asks Graph nothing, as it asks nothing of a real warm sign-in.
+func (c *credential) Principal() (pim.Principal, string, bool) {
+	t := c.s.tenant(c.tenantID)
+	if t == nil {
+		return pim.Principal{}, "", false
+	}
+	return pim.Principal{ID: t.User.ID, UserPrincipalName: t.User.UPN}, t.ID, true
+}
 
 // GetToken mints a token for the resource of opts.Scopes.
 func (c *credential) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
