@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tailscale/hujson"
+
 	"github.com/pimtray/pimtray/pim"
 )
 
@@ -70,8 +72,27 @@ func ParseConfig(data []byte, path string) (*Config, error) {
 	fail := func(line int, msg string) (*Config, error) {
 		return DefaultConfig(), &ConfigError{Path: path, Line: line, Msg: msg}
 	}
+	// A byte order mark (Windows Notepad writes one) becomes spaces, as do comments and
+	// trailing commas (HuJSON, as Tailscale's configuration files): the offsets, hence the
+	// line numbers in messages, stay those of the file.
+	if hasBOM(data) {
+		data = append([]byte("   "), data[len(bom):]...)
+	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return DefaultConfig(), nil // an empty file is an empty configuration
+	}
+	if std, herr := hujson.Standardize(append([]byte(nil), data...)); herr == nil {
+		data = std
+	} else if line, msg, ok := hujsonError(herr, data, lines); ok {
+		// What is truly wrong, said as the strict parser says it when it stops at the same
+		// line (its words are better), else in HuJSON's words.
+		if _, terr := parseTree(data, lines); terr != nil {
+			var se *treeError
+			if errors.As(terr, &se) && se.line == line {
+				return fail(se.line, se.msg)
+			}
+		}
+		return fail(line, msg)
 	}
 	root, err := parseTree(data, lines)
 	if err != nil {
@@ -143,6 +164,25 @@ func SaveConfigKeepAside(path string, c *Config) (keptAside string, err error) {
 		return keptAside, fmt.Errorf("save config: %w", err)
 	}
 	return keptAside, nil
+}
+
+var hujsonErrRE = regexp.MustCompile(`^hujson: line (\d+), column \d+: (.*)$`)
+
+// hujsonError reads HuJSON's "hujson: line 3, column 5: invalid character ..." into a line
+// and a message in the configuration's words.
+func hujsonError(err error, data []byte, li lineIndex) (int, string, bool) {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		if strings.Contains(err.Error(), "parsing comment") {
+			return li.at(int64(len(data)) - 1), "not valid JSON: the file ends inside a /* comment (a missing */?)", true
+		}
+		return li.at(int64(len(data)) - 1), "not valid JSON: the file ends too early (a missing } or ]?)", true
+	}
+	m := hujsonErrRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		return 0, "not valid JSON: " + strings.TrimPrefix(err.Error(), "hujson: "), true
+	}
+	line, _ := strconv.Atoi(m[1])
+	return line, "not valid JSON: " + m[2], true
 }
 
 // unwrapPathError drops the path from an *fs.PathError: messages name the file already.
@@ -318,7 +358,7 @@ func parseTree(data []byte, li lineIndex) (*jnode, error) {
 			msg := "not valid JSON: " + strings.TrimPrefix(se.Error(), "json: ")
 			if strings.Contains(se.Error(), "looking for beginning of object key string") ||
 				strings.Contains(se.Error(), "looking for beginning of value") {
-				msg += " (is there a comma before } or ], or a missing value?)"
+				msg += " (a missing value, or a comma too many?)"
 			}
 			return &treeError{line: li.at(se.Offset), msg: msg}
 		}
