@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
@@ -93,6 +92,7 @@ func (r *runner) completeRole(live bool) cobra.CompletionFunc {
 			seen = append(seen, strings.ToLower(ro.RoleName))
 			out = append(out, cobra.CompletionWithDesc(ro.RoleName, ro.Plane.Title()))
 		}
+		sortFold(out)
 		return out, cobra.ShellCompDirectiveNoFileComp
 	}
 }
@@ -116,9 +116,15 @@ func (r *runner) completeScope(_ *cobra.Command, args []string, toComplete strin
 		if desc == "" {
 			desc = ro.Plane.Title()
 		}
-		out = append(out, cobra.CompletionWithDesc(s, fmt.Sprint(desc)))
+		out = append(out, cobra.CompletionWithDesc(s, desc))
 	}
+	sortFold(out)
 	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+// sortFold sorts completions by name, in any case.
+func sortFold(cs []cobra.Completion) {
+	slices.SortFunc(cs, func(a, b cobra.Completion) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
 }
 
 func hasPrefixFold(s, prefix string) bool {

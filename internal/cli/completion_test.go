@@ -1,0 +1,102 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/pimtray/pimtray/internal/app"
+	"github.com/pimtray/pimtray/internal/cli"
+	"github.com/pimtray/pimtray/internal/engine"
+)
+
+// saveLastKnownState runs the tray's engine once, as a tray leaves the state file: a
+// refresh, then the state saved on the way out.
+func (w *world) saveLastKnownState() {
+	w.t.Helper()
+	o := w.options()
+	o.Tray = true
+	a, err := app.Open(context.Background(), o)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer a.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.Engine.Run(ctx)
+	}()
+	if err := a.Engine.RefreshNow(ctx, ""); err != nil {
+		w.t.Fatal(err)
+	}
+	cancel()
+	<-done
+	if _, err := os.Stat(w.state); err != nil {
+		w.t.Fatalf("no state file: %v", err)
+	}
+}
+
+// complete asks the completion what it offers for args (what the shell scripts do through
+// the hidden __complete command), with an environment whose engine must never open.
+func (w *world) complete(args ...string) (names []string, directive string) {
+	w.t.Helper()
+	env := w.env()
+	env.Open = func(context.Context, cli.Globals, io.Writer) (*engine.Engine, func(), error) {
+		w.t.Errorf("completing %q opened the engine", args)
+		return nil, nil, io.EOF
+	}
+	var out, errb bytes.Buffer
+	if code := cli.Main(context.Background(), append([]string{"__complete"}, args...), &out, &errb, env); code != 0 {
+		w.t.Fatalf("__complete %q: exit %d, %s", args, code, errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	for _, l := range lines[:len(lines)-1] {
+		names = append(names, strings.SplitN(l, "\t", 2)[0])
+	}
+	return names, lines[len(lines)-1]
+}
+
+// TestCompletionOffline: role names and scopes come from the last known state file alone:
+// no request to Azure, no engine, no sign-in.
+func TestCompletionOffline(t *testing.T) {
+	w := newWorld(t)
+	// Before any state file: nothing to offer, and still no request.
+	if names, _ := w.complete("activate", ""); len(names) != 0 {
+		t.Errorf("without a state file: %q", names)
+	}
+	w.saveLastKnownState()
+	w.fake.ResetLog()
+
+	tests := []struct {
+		args []string
+		want []string // exactly, in order
+	}{
+		{[]string{"activate", ""}, []string{"AKS Contributor", "Contributor", "Exchange Administrator", "Global Administrator",
+			"Member", "Owner", "Reader", "Security Reader", "User Administrator"}},
+		{[]string{"activate", "glo"}, []string{"Global Administrator"}},
+		{[]string{"--demo", "deactivate", "Sec"}, []string{"Security Reader"}},
+		{[]string{"activate", "Owner", "--scope", ""}, []string{"Break-Glass", "IT"}},
+		{[]string{"activate", "Contributor", "--scope", ""}, []string{"MySubscription", "rg-web"}},
+		{[]string{"deactivate", "--scope", "P"}, []string{"PIM-Admins", "Prod"}},
+		{[]string{"activate", "Owner", ""}, nil},
+		{[]string{"completion", ""}, []string{"bash", "zsh", "fish", "powershell"}},
+		{[]string{"li"}, []string{"list"}},
+		{[]string{"list", "--a"}, []string{"--active"}},
+	}
+	for _, tt := range tests {
+		names, directive := w.complete(tt.args...)
+		if strings.Join(names, "|") != strings.Join(tt.want, "|") {
+			t.Errorf("complete %q = %q, want %q", tt.args, names, tt.want)
+		}
+		if !strings.HasPrefix(directive, ":") {
+			t.Errorf("complete %q: directive %q", tt.args, directive)
+		}
+	}
+	if reqs := w.fake.Requests(); len(reqs) != 0 {
+		t.Errorf("completion sent %d requests, the first %s %s", len(reqs), reqs[0].Method, reqs[0].Path)
+	}
+}
