@@ -117,8 +117,10 @@ func Open(ctx context.Context, o Options) (_ *App, err error) {
 	}
 	if a.Clock == nil {
 		a.Clock = clock.Real{}
-		if o.Demo && o.DemoSpeed > 0 {
-			a.Clock = clock.Scaled{Start: time.Now().Round(0), Factor: o.DemoSpeed}
+		if o.Demo {
+			if a.Clock, err = demoClock(paths.StateDir, o.DemoSpeed, o.Tray); err != nil {
+				return nil, err
+			}
 		}
 	}
 	tenants, err := a.tenants(ctx)

@@ -38,6 +38,9 @@ func (r realTimer) Stop() bool          { return r.t.Stop() }
 type Scaled struct {
 	Start  time.Time // the real instant the scale began
 	Factor float64
+	// At is what the clock read at Start; zero: Start (a scale that began at the real time).
+	// A demo that carries on after a restart begins where it was.
+	At time.Time
 
 	real func() time.Time // the system clock; a test sets its own
 }
@@ -47,7 +50,11 @@ func (s Scaled) Now() time.Time {
 	if s.real != nil {
 		now = s.real
 	}
-	return s.Start.Add(time.Duration(float64(now().Sub(s.Start)) * s.Factor))
+	base := s.At
+	if base.IsZero() {
+		base = s.Start
+	}
+	return base.Add(time.Duration(float64(now().Sub(s.Start)) * s.Factor))
 }
 
 func (s Scaled) NewTimer(d time.Duration) Timer {
