@@ -29,6 +29,9 @@ import (
 	"github.com/pimtray/pimtray/tray/dialog"
 )
 
+// demoApprovalWait is how long (demo time) the demo tenant's approver takes.
+const demoApprovalWait = 2 * time.Minute
+
 // Options say which pimtray to open. The zero values of the test seams (Paths, Clock,
 // Location, Backend) are what the binary uses.
 type Options struct {
@@ -276,7 +279,10 @@ func demoBackend(ctx context.Context, a *App, _ Tenant) (engine.TenantBackend, e
 		Now:                   a.Clock.Now,
 		StateFile:             filepath.Join(a.Paths.StateDir, "demo-azure.json"),
 		AutoConfirmDeviceCode: true,
-		Log:                   a.Log,
+		// The demo's approver decides a request after two minutes of demo time, so the demo
+		// shows an approval arriving (and its notification).
+		AutoApproveAfter: demoApprovalWait,
+		Log:              a.Log,
 	})
 	if err != nil {
 		return engine.TenantBackend{}, fmt.Errorf("start the demo tenant: %w", err)

@@ -223,6 +223,7 @@ func (e *Engine) activateRole(ctx context.Context, ts *tenantState, role pim.Rol
 			// sign-in with those claims, then the same request once more.
 			steppedUp = true
 			e.log.Info("step-up sign-in for activation", "role", role.Label())
+			e.notify(e.stepUpNotice(role, claims))
 			act, err = ts.b.API.Activate(e.interactive(ctx, claims), req)
 			continue
 		case step && !o.Interactive:

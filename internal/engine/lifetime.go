@@ -1,6 +1,11 @@
 package engine
 
-import "time"
+import (
+	"strings"
+	"time"
+
+	"github.com/pimtray/pimtray/pim"
+)
 
 // NoticeWithdrawn is not shown: it asks the notifier to take the notice with this ID off
 // the screen, because what it said is no longer true (a failure that a later try fixed, a
@@ -105,4 +110,20 @@ func (e *Engine) nextNoticeChangeLocked(now time.Time) time.Time {
 		}
 	}
 	return next
+}
+
+// NoticeStepUp says a click's activation opened a sign-in (MFA, an authentication
+// context), so the window that opens is no surprise.
+const NoticeStepUp NoticeKind = "step-up"
+
+func (e *Engine) stepUpNotice(role pim.Role, claims string) Notice {
+	what := "MFA"
+	if strings.Contains(claims, "acrs") {
+		what = "a Conditional Access authentication context"
+	}
+	body := "Finish the sign-in in your browser; pimtray then activates it."
+	if e.opts.Demo {
+		body = "The demo tenant's sign-in page (the fake Azure) confirms it for you; pimtray then activates it."
+	}
+	return e.newNotice(NoticeStepUp, role.Key(), role.Label()+" needs "+what+": signing in again", body, nil)
 }

@@ -49,12 +49,12 @@ func TestFailedDeactivationNoticeIsWithdrawnWhenALaterTryWorks(t *testing.T) {
 
 func TestFailedActivationNoticeIsWithdrawnWhenTheRoleIsActivatedElsewhere(t *testing.T) {
 	p := &formPrompter{noDlg: fmt.Errorf("%w: install zenity or kdialog", ErrNoDialog)}
-	h := newHarness(t, withFormPrompter(p), withFavourites(fav(roleGA))).start()
-	h.e.Activate(roleGA.Key())
+	h := newHarness(t, withFormPrompter(p), withFavourites(fav(roleContrib))).start()
+	h.e.Activate(roleContrib.Key())
 	failed := h.notice(NoticeFailed)
 	h.settle()
-	// The command line (or the portal) activates it with a reason.
-	if _, err := h.e.ActivateNow(context.Background(), roleGA.Key(), ActivateOptions{Justification: "from the terminal", Interactive: true}); err != nil {
+	// The command line (or the portal) activates it with a ticket.
+	if _, err := h.e.ActivateNow(context.Background(), roleContrib.Key(), ActivateOptions{TicketNumber: "CHG-1", Interactive: true}); err != nil {
 		t.Fatal(err)
 	}
 	h.withdrawn(failed.ID)
@@ -153,4 +153,16 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// A click whose activation needs MFA says a sign-in opens; the notice goes once it worked.
+func TestStepUpIsAnnouncedThenWithdrawn(t *testing.T) {
+	h := newHarness(t, withFavourites(fav(roleEX))).start()
+	h.e.Activate(roleEX.Key())
+	n := h.notice(NoticeStepUp)
+	if n.Title != "Exchange Administrator needs a Conditional Access authentication context: signing in again" {
+		t.Fatalf("notice = %+v", n)
+	}
+	h.stateIs(roleEX, StateActive)
+	h.withdrawn(n.ID)
 }

@@ -90,6 +90,10 @@ type Options struct {
 	PageSize int
 	// AutoConfirmDeviceCode confirms device codes at once, as if the user had entered the code.
 	AutoConfirmDeviceCode bool
+	// AutoApproveAfter is the demo tenant's approver: a request waiting for approval is
+	// approved once it has waited this long (by Now), as if someone had approved it then.
+	// 0: requests wait until Approve or Deny (or time out after a day).
+	AutoApproveAfter time.Duration
 	// AcceptScheduledExtension accepts an activation scheduled to start when the current one
 	// ends; by default it is refused with RoleAssignmentExists, as a field report says Azure does.
 	AcceptScheduledExtension bool

@@ -158,6 +158,14 @@ type fileStamp struct {
 
 // syncLocked re-reads the state file when another process changed it. s.mu must be held.
 func (s *Server) syncLocked() {
+	s.syncFileLocked()
+	if s.autoApproveLocked() {
+		s.saveLocked()
+	}
+}
+
+// syncFileLocked re-reads the state file when another process changed it. s.mu must be held.
+func (s *Server) syncFileLocked() {
 	if s.opts.StateFile == "" {
 		return
 	}
