@@ -250,10 +250,16 @@ func (r result) String() string {
 // run runs a pimtray command to its end (at most timeout) in the world.
 func (w *world) run(timeout time.Duration, args ...string) result {
 	w.t.Helper()
+	return w.runIn(w.env(), timeout, args...)
+}
+
+// runIn is run with another environment.
+func (w *world) runIn(env []string, timeout time.Duration, args ...string) result {
+	w.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, w.bin, args...)
-	cmd.Env = w.env()
+	cmd.Env = env
 	cmd.Dir = w.home
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -139,6 +139,23 @@ func mapKeyringError(op string, err error) error {
 // systemKeyring is go-keyring.
 type systemKeyring struct{}
 
-func (systemKeyring) Set(s, u, p string) error        { return gokeyring.Set(s, u, p) }
-func (systemKeyring) Get(s, u string) (string, error) { return gokeyring.Get(s, u) }
-func (systemKeyring) Delete(s, u string) error        { return gokeyring.Delete(s, u) }
+func (systemKeyring) Set(s, u, p string) error {
+	if err := keyringReachable(); err != nil {
+		return err
+	}
+	return gokeyring.Set(s, u, p)
+}
+
+func (systemKeyring) Get(s, u string) (string, error) {
+	if err := keyringReachable(); err != nil {
+		return "", err
+	}
+	return gokeyring.Get(s, u)
+}
+
+func (systemKeyring) Delete(s, u string) error {
+	if err := keyringReachable(); err != nil {
+		return err
+	}
+	return gokeyring.Delete(s, u)
+}

@@ -4,31 +4,50 @@ package tray
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"time"
 
 	"fyne.io/systray"
 	"github.com/godbus/dbus/v5"
+
+	"github.com/pimtray/pimtray/internal/sessionbus"
 )
 
 // preflight checks that a tray icon can be shown: fyne.io/systray on these systems
 // publishes a StatusNotifierItem on the D-Bus session bus, and without a bus it would sit
-// silently with no icon. A missing tray host (GNOME without the AppIndicator extension) is
-// only worth a warning: the icon appears as soon as a host starts.
-func preflight(log *slog.Logger) error {
+// silently with no icon. It never starts a bus (godbus would run dbus-launch when none is
+// known: a private bus no tray host is on, and a daemon left behind). A missing tray host
+// (GNOME without the AppIndicator extension, a panel that starts after pimtray at login) is
+// said at once on stderr, in one sentence; systray registers the icon as soon as a host
+// appears (it watches for org.kde.StatusNotifierWatcher).
+func preflight(log *slog.Logger, stderr io.Writer) error {
+	if !sessionbus.Known() {
+		return errors.New("the tray needs a desktop session (no D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set); use the command line here: pimtray list, pimtray activate")
+	}
 	// The shared connection is the one systray uses next.
 	conn, err := dbus.SessionBus()
 	if err != nil {
 		return fmt.Errorf("the tray needs a desktop session (no D-Bus session bus: %w)", err)
 	}
 	var hasWatcher bool
-	err = conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, "org.kde.StatusNotifierWatcher").Store(&hasWatcher)
+	err = conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, watcherName).Store(&hasWatcher)
 	if err == nil && !hasWatcher {
-		log.Warn("no system tray host is running (org.kde.StatusNotifierWatcher); on GNOME, install the AppIndicator extension. The icon appears once a tray host starts.")
+		fmt.Fprintln(stderr, noTrayHost)
+		log.Warn(noTrayHost)
 	}
 	return nil
 }
+
+// watcherName is the tray host's name on the session bus.
+const watcherName = "org.kde.StatusNotifierWatcher"
+
+// noTrayHost is the one sentence for a desktop without a tray host.
+const noTrayHost = "pimtray: no system tray is running to show the icon (nothing owns " + watcherName + " on the session bus): " +
+	"on GNOME install and enable the AppIndicator extension (gnome-shell-extension-appindicator), elsewhere start a panel with a system tray; " +
+	"pimtray keeps running and its icon appears as soon as one starts."
 
 // seedBeforeRun gives systray the first icon, tooltip and title before it starts. Here
 // systray reads them once when it publishes the item's properties, and drops a SetIcon

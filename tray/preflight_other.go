@@ -4,12 +4,13 @@ package tray
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"time"
 )
 
 // preflight has nothing to check where the tray is drawn by the OS itself.
-func preflight(*slog.Logger) error { return nil }
+func preflight(*slog.Logger, io.Writer) error { return nil }
 
 // seedBeforeRun does nothing here: Windows and macOS take the icon once the tray runs
 // (onReady), and a title on macOS would be drawn as text beside the icon.

@@ -45,7 +45,9 @@ package tray
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
@@ -104,6 +106,9 @@ type Options struct {
 	Now func() time.Time
 	// Log receives the tray's own problems; default slog.Default().
 	Log *slog.Logger
+	// Stderr is told what the person who started the tray must know at once (no tray host
+	// to show the icon); default os.Stderr.
+	Stderr io.Writer
 }
 
 func (o Options) withDefaults() Options {
@@ -115,6 +120,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Now == nil {
 		o.Now = func() time.Time { return time.Now().Round(0) }
+	}
+	if o.Stderr == nil {
+		o.Stderr = os.Stderr
 	}
 	if o.Log == nil {
 		o.Log = slog.Default()
@@ -130,9 +138,10 @@ func Run(ctx context.Context, core Core, opts Options) error {
 		return errors.New("tray: no core to show")
 	}
 	opts = opts.withDefaults()
-	if err := preflight(opts.Log); err != nil {
+	if err := preflight(opts.Log, opts.Stderr); err != nil {
 		return err
 	}
+	defer quietSystrayLog(opts.Log)()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
