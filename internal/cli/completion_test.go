@@ -99,4 +99,20 @@ func TestCompletionOffline(t *testing.T) {
 	if reqs := w.fake.Requests(); len(reqs) != 0 {
 		t.Errorf("completion sent %d requests, the first %s %s", len(reqs), reqs[0].Method, reqs[0].Path)
 	}
+
+	// deactivate offers what is active or pending when something is.
+	if r := w.run("activate", "Security Reader"); r.code != 0 {
+		t.Fatalf("activate: %+v", r)
+	}
+	w.saveLastKnownState()
+	w.fake.ResetLog()
+	if names, _ := w.complete("deactivate", ""); strings.Join(names, "|") != "Security Reader" {
+		t.Errorf("deactivate offers %q, want the active Security Reader", names)
+	}
+	if names, _ := w.complete("activate", ""); len(names) != 9 {
+		t.Errorf("activate offers %q, want all 9 names", names)
+	}
+	if reqs := w.fake.Requests(); len(reqs) != 0 {
+		t.Errorf("completion sent %d requests", len(reqs))
+	}
 }
