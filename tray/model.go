@@ -104,7 +104,7 @@ const maxMenuDepth = 2
 
 // buildMenu turns a snapshot into the whole menu, never more than two levels deep:
 //
-//	header (account · tenant, or "Sign in…"), offline and plane-problem lines
+//	header (account · tenant, or "Sign in…"), offline, plane-problem and configuration lines
 //	favourites (click: activate; an active one is a submenu with "Deactivate")
 //	Activate all favourites
 //	All eligible roles ▸ section lines (plane · scope), each followed by its roles
@@ -122,6 +122,9 @@ func buildMenu(s engine.Snapshot, now time.Time, env menuEnv) []entry {
 	}
 	for i, p := range s.Problems {
 		m = append(m, info(fmt.Sprintf("problem/%d", i), p.Message))
+	}
+	if s.ConfigProblem != "" {
+		m = append(m, info("problem/config", s.ConfigProblem))
 	}
 
 	m = append(m, separator("sep/favourites"))

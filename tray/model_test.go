@@ -703,3 +703,14 @@ func TestSectionTitle(t *testing.T) {
 		}
 	}
 }
+
+// A change the engine could not save is a menu line (issue 12: a failure the user can't see in
+// the menu is a bug), under the header with the other problems.
+func TestBuildMenuShowsAConfigProblem(t *testing.T) {
+	s := engine.Snapshot{Accounts: []engine.Account{signedIn},
+		ConfigProblem: "Settings not saved (write ~/.config/pimtray/config.json: permission denied); kept, trying again"}
+	lines := strings.Split(dump(buildMenu(s, t0, env())), "\n")
+	if len(lines) < 2 || lines[1] != "Settings not saved (write ~/.config/pimtray/config.json: permission denied); kept, trying again [disabled]" {
+		t.Fatalf("menu:\n%s", strings.Join(lines, "\n"))
+	}
+}

@@ -137,7 +137,7 @@ func Open(ctx context.Context, o Options) (_ *App, err error) {
 	a.Engine, err = engine.New(engine.Options{
 		Clock:         a.Clock,
 		Config:        cfg,
-		SaveConfig:    func(c *store.Config) error { return store.SaveConfig(paths.ConfigFile, c) },
+		ConfigFile:    paths.ConfigFile, // edits of the file as it is then: hand edits kept
 		Tenants:       tenants,
 		StateFile:     paths.StateFile(),
 		ReadOnlyState: !o.Tray,

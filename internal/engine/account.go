@@ -160,21 +160,26 @@ func (e *Engine) account(ts *tenantState) Account {
 // ToggleFavourite stars or unstars a role and saves the configuration.
 func (e *Engine) ToggleFavourite(key string) {
 	e.mu.Lock()
-	i := slices.IndexFunc(e.cfg.Favourites, func(f store.Favourite) bool { return f.Key == key })
-	switch {
-	case i >= 0:
-		e.cfg.Favourites = slices.Delete(e.cfg.Favourites, i, i+1)
-	default:
+	isKey := func(f store.Favourite) bool { return f.Key == key }
+	var edit func(*store.Config)
+	if slices.ContainsFunc(e.cfg.Favourites, isKey) {
+		edit = func(c *store.Config) { c.Favourites = slices.DeleteFunc(c.Favourites, isKey) }
+	} else {
 		role, _, ok := e.roleLocked(key)
 		if !ok {
 			e.mu.Unlock()
 			e.log.Warn("cannot star an unknown role", "key", key)
 			return
 		}
-		e.cfg.Favourites = append(e.cfg.Favourites, favouriteFor(role))
+		fav := favouriteFor(role)
+		edit = func(c *store.Config) {
+			if !slices.ContainsFunc(c.Favourites, isKey) {
+				c.Favourites = append(c.Favourites, fav)
+			}
+		}
 	}
 	e.firstRun = false
-	e.saveConfigLocked()
+	e.editConfigLocked(edit)
 	e.mu.Unlock()
 	e.signal()
 }

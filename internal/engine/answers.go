@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/pimtray/pimtray/pim"
+	"github.com/pimtray/pimtray/store"
 )
 
 // Answers are what an activation carried besides its role and duration: the justification
@@ -84,22 +85,28 @@ func (e *Engine) rememberAnswers(key string, sent, typed Answers) {
 	if typed.empty() {
 		return
 	}
-	for i, f := range e.cfg.Favourites {
+	for _, f := range e.cfg.Favourites {
 		if f.Key != key {
 			continue
 		}
-		if typed.Justification != "" {
-			f.Justification = typed.Justification
-		}
-		if typed.TicketNumber != "" {
-			f.TicketNumber = typed.TicketNumber
-			if typed.TicketSystem != "" {
-				f.TicketSystem = typed.TicketSystem
-			}
-		}
-		e.cfg.Favourites[i] = f
 		e.log.Info("saved the answers to the favourite", "role", f.Role, "justification", typed.Justification != "", "ticket", typed.TicketNumber != "")
-		e.saveConfigLocked()
+		e.editConfigLocked(func(c *store.Config) {
+			for i, f := range c.Favourites {
+				if f.Key != key {
+					continue
+				}
+				if typed.Justification != "" {
+					f.Justification = typed.Justification
+				}
+				if typed.TicketNumber != "" {
+					f.TicketNumber = typed.TicketNumber
+					if typed.TicketSystem != "" {
+						f.TicketSystem = typed.TicketSystem
+					}
+				}
+				c.Favourites[i] = f
+			}
+		})
 		return
 	}
 }

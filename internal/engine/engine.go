@@ -147,8 +147,13 @@ type Options struct {
 	Clock clock.Clock
 	// Config is the user's configuration; nil: store.DefaultConfig(). The engine keeps its own copy.
 	Config *store.Config
-	// SaveConfig persists the configuration after ToggleFavourite; nil: changes live only in memory.
+	// SaveConfig persists the configuration after ToggleFavourite; nil: changes live only in
+	// memory. ConfigFile, when set, is used instead.
 	SaveConfig func(*store.Config) error
+	// ConfigFile is the configuration's file: changes are written as edits of the file as it
+	// is then (store.EditConfig), keeping hand edits, and a refresh reads it again when it
+	// changed on disk. "": SaveConfig.
+	ConfigFile string
 	// Tenants, in display order.
 	Tenants []TenantBackend
 	// StateFile keeps the last known state (roles, activations, policies, reminders sent) so a
@@ -202,10 +207,18 @@ type Engine struct {
 	baseCtx   context.Context
 	stop      context.CancelFunc
 
-	mu       sync.Mutex
-	cfg      *store.Config
-	tenants  []*tenantState
-	policies map[string]policyEntry
+	mu  sync.Mutex
+	cfg *store.Config
+	// The configuration's saving (config.go): edits not yet written, the file's stamp when
+	// last read or written, and a failed save's line, count and retry.
+	cfgPending   []configEdit
+	cfgStamp     fileStamp
+	saveProblem  string
+	loadProblem  string
+	saveFailures int
+	saveRetryAt  time.Time
+	tenants      []*tenantState
+	policies     map[string]policyEntry
 	// policyTried is when the background last tried to read a non-favourite's policy.
 	policyTried map[string]time.Time
 	inflight    map[string]ItemState
@@ -389,6 +402,9 @@ func New(opts Options) (*Engine, error) {
 			ts.storage = b.Auth.Storage()
 		}
 		e.tenants = append(e.tenants, ts)
+	}
+	if opts.ConfigFile != "" {
+		e.cfgStamp = stampOf(opts.ConfigFile)
 	}
 	e.baseCtx, e.stop = context.WithCancel(context.Background())
 	if err := e.loadState(); err != nil {
@@ -612,6 +628,7 @@ func (e *Engine) tick(now time.Time, timer bool) time.Time {
 		e.nextPoll = time.Time{}
 	}
 	e.pruneRecentLocked(now)
+	at(e.saveDueLocked(now))
 	// Scheduled activations (re-activation at the end, retries).
 	for key, s := range e.scheduled {
 		if s.At.After(now) {

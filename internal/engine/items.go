@@ -219,7 +219,8 @@ func (e *Engine) Snapshot() Snapshot {
 }
 
 func (e *Engine) snapshotLocked(now time.Time) Snapshot {
-	s := Snapshot{Demo: e.opts.Demo, Now: now, Refreshing: e.refreshing, LastRefresh: e.lastRefresh, Offline: e.offline}
+	s := Snapshot{Demo: e.opts.Demo, Now: now, Refreshing: e.refreshing, LastRefresh: e.lastRefresh, Offline: e.offline,
+		ConfigProblem: e.configProblemLocked()}
 	byKey := map[string]Item{}
 	for _, ts := range e.tenants {
 		s.Accounts = append(s.Accounts, Account{TenantID: ts.id(), TenantName: ts.b.Name, User: ts.user,

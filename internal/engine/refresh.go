@@ -43,6 +43,7 @@ func (e *Engine) RefreshNow(ctx context.Context, tenant string) error {
 	if len(tenants) == 0 {
 		return &InputError{Msg: fmt.Sprintf("tenant %q is not configured", tenant)}
 	}
+	e.reloadConfig()
 	errs := e.refreshTenants(ctx, tenants, nil)
 	e.saveState() // the command line's cache (the tray saves its own after its refreshes)
 	e.signal()
@@ -56,6 +57,7 @@ func (e *Engine) RefreshNow(ctx context.Context, tenant string) error {
 // or a back-off while offline. A Refresh asked meanwhile runs one more round.
 func (e *Engine) runRefresh(ctx context.Context) {
 	for {
+		e.reloadConfig() // a hand edit shows with the refresh
 		e.mu.Lock()
 		tenants := slices.Clone(e.tenants)
 		e.mu.Unlock()
@@ -673,29 +675,14 @@ func (e *Engine) seedDemoFavouritesLocked() {
 		return // not all planes read yet
 	}
 	e.firstRun = false
-	e.cfg.Favourites = favs
-	e.saveConfigLocked()
+	e.editConfigLocked(func(c *store.Config) {
+		if len(c.Favourites) == 0 {
+			c.Favourites = slices.Clone(favs)
+		}
+	})
 }
 
 func favouriteFor(r pim.Role) store.Favourite {
 	return store.Favourite{Key: r.Key(), Tenant: r.TenantID, Plane: string(r.Plane), Role: r.RoleName,
 		RoleID: r.RoleID, Scope: r.Scope, ScopeName: r.ScopeName}
-}
-
-// saveConfigLocked hands the configuration to SaveConfig outside the lock. Saves run one at
-// a time, each with the configuration as it is then, so the last one written is the latest.
-func (e *Engine) saveConfigLocked() {
-	if e.opts.SaveConfig == nil {
-		return
-	}
-	e.goBackground(func(context.Context) {
-		e.cfgSaveMu.Lock()
-		defer e.cfgSaveMu.Unlock()
-		e.mu.Lock()
-		cp := cloneConfig(e.cfg)
-		e.mu.Unlock()
-		if err := e.opts.SaveConfig(cp); err != nil {
-			e.log.Error("saving the configuration failed", "err", err)
-		}
-	})
 }

@@ -74,17 +74,20 @@ type PlaneProblem struct {
 
 // Snapshot is everything the UI renders, immutable once handed out.
 type Snapshot struct {
-	Demo        bool           `json:"demo"`
-	Now         time.Time      `json:"now"`
-	Accounts    []Account      `json:"accounts"`
-	Favourites  []Item         `json:"favourites"`
-	All         []Item         `json:"all"` // every eligible role, sorted by plane, scope, role
-	Problems    []PlaneProblem `json:"problems,omitempty"`
-	Refreshing  bool           `json:"refreshing"`
-	LastRefresh time.Time      `json:"lastRefresh,omitzero"`
-	Offline     bool           `json:"offline"`
-	Icon        IconState      `json:"icon"`
-	Tooltip     string         `json:"tooltip"`
+	Demo       bool           `json:"demo"`
+	Now        time.Time      `json:"now"`
+	Accounts   []Account      `json:"accounts"`
+	Favourites []Item         `json:"favourites"`
+	All        []Item         `json:"all"` // every eligible role, sorted by plane, scope, role
+	Problems   []PlaneProblem `json:"problems,omitempty"`
+	// ConfigProblem is one line about the configuration: a change not saved (kept and tried
+	// again), or a hand edit that could not be read. Empty when all is well.
+	ConfigProblem string    `json:"configProblem,omitempty"`
+	Refreshing    bool      `json:"refreshing"`
+	LastRefresh   time.Time `json:"lastRefresh,omitzero"`
+	Offline       bool      `json:"offline"`
+	Icon          IconState `json:"icon"`
+	Tooltip       string    `json:"tooltip"`
 	// Header is the menu's first line (Header(s)): account and tenant, "Sign in…", DEMO.
 	Header string `json:"header"`
 }
