@@ -162,7 +162,7 @@ func TestActivate(t *testing.T) {
 			2, `^$`, `^pimtray: --for "8 hours" is not a duration \(try 8h, 90m or 1h30m\) \(see 'pimtray --help'\)\n$`, 0},
 		{"no role", []string{"activate"}, 2, `^$`, `^pimtray: activate needs a ROLE`, 0},
 		{"unquoted name", []string{"activate", "Global", "Administrator"}, 2, `^$`, `takes one ROLE, got 2 arguments`, 0},
-		{"unknown flag", []string{"activate", "Owner", "--sope", "IT"}, 2, `^$`, `^pimtray: unknown flag: --sope \(see 'pimtray --help'\)\n$`, 0},
+		{"unknown flag", []string{"activate", "Owner", "--sope", "IT"}, 2, `^$`, `^pimtray: unknown flag: --sope; did you mean --scope\? \(see 'pimtray --help'\)\n$`, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -376,7 +376,9 @@ func TestUsage(t *testing.T) {
 		// Unknown flags are echoed as typed, in one line: no usage dump.
 		{[]string{"--nope", "list"}, 2, "^$", `^pimtray: unknown flag: --nope \(see 'pimtray --help'\)\n$`},
 		{[]string{"list", "--lst"}, 2, "^$", `^pimtray: unknown flag: --lst \(see 'pimtray --help'\)\n$`},
-		{[]string{"--lst"}, 2, "^$", `^pimtray: unknown flag: --lst \(see 'pimtray --help'\)\n$`},
+		{[]string{"--lst"}, 2, "^$", `^pimtray: unknown flag: --lst; did you mean the command "list"\? \(see 'pimtray --help'\)\n$`},
+		{[]string{"--dmo", "list"}, 2, "^$", `^pimtray: unknown flag: --dmo; did you mean --demo\? \(see 'pimtray --help'\)\n$`},
+		{[]string{"list", "--actve"}, 2, "^$", `^pimtray: unknown flag: --actve; did you mean --active\? \(see 'pimtray --help'\)\n$`},
 		{[]string{"activate", "-x", "Owner"}, 2, "^$", `^pimtray: unknown shorthand flag: 'x' in -x \(see 'pimtray --help'\)\n$`},
 		{[]string{"activate", "Owner", "--for"}, 2, "^$", `^pimtray: flag needs an argument: --for \(see 'pimtray --help'\)\n$`},
 		{[]string{"completion"}, 2, "^$", `^pimtray: completion needs one shell: bash, zsh, fish or powershell \(see 'pimtray --help'\)\n$`},

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -49,7 +50,7 @@ func newRootCmd(r *runner) *cobra.Command {
 		ValidArgsFunction: cobra.NoFileCompletions,
 	}
 	bindGlobals(root.PersistentFlags(), &r.g)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err.Error()} })
+	root.SetFlagErrorFunc(flagError)
 	root.CompletionOptions.DisableDefaultCmd = true // ours: newCmdCompletion
 
 	// The commands, in help order: a new command is its own file and one line here.
@@ -91,6 +92,40 @@ func unknownCommand(cmd *cobra.Command, args []string) error {
 	msg := fmt.Sprintf("unknown command %q", args[0])
 	if s := closest(args[0], names); s != "" {
 		msg += fmt.Sprintf("; did you mean %q?", s)
+	}
+	return &usageError{msg}
+}
+
+// flagError is a flag cobra refused, as pflag says it (the flag as typed: "unknown flag:
+// --lst"), with the nearest flag — or on pimtray itself, command — when it looks like a typo.
+func flagError(cmd *cobra.Command, err error) error {
+	msg := err.Error()
+	typed, ok := strings.CutPrefix(msg, "unknown flag: --")
+	if !ok {
+		return &usageError{msg}
+	}
+	typed, _, _ = strings.Cut(typed, "=")
+	var names []string
+	flags := func(f *pflag.Flag) {
+		if !f.Hidden {
+			names = append(names, "--"+f.Name)
+		}
+	}
+	cmd.LocalFlags().VisitAll(flags)
+	cmd.InheritedFlags().VisitAll(flags)
+	if s := closest("--"+typed, names); s != "" {
+		return &usageError{msg + "; did you mean " + s + "?"}
+	}
+	if !cmd.HasParent() {
+		var cmds []string
+		for _, c := range cmd.Commands() {
+			if c.IsAvailableCommand() {
+				cmds = append(cmds, c.Name())
+			}
+		}
+		if s := closest(typed, cmds); s != "" {
+			return &usageError{msg + fmt.Sprintf("; did you mean the command %q?", s)}
+		}
 	}
 	return &usageError{msg}
 }
