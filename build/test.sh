@@ -44,10 +44,17 @@ norace='^github.com/pimtray/pimtray(/tray)?$'
 race_pkgs=$(go list ./... | grep -Ev "$norace")
 tray_pkgs=$(go list ./... | grep -E "$norace")
 
+# go test's usual output (a line per package, what failed), with the skipped tests noted and
+# summed up at the end: a test that skips (no ../shared, a missing tool) is said, not hidden.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+go build -o "$tmp/testsum" ./build/internal/testsum
+gotest() { go test -json "$@" | "$tmp/testsum" -skips "$tmp/skips"; }
+
 step "tests with -race"
-go test -race -count=1 -timeout 8m $race_pkgs
+gotest -race -count=1 -timeout 8m $race_pkgs
 step "tray end-to-end tests (real tray over a private D-Bus session bus)"
-go test -count=1 -timeout 8m $tray_pkgs
+gotest -count=1 -timeout 8m $tray_pkgs
 
 step "fuzzing (${FUZZTIME:-5s} per target)"
 FUZZTIME=${FUZZTIME:-5s} build/fuzz.sh
@@ -56,5 +63,9 @@ if [ -x build/release.sh ] && [ -x build/check-archives.sh ]; then
   step "release archives"
   VERSION=v0.0.0-ci OUT=$(mktemp -d) build/release.sh >/dev/null
 fi
+
+step "skipped tests"
+touch "$tmp/skips"
+"$tmp/testsum" -report "$tmp/skips"
 
 step "all checks passed"
