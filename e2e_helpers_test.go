@@ -107,6 +107,8 @@ type worldOptions struct {
 	Favourites []store.Favourite
 	Reminders  []string
 	LogLevel   string
+	// AcceptScheduledExtension: the fake accepts an activation scheduled at the current end.
+	AcceptScheduledExtension bool
 }
 
 // world is one private user: folders, bus, keyring, the fake Azure and its configuration.
@@ -129,6 +131,8 @@ type world struct {
 
 	mu      sync.Mutex
 	outputs []string // every child's stdout and stderr, for the secret scan
+
+	extraEnv []string // more for the children's environment (a dialog stand-in's PATH, DISPLAY)
 }
 
 // newWorld starts everything a test needs but pimtray itself.
@@ -149,8 +153,9 @@ func newWorld(t *testing.T, o worldOptions) *world {
 	}
 
 	fake, err := fakeazure.New(fakeazure.Options{
-		AutoConfirmDeviceCode: true,
-		Now:                   func() time.Time { return time.Now().Add(time.Duration(w.offset.Load())) },
+		AutoConfirmDeviceCode:    true,
+		AcceptScheduledExtension: o.AcceptScheduledExtension,
+		Now:                      func() time.Time { return time.Now().Add(time.Duration(w.offset.Load())) },
 	})
 	if err != nil {
 		t.Fatalf("start the fake Azure: %v", err)
@@ -212,7 +217,7 @@ func (w *world) writeConfig(o worldOptions) {
 
 // env is the children's whole environment: nothing of the test's own but PATH.
 func (w *world) env() []string {
-	return []string{
+	env := []string{
 		"PATH=" + w.path(),
 		"HOME=" + w.home,
 		"XDG_CONFIG_HOME=" + w.cfgHome,
@@ -225,6 +230,12 @@ func (w *world) env() []string {
 		"TZ=UTC",
 		"LANG=C.UTF-8",
 	}
+	for _, e := range w.extraEnv {
+		if !strings.HasPrefix(e, "PATH=") {
+			env = append(env, e)
+		}
+	}
+	return env
 }
 
 func (w *world) path() string {
