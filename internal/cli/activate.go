@@ -76,9 +76,6 @@ func (r *runner) activate(o *activateOptions) int {
 	if code, ok := r.open(); !ok {
 		return code
 	}
-	if code, ok := r.refresh(); !ok {
-		return code
-	}
 	it, code, ok := r.matchRole(pos[0], scope, false)
 	if !ok {
 		return code

@@ -208,15 +208,31 @@ func (r *runner) refreshAll() (int, bool) {
 	return r.refreshed(r.eng.RefreshNow(r.ctx, r.g.Tenant))
 }
 
-// matchRole finds ROLE (and --scope) among the known roles; a role not known yet may be new:
-// then every plane is read again and it is looked for once more.
+// matchRole finds ROLE (and --scope) in the last known state (planes never read are read
+// first) and makes that role's plane
+// current (read only when its knowledge is older than the refresh interval); a role not known
+// yet may be new: then the planes known from long ago are read, then every plane, and it is
+// looked for again after each.
 func (r *runner) matchRole(roleArg, scopeArg string, preferActive bool) (engine.Item, int, bool) {
-	it, err := match(r.items(r.eng.Snapshot()), roleArg, scopeArg, preferActive)
-	if err != nil && err.(*matchError).candidates == nil {
-		if code, ok := r.refreshAll(); !ok {
+	find := func() (engine.Item, error) { return match(r.items(r.eng.Snapshot()), roleArg, scopeArg, preferActive) }
+	if code, ok := r.refreshed(r.eng.RefreshUnread(r.ctx, r.g.Tenant)); !ok { // every plane known, for ambiguity
+		return engine.Item{}, code, false
+	}
+	it, err := find()
+	if err == nil {
+		if code, ok := r.refreshed(r.eng.RefreshStale(r.ctx, it.Role.TenantID, it.Role.Plane)); !ok {
 			return engine.Item{}, code, false
 		}
-		it, err = match(r.items(r.eng.Snapshot()), roleArg, scopeArg, preferActive)
+		it, err = find() // what the plane says now
+	}
+	for _, again := range []func() (int, bool){r.refresh, r.refreshAll} {
+		if err == nil || err.(*matchError).candidates != nil {
+			break
+		}
+		if code, ok := again(); !ok {
+			return engine.Item{}, code, false
+		}
+		it, err = find()
 	}
 	if err != nil {
 		return engine.Item{}, r.matchFailed(err), false

@@ -29,7 +29,7 @@ var t0 = time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)
 // world is the fake Azure and a fake clock shared by every command of a test, as separate
 // runs of pimtray share the real Azure.
 type world struct {
-	t      *testing.T
+	t      testing.TB
 	clk    *clocktest.Fake
 	fake   *fakeazure.Server
 	dir    string
@@ -38,7 +38,7 @@ type world struct {
 }
 
 // newWorld is the fake Azure and a configuration naming its demo tenant (Contoso).
-func newWorld(t *testing.T, opts ...func(*fakeazure.Options)) *world {
+func newWorld(t testing.TB, opts ...func(*fakeazure.Options)) *world {
 	t.Helper()
 	clk := clocktest.NewFake(t0)
 	o := fakeazure.Options{Now: clk.Now}

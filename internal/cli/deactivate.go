@@ -46,9 +46,6 @@ func (r *runner) deactivate(o *deactivateOptions) int {
 	if code, ok := r.open(); !ok {
 		return code
 	}
-	if code, ok := r.refresh(); !ok {
-		return code
-	}
 	it, code, ok := r.matchRole(pos[0], scope, true)
 	if !ok {
 		return code

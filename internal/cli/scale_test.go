@@ -34,11 +34,11 @@ func describe(rs []fakeazure.Request) string {
 }
 
 // largeWorld is the large tenant (440 roles, 1,000 past requests per plane, pages of 100).
-func largeWorld(t *testing.T) *world {
-	w := newWorld(t, func(o *fakeazure.Options) {
+func largeWorld(t testing.TB, opts ...func(*fakeazure.Options)) *world {
+	w := newWorld(t, append([]func(*fakeazure.Options){func(o *fakeazure.Options) {
 		o.Tenants = []*fakeazure.Tenant{fakeazure.Large()}
 		o.PageSize = fakeazure.LargePageSize
-	})
+	}}, opts...)...)
 	w.writeConfig(`{"tenants": [{"id": "` + fakeazure.LargeTenantID + `", "name": "` + fakeazure.LargeTenantName + `"}]}`)
 	return w
 }

@@ -124,13 +124,28 @@ func (e *Engine) saveCommandCache() {
 	}
 }
 
-// RefreshStale reads, in every tenant (or only tenant, when given), the planes whose last
-// known state is older than the refresh interval, never read, or failed last time — and only
-// those: a command after a recent one, or beside a running tray, starts from what is known.
-// Being wrong is safe: Azure's answer to an activation or deactivation decides, and a role
-// found already active is read again then. The error is like RefreshNow's; nil when nothing
-// was stale.
-func (e *Engine) RefreshStale(ctx context.Context, tenant string) error {
+// RefreshStale reads, in every tenant (or only tenant, when given), the planes (of only, when
+// given) whose last known state is older than the refresh interval, never read, or failed last
+// time — and only those: a command after a recent one, or beside a running tray, starts from
+// what is known. Being wrong is safe: Azure's answer to an activation or deactivation decides,
+// and a role found already active is read again then. The error is like RefreshNow's; nil when
+// nothing was stale.
+func (e *Engine) RefreshStale(ctx context.Context, tenant string, only ...pim.Plane) error {
+	iv := e.refreshInterval()
+	return e.refreshWhere(ctx, tenant, only, func(at time.Time, known, failed bool, now time.Time) bool {
+		return !known || failed || now.Sub(at) >= iv || at.After(now.Add(time.Minute))
+	})
+}
+
+// RefreshUnread reads, in every tenant (or only tenant), the planes never read yet, so that
+// looking a role up by name in the last known state sees every plane (an ambiguous name is
+// ambiguous across all of them).
+func (e *Engine) RefreshUnread(ctx context.Context, tenant string) error {
+	return e.refreshWhere(ctx, tenant, nil, func(_ time.Time, known, _ bool, _ time.Time) bool { return !known })
+}
+
+// refreshWhere reads the planes for which due says so, per tenant, and saves what it learned.
+func (e *Engine) refreshWhere(ctx context.Context, tenant string, only []pim.Plane, due func(at time.Time, known, failed bool, now time.Time) bool) error {
 	type job struct {
 		ts     *tenantState
 		planes []pim.Plane
@@ -139,7 +154,6 @@ func (e *Engine) RefreshStale(ctx context.Context, tenant string) error {
 	matched := 0
 	e.mu.Lock()
 	now := e.now()
-	iv := e.refreshInterval()
 	for _, ts := range e.tenants {
 		if tenant != "" && !ts.is(tenant) {
 			continue
@@ -147,9 +161,12 @@ func (e *Engine) RefreshStale(ctx context.Context, tenant string) error {
 		matched++
 		var stale []pim.Plane
 		for _, p := range planesOrAll(ts.b.Planes) {
-			at, ok := ts.fetched[p]
+			if len(only) > 0 && !slices.Contains(only, p) {
+				continue
+			}
+			at, known := ts.fetched[p]
 			_, failed := ts.planeErrs[p]
-			if !ok || failed || now.Sub(at) >= iv || at.After(now.Add(time.Minute)) {
+			if due(at, known, failed, now) {
 				stale = append(stale, p)
 			}
 		}

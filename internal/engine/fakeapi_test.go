@@ -328,7 +328,7 @@ func (f *fakeAPI) set(fn func(f *fakeAPI)) {
 
 // ---- harness ----
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
@@ -338,7 +338,7 @@ func (w testWriter) Write(p []byte) (int, error) {
 var t0 = time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)
 
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	clk    *clocktest.Fake
 	api    *fakeAPI
 	e      *Engine

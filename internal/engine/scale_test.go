@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"log/slog"
 	"testing"
 	"time"
@@ -29,7 +30,7 @@ func largeFavourites() []store.Favourite {
 	}
 }
 
-func newLargeHarness(t *testing.T, history int, stateFile string) *azureHarness {
+func newLargeHarness(t testing.TB, history int, stateFile string) *azureHarness {
 	t.Helper()
 	clk := clocktest.NewFake(t0)
 	tenant := fakeazure.Large()
@@ -76,7 +77,7 @@ func (h *azureHarness) azureRequests() int {
 
 type scaleCost struct{ start, refresh, click int }
 
-func measureLarge(t *testing.T, history int) scaleCost {
+func measureLarge(t testing.TB, history int) scaleCost {
 	h := newLargeHarness(t, history, "")
 	h.start()
 	h.settle()
@@ -129,5 +130,23 @@ func TestLargeTenantCost(t *testing.T) {
 	}
 	if long.click != 1 {
 		t.Errorf("a click costs %d requests, want 1", long.click)
+	}
+}
+
+// BenchmarkLargeTenant: the tray's start (first refresh, the favourites' policies and the first
+// others'), the worst of three background refreshes and a click, in requests, on the 440-role
+// tenant with no history and with 1,000 past requests per plane (build/bench.sh).
+func BenchmarkLargeTenant(b *testing.B) {
+	for _, history := range []int{0, fakeazure.LargePastRequests} {
+		b.Run(fmt.Sprintf("history=%d", history), func(b *testing.B) {
+			var c scaleCost
+			for b.Loop() {
+				got := measureLarge(b, history)
+				c.start, c.refresh, c.click = max(c.start, got.start), max(c.refresh, got.refresh), max(c.click, got.click)
+			}
+			b.ReportMetric(float64(c.start), "requests/start")
+			b.ReportMetric(float64(c.refresh), "requests/refresh")
+			b.ReportMetric(float64(c.click), "requests/click")
+		})
 	}
 }

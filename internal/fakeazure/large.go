@@ -128,17 +128,18 @@ func Large() *Tenant {
 	auRoles := []int{1, 8, 16, 15, 20} // User, Helpdesk, Groups, Authentication, Password Administrator
 	for i := 0; i < 10; i++ {
 		region := []string{"Europe", "Americas", "Asia", "Africa", "Oceania"}[i%5]
-		r := largeEntraRoles[auRoles[i/2%len(auRoles)]]
+		idx := auRoles[i/2%len(auRoles)]
 		if i%2 == 1 {
-			r = largeEntraRoles[auRoles[(i/2+2)%len(auRoles)]]
+			idx = auRoles[(i/2+2)%len(auRoles)]
 		}
+		r := largeEntraRoles[idx]
 		au := stableGUID(LargeTenantID, "au", region, fmt.Sprint(i/5))
 		name := region
 		if i >= 5 {
 			name = region + " Staff"
 		}
 		t.AddEntraRole(EntraRole{RoleDefinitionID: r.id, Name: r.name, DirectoryScopeID: "/administrativeUnits/" + au,
-			ScopeName: name, Policy: largePolicy(n)})
+			ScopeName: name, Policy: largePolicy(idx)}) // a directory role's policy is the role's, wherever it is held
 		n++
 	}
 
