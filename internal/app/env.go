@@ -12,18 +12,19 @@ import (
 // Env is the command line's environment for the binary: version is what --version prints
 // (stamped by the release build; "" or "dev": the module's build information).
 func Env(version string) cli.Env {
-	return cli.Env{Version: version, Open: CommandOpener(Options{}), RunTray: RunTray, StateFile: StateFile(nil)}
+	return cli.Env{Version: version, Open: CommandOpener(Options{}), RunTray: RunTray, StateFiles: StateFiles(nil)}
 }
 
-// StateFile finds the last known state's file for the globals (in the given folders, or
-// the platform's), for the shell's completion.
-func StateFile(given *store.Paths) func(g cli.Globals) (string, error) {
-	return func(g cli.Globals) (string, error) {
+// StateFiles finds the files of the last known state for the globals (in the given folders,
+// or the platform's): the tray's state and the command line's cache, for the shell's
+// completion.
+func StateFiles(given *store.Paths) func(g cli.Globals) ([]string, error) {
+	return func(g cli.Globals) ([]string, error) {
 		p, err := Paths(g, given)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
-		return p.StateFile(), nil
+		return []string{p.StateFile(), commandCache(false, p)}, nil
 	}
 }
 

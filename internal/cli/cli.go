@@ -66,9 +66,10 @@ type Env struct {
 	// RunTray runs the tray (pimtray with no command) until Quit and returns the exit code;
 	// nil: this build has no tray.
 	RunTray func(ctx context.Context, g Globals, stderr io.Writer) int
-	// StateFile is the last known state's file for the globals, read by the shell's
-	// completion (never Azure); nil: nothing to complete from.
-	StateFile func(g Globals) (string, error)
+	// StateFiles are the files of the last known state for the globals (the tray's state,
+	// the command line's cache), read by the shell's completion (never Azure); nil: nothing
+	// to complete from.
+	StateFiles func(g Globals) ([]string, error)
 	// Location shows times; nil: time.Local.
 	Location *time.Location
 }

@@ -83,7 +83,7 @@ func (w *world) options() app.Options {
 
 func (w *world) env() cli.Env {
 	o := w.options()
-	return cli.Env{Version: "1.2.3", Location: time.UTC, Open: app.CommandOpener(o), StateFile: app.StateFile(o.Paths)}
+	return cli.Env{Version: "1.2.3", Location: time.UTC, Open: app.CommandOpener(o), StateFiles: app.StateFiles(o.Paths)}
 }
 
 type result struct {

@@ -54,19 +54,23 @@ saw), read from the state file only: completing never touches the network or sig
 	}
 }
 
-// lastKnownRoles are the roles of the last known state (eligible, and active or pending),
-// read from the state file only; none when there is none yet.
+// lastKnownRoles are the roles of the last known state (eligible, and active or pending):
+// what the tray and the commands last saw, read from their files only; none when there are
+// none yet.
 func (r *runner) lastKnownRoles() (eligible, live []pim.Role) {
-	if r.env.StateFile == nil {
+	if r.env.StateFiles == nil {
 		return nil, nil
 	}
-	file, err := r.env.StateFile(r.g)
-	if err != nil || file == "" {
-		return nil, nil
-	}
-	eligible, live, err = engine.LastKnownRoles(file)
+	files, err := r.env.StateFiles(r.g)
 	if err != nil {
 		return nil, nil
+	}
+	for _, f := range files {
+		e, l, err := engine.LastKnownRoles(f)
+		if err != nil {
+			continue // none yet, or unusable: the other may have them
+		}
+		eligible, live = append(eligible, e...), append(live, l...)
 	}
 	return eligible, live
 }

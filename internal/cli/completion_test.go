@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -68,6 +69,18 @@ func TestCompletionOffline(t *testing.T) {
 	if names, _ := w.complete("activate", ""); len(names) != 0 {
 		t.Errorf("without a state file: %q", names)
 	}
+	// A command alone (no tray) leaves what it learned for the next one: enough to complete.
+	if r := w.run("list"); r.code != 0 {
+		t.Fatalf("list: %+v", r)
+	}
+	w.fake.ResetLog()
+	if names, _ := w.complete("activate", ""); len(names) != 9 {
+		t.Errorf("after a command: %q, want the 9 names", names)
+	}
+	if err := os.Remove(filepath.Join(filepath.Dir(w.state), "command-cache.json")); err != nil {
+		t.Fatal(err)
+	}
+	// The tray's last known state alone.
 	w.saveLastKnownState()
 	w.fake.ResetLog()
 
