@@ -24,7 +24,7 @@ func readFile(t *testing.T, path string) string {
 }
 
 func TestScriptsAreStrictExecutableBash(t *testing.T) {
-	for _, script := range []string{"release.sh", "check-archives.sh", "macos/build-app.sh"} {
+	for _, script := range []string{"release.sh", "check-archives.sh", "release-check.sh", "macos/build-app.sh"} {
 		fi, err := os.Stat(script)
 		if err != nil {
 			t.Fatal(err)
@@ -129,6 +129,52 @@ func TestLinuxDesktopFileAndIcons(t *testing.T) {
 	for _, size := range strings.Fields(m[1]) {
 		if _, err := os.Stat(filepath.Join("..", "assets", "icons", "pimtray-"+size+".png")); err != nil {
 			t.Errorf("release.sh installs the %s px icon: %v", size, err)
+		}
+	}
+}
+
+// The .deb and .rpm install the same icon sizes as the Linux archive.
+func TestPackagesInstallTheArchivesIcons(t *testing.T) {
+	script := readFile(t, "release.sh")
+	m := regexp.MustCompile(`for size in ([0-9 ]+); do`).FindStringSubmatch(script)
+	if m == nil {
+		t.Fatal("release.sh: icon size loop not found")
+	}
+	nfpm := readFile(t, "linux/nfpm.yaml")
+	got := regexp.MustCompile(`dst: /usr/share/icons/hicolor/([0-9]+)x[0-9]+/apps/pimtray.png`).FindAllStringSubmatch(nfpm, -1)
+	var sizes []string
+	for _, g := range got {
+		sizes = append(sizes, g[1])
+	}
+	if strings.Join(sizes, " ") != strings.TrimSpace(m[1]) {
+		t.Errorf("nfpm.yaml installs icons %v, the archive %s", sizes, m[1])
+	}
+}
+
+// Package versions: Debian and RPM order them like the tags, and neither allows '-'.
+func TestPackageVersions(t *testing.T) {
+	script := readFile(t, "release.sh")
+	fn := regexp.MustCompile(`(?s)\npkg_version\(\) \{.*?\n\}\n`).FindString(script)
+	if fn == "" {
+		t.Fatal("release.sh: pkg_version not found")
+	}
+	for tag, want := range map[string]string{
+		"v1.2.3":                  "1.2.3",
+		"v1.2.3-rc1":              "1.2.3~rc1",
+		"v0.0.0-ci":               "0.0.0~ci",
+		"v1.2.3-4-gabcdef0":       "1.2.3+4.gabcdef0",
+		"v1.2.3-rc.1-4-gabcdef0":  "1.2.3~rc.1+4.gabcdef0",
+		"v1.2.3-4-gabcdef0-dirty": "1.2.3+4.gabcdef0.dirty",
+		"abcdef0":                 "0.0.0+gabcdef0",
+		"abcdef0-dirty":           "0.0.0+gabcdef0.dirty",
+		"v1.2.3+build_7":          "1.2.3+build.7",
+	} {
+		out, err := exec.Command("bash", "-c", fn+`pkg_version "$1"`, "bash", tag).Output()
+		if err != nil {
+			t.Fatalf("pkg_version %s: %v", tag, err)
+		}
+		if got := strings.TrimSpace(string(out)); got != want {
+			t.Errorf("pkg_version %s = %s, want %s", tag, got, want)
 		}
 	}
 }

@@ -18,8 +18,19 @@
 # built without cgo: fyne.io/systray speaks D-Bus in pure Go on Linux and calls Win32 directly
 # on Windows. macOS needs cgo and a Mac: see build/macos/build-app.sh.
 #
+# Beside the archives (when linux and windows targets are built):
+#   pimtray-VERSION-linux-ARCH.deb and .rpm   the binary in /usr/bin, the desktop entry, the
+#       icons in the hicolor theme, the AppStream metainfo, the manual page, the licence and a
+#       changelog; made with nfpm (build/linux/nfpm.yaml, nfpm from the tools module build/tools)
+#   winget/manifests/p/pimtray/pimtray/VERSION/   the winget manifest set for the portable zips
+#   homebrew/Casks/pimtray.rb   the Homebrew cask for the macOS .app zip (its sha256 is filled in
+#       when OUT holds pimtray-VERSION-macos.zip from build/macos/build-app.sh; see the release
+#       workflow)
+# SHA256SUMS covers the archives and the packages.
+#
 # The source tree is copied first, so the .syso resource files go-winres writes never land in
-# the working tree. build/check-archives.sh verifies the result at the end.
+# the working tree. build/check-archives.sh verifies the archives at the end;
+# build/release-check.sh lints and installs the packages and checks the manifests.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,6 +43,8 @@ TARGETS=${TARGETS:-linux/amd64 linux/arm64 windows/amd64 windows/arm64}
 # Archive entries carry the last commit's time, so the same commit packs to the same bytes.
 SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 946684800)}
 export SOURCE_DATE_EPOCH
+# Character counts (the changelog's line lengths) in characters, not bytes.
+export LC_ALL=C.UTF-8
 
 say() { printf 'release: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
@@ -45,6 +58,29 @@ command -v sha256sum >/dev/null || die "sha256sum is not installed"
 
 # Windows wants a numeric a.b.c.d file version: v1.2.3-4-gabcdef gives 1.2.3.0, anything
 # without a leading x.y.z gives 0.0.0.0.
+# Debian and RPM versions: v1.2.3 gives 1.2.3, v1.2.3-rc1 gives 1.2.3~rc1 (sorts before
+# 1.2.3), git describe's v1.2.3-4-gabcdef gives 1.2.3+4.gabcdef (after 1.2.3), a bare commit
+# abcdef gives 0.0.0+gabcdef, -dirty adds .dirty. Neither format allows '-' here.
+pkg_version() {
+  local v=${1#v} base pre="" meta="" dirty=""
+  if [[ $v == *-dirty ]]; then dirty=dirty v=${v%-dirty}; fi
+  if [[ $v =~ ^(.+)-([0-9]+)-g([0-9a-f]+)$ ]]; then
+    v=${BASH_REMATCH[1]} meta="${BASH_REMATCH[2]}.g${BASH_REMATCH[3]}"
+  fi
+  if [[ $v =~ ^[0-9]+\.[0-9]+\.[0-9]+ ]]; then
+    base=${BASH_REMATCH[0]} pre=${v#"$base"}
+  else
+    base=0.0.0 meta="g$v${meta:+.$meta}"
+  fi
+  if [[ $pre == +* ]]; then meta="${pre#+}${meta:+.$meta}" pre=""; fi
+  pre=${pre#-}
+  meta="$meta${dirty:+${meta:+.}$dirty}"
+  local out=$base
+  [ -n "$pre" ] && out+="~${pre//[-_+]/.}"
+  [ -n "$meta" ] && out+="+${meta//[-_+]/.}"
+  echo "$out"
+}
+
 numeric_version() {
   if [[ $1 =~ ^v?([0-9]+)\.([0-9]+)\.([0-9]+) ]]; then
     echo "${BASH_REMATCH[1]}.${BASH_REMATCH[2]}.${BASH_REMATCH[3]}"
@@ -71,7 +107,7 @@ SRC=$WORK/src
 
 go build -o "$WORK/bin/archive" ./build/internal/archive
 
-windows_arches=()
+windows_arches=() linux_stages=()
 for t in $TARGETS; do
   [[ $t == windows/* ]] && windows_arches+=("${t#windows/}")
 done
@@ -93,8 +129,10 @@ if [ ${#windows_arches[@]} -gt 0 ]; then
   done
 fi
 
-rm -f "$OUT"/pimtray-*.tar.gz "$OUT"/pimtray-*.zip "$OUT"/SHA256SUMS
-archives=()
+# A macOS zip from build/macos/build-app.sh stays (the release workflow puts it here first).
+rm -f "$OUT"/pimtray-*-linux-*.tar.gz "$OUT"/pimtray-*-windows-*.zip "$OUT"/pimtray-*.deb "$OUT"/pimtray-*.rpm "$OUT"/SHA256SUMS
+rm -rf "$OUT/winget" "$OUT/homebrew"
+archives=() packages=()
 for t in $TARGETS; do
   goos=${t%/*} goarch=${t#*/}
   name=pimtray-$VERSION-$goos-$goarch
@@ -122,9 +160,76 @@ for t in $TARGETS; do
   fi
   "$WORK/bin/archive" pack "$OUT/$archive" "$stage"
   archives+=("$archive")
+  if [ "$goos" = linux ]; then
+    linux_stages+=("$goarch=$stage")
+  fi
 done
 
-(cd "$OUT" && sha256sum "${archives[@]}" >SHA256SUMS)
-say "wrote ${#archives[@]} archives and SHA256SUMS to $OUT"
+# .deb and .rpm, from the same binary as the Linux archive.
+if [ ${#linux_stages[@]} -gt 0 ]; then
+  PKG_VERSION=$(pkg_version "$VERSION")
+  say "packaging .deb and .rpm (version $PKG_VERSION) with nfpm from build/tools"
+  (cd build/tools && go build -o "$WORK/bin/nfpm" github.com/goreleaser/nfpm/v2/cmd/nfpm)
+  day=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%d)
+  meta=$WORK/pkgmeta
+  mkdir -p "$meta"
+  sed -e "s/@VERSION@/$PKG_VERSION/g" -e "s/@DATE@/$day/g" -e "s/@TAG@/$VERSION/g" \
+    build/linux/io.github.pimtray.pimtray.metainfo.xml >"$meta/io.github.pimtray.pimtray.metainfo.xml"
+  sed -e "s/^\.TH PIMTRAY 1 \"\"/.TH PIMTRAY 1 \"$day\" \"pimtray $VERSION\"/" build/linux/pimtray.1 |
+    gzip -9n >"$meta/pimtray.1.gz"
+  { printf 'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n'
+    printf 'Upstream-Name: pimtray\nSource: https://github.com/pimtray/pimtray\n\n'
+    printf 'Files: *\nCopyright: The pimtray developers\nLicense: MIT\n'
+    sed -e 's/^$/./' -e 's/^/ /' LICENSE; } >"$meta/copyright"
+  # The changelog: this version's commits since the previous tag (at most 50).
+  prev=$(git describe --tags --abbrev=0 HEAD^ 2>/dev/null || true)
+  notes=$(git log --no-merges --format=%s -n 50 ${prev:+"$prev"..}HEAD 2>/dev/null || true)
+  [ -n "$notes" ] || notes="Release $VERSION"
+  notes="https://github.com/pimtray/pimtray/releases/tag/$VERSION"$'\n'"$notes"
+  when=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)
+  for packager in deb rpm; do
+    dir=$WORK/nfpm-$packager
+    mkdir -p "$dir"
+    # Debian writes the package version; nfpm's RPM changelog template wants a semver.
+    semver=$PKG_VERSION-1
+    [ "$packager" = rpm ] && semver=$(sed -e 's/~/-/' -e 's/+.*//' <<<"$PKG_VERSION")
+    { printf -- '- semver: "%s"\n  date: %s\n' "$semver" "$when"
+      printf '  packager: "The pimtray developers <pimtray@users.noreply.github.com>"\n'
+      printf '  deb:\n    urgency: medium\n    distributions: [stable]\n  changes:\n'
+      # Debian wants changelog lines of at most 80 characters: a longer subject is cut at
+      # a word, the release notes have it whole.
+      while IFS= read -r line; do
+        if [ "${#line}" -gt 74 ]; then line="${line:0:73}" line="${line% *}…"; fi
+        printf '    - note: %s\n' "$(printf '%s' "$line" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/.*/"&"/')"
+      done <<<"$notes"; } >"$dir/changelog.yml"
+  done
+  for entry in "${linux_stages[@]}"; do
+    goarch=${entry%%=*} stage=${entry#*=}
+    for packager in deb rpm; do
+      pkg=pimtray-$VERSION-linux-$goarch.$packager
+      synopsis=""
+      [ "$packager" = deb ] && synopsis="Azure PIM roles in the system tray"$'\n'
+      log=$(cd "$WORK/nfpm-$packager" && META=$meta BIN=$stage/pimtray ROOT=$ROOT DEB_SYNOPSIS=$synopsis \
+        PKG_VERSION=$PKG_VERSION PKG_ARCH=$goarch \
+        "$WORK/bin/nfpm" package --config "$ROOT/build/linux/nfpm.yaml" --packager "$packager" \
+        --target "$OUT/$pkg" 2>&1) || die "nfpm could not make $pkg: $log"
+      packages+=("$pkg")
+    done
+  done
+fi
+
+mac=()
+[ -f "$OUT/pimtray-$VERSION-macos.zip" ] && mac=("pimtray-$VERSION-macos.zip")
+(cd "$OUT" && sha256sum "${archives[@]}" ${packages[@]+"${packages[@]}"} ${mac[@]+"${mac[@]}"} >SHA256SUMS)
+say "wrote ${#archives[@]} archives, ${#packages[@]} packages${mac[0]:+, the checksum of ${mac[0]}} and SHA256SUMS to $OUT"
+
+# The winget manifests (and the cask, whose zip comes from a Mac) need a v-tag version.
+if [ ${#windows_arches[@]} -gt 0 ]; then
+  if [[ $VERSION == v* ]]; then
+    go run ./build/internal/manifests -version "$VERSION" -dist "$OUT" -out "$OUT"
+  else
+    say "no winget manifests or cask: VERSION $VERSION is not a v-tag (v1.2.3)"
+  fi
+fi
 
 TARGETS=$TARGETS VERSION=$VERSION "$ROOT/build/check-archives.sh" "$OUT"

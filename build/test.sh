@@ -59,10 +59,22 @@ gotest -count=1 -timeout 8m $tray_pkgs
 step "fuzzing (${FUZZTIME:-5s} per target)"
 FUZZTIME=${FUZZTIME:-5s} build/fuzz.sh
 
-if [ -x build/release.sh ] && [ -x build/check-archives.sh ]; then
-  step "release archives"
-  VERSION=v0.0.0-ci OUT=$(mktemp -d) build/release.sh >/dev/null
+# --- release: archives, .deb/.rpm, winget/Homebrew manifests, workflows (issue 17) ---------
+step "release: packages, manifests and workflows (build/release-check.sh)"
+release_need=()
+for bin in lintian rpmlint rpm2cpio desktop-file-validate appstreamcli; do
+  command -v "$bin" >/dev/null 2>&1 || release_need+=("$bin")
+done
+if [ ${#release_need[@]} -gt 0 ]; then
+  echo "installing the release checkers (missing: ${release_need[*]})"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+    --no-install-recommends lintian rpmlint rpm cpio desktop-file-utils appstream >/dev/null
 fi
+(cd build/tools && go vet ./... && go test -count=1 ./...)
+build/release-check.sh
 
 step "skipped tests"
 touch "$tmp/skips"

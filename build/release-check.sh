@@ -1,0 +1,233 @@
+#!/usr/bin/env bash
+# Builds every release artifact with build/release.sh and checks what the archive check
+# (build/check-archives.sh, which release.sh runs) does not:
+#
+#   build/release-check.sh            (build/test.sh runs it; about a minute once warm)
+#
+# - the metadata: desktop-file-validate on the desktop entry, appstreamcli validate on the
+#   AppStream metainfo, and the manual page covering every command `pimtray --help` lists;
+# - that these checks can fail: a broken desktop entry, metainfo file and workflow are each
+#   fed to their checker, which must reject them;
+# - lintian on each .deb and rpmlint on each .rpm, failing on errors and warnings (the
+#   overrides, each with its reason: build/linux/lintian-overrides, build/linux/rpmlint.toml);
+#   the .deb and .rpm hold the same program files;
+# - the winget manifests and the Homebrew cask (build/tools/pkgcheck: the fields their
+#   repositories require, checksums against the zips);
+# - the GitHub workflows, with actionlint (they run only on GitHub: this keeps them correct);
+# - the .deb installed with apt and removed again, in a throw-away overlay of this machine's
+#   root (a private mount namespace: nothing is written to the real /, even if a step fails):
+#   `pimtray --version`, the menu entry, icons, metainfo and manual page in place, then
+#   `apt-get remove` and `dpkg --purge` leave no file behind (file lists compared).
+#
+# Needs the Debian packages lintian, rpmlint, rpm, desktop-file-utils and appstream (build/test.sh
+# installs them), and root for the install check (skipped otherwise, except in CI).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+VERSION=v0.0.0-ci
+export LC_ALL=C.UTF-8
+
+fail=0
+say() { printf 'release-check: %s\n' "$*" >&2; }
+bad() { say "FAIL: $*"; fail=1; }
+die() { say "$*"; exit 1; }
+
+missing=()
+for tool in lintian rpmlint rpm2cpio desktop-file-validate appstreamcli dpkg-deb; do
+  command -v "$tool" >/dev/null || missing+=("$tool")
+done
+[ ${#missing[@]} -eq 0 ] || die "missing ${missing[*]}: apt-get install lintian rpmlint rpm desktop-file-utils appstream"
+
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+DIST=$WORK/dist
+
+start=$(date +%s)
+VERSION=$VERSION OUT=$DIST build/release.sh >"$WORK/release.log" 2>&1 || {
+  cat "$WORK/release.log" >&2
+  die "build/release.sh failed"
+}
+say "build/release.sh made every artifact in $(($(date +%s) - start))s:"
+(cd "$DIST" && find . -type f -printf '%s %P\n' | sort -k2 | awk '{printf "  %8.1f KiB  %s\n", $1/1024, $2}') >&2
+
+(cd build/tools && go build -o "$WORK/bin/" ./pkgcheck github.com/rhysd/actionlint/cmd/actionlint)
+
+debs=("$DIST"/pimtray-$VERSION-linux-*.deb)
+rpms=("$DIST"/pimtray-$VERSION-linux-*.rpm)
+[ -f "${debs[0]}" ] || die "release.sh made no .deb"
+[ -f "${rpms[0]}" ] || die "release.sh made no .rpm"
+host_deb=$DIST/pimtray-$VERSION-linux-$(dpkg --print-architecture).deb
+mkdir -p "$WORK/deb"
+dpkg-deb -x "$host_deb" "$WORK/deb"
+
+# --- the metadata, and that its checks can fail -------------------------------------------
+desktop=build/linux/pimtray.desktop
+metainfo=$WORK/deb/usr/share/metainfo/io.github.pimtray.pimtray.metainfo.xml
+desktop-file-validate "$desktop" || bad "$desktop does not validate"
+cmp -s "$desktop" "$WORK/deb/usr/share/applications/pimtray.desktop" || bad "the .deb's desktop entry is not $desktop"
+appstreamcli validate --no-net "$metainfo" >"$WORK/appstream.log" 2>&1 || { cat "$WORK/appstream.log" >&2; bad "the metainfo file does not validate"; }
+grep -q '<release version="[0-9]' "$metainfo" || bad "the metainfo file has no release with this version"
+
+sed '/^Type=/d' "$desktop" >"$WORK/broken.desktop"
+if desktop-file-validate "$WORK/broken.desktop" >/dev/null 2>&1; then
+  bad "desktop-file-validate accepted a desktop entry without Type="
+fi
+sed 's|<id>[^<]*</id>|<id></id>|' "$metainfo" >"$WORK/broken.metainfo.xml"
+if appstreamcli validate --no-net "$WORK/broken.metainfo.xml" >/dev/null 2>&1; then
+  bad "appstreamcli accepted a metainfo file without an id"
+fi
+mkdir -p "$WORK/broken/.github/workflows"
+printf 'on: push\njobs:\n  test:\n    steps:\n      - run: build/test.sh\n' >"$WORK/broken/.github/workflows/broken.yml"
+if (cd "$WORK/broken" && "$WORK/bin/actionlint" -shellcheck= -pyflakes= >/dev/null 2>&1); then
+  bad "actionlint accepted a job without runs-on"
+fi
+
+# The manual page describes every command the binary lists in its help.
+help=$(timeout 20 "$WORK/deb/usr/bin/pimtray" --help 2>&1 </dev/null || true)
+commands=$(grep -oE '^  pimtray [a-z][a-z-]+' <<<"$help" | awk '{print $2}' | sort -u)
+commands+=$'\n'$(awk '/^Available Commands:/ {on=1; next} on && /^  [a-z]/ {print $1} on && /^$/ {on=0}' <<<"$help" | grep -vxE 'help|completion' || true)
+commands=$(grep . <<<"$commands" | sort -u)
+[ -n "$commands" ] || bad "found no commands in 'pimtray --help'"
+for c in $commands; do
+  grep -qE "^\.(B|BR|BI) \"?$c\b" build/linux/pimtray.1 || bad "build/linux/pimtray.1 does not describe the command '$c' that 'pimtray --help' lists"
+done
+
+# --- lintian and rpmlint ----------------------------------------------------------------
+for deb in "${debs[@]}"; do
+  if lintian --fail-on error,warning --display-info "$deb" >"$WORK/lintian.log" 2>&1; then
+    infos=$(grep -vF 'root privileges' "$WORK/lintian.log" | tr '\n' ';' || true)
+    say "lintian: $(basename "$deb") is clean${infos:+ (notes: $infos)}"
+  else
+    cat "$WORK/lintian.log" >&2
+    bad "lintian: $(basename "$deb")"
+  fi
+done
+
+# rpmlint unpacks with rpm2cpio | cpio, and nfpm's RPM payload has absolute names, which GNU
+# cpio writes to / (found when an early run put pimtray into /usr/bin). So: a cpio that keeps
+# names relative, and rpmlint as nobody, who can't write outside its own folder anyway.
+mkdir -p "$WORK/rpmlint/bin"
+printf '#!/bin/sh\nexec %s --no-absolute-filenames "$@"\n' "$(command -v cpio)" >"$WORK/rpmlint/bin/cpio"
+chmod 0755 "$WORK/rpmlint/bin/cpio" "$WORK"
+cp "${rpms[@]}" build/linux/rpmlint.toml "$WORK/rpmlint/"
+chmod -R a+rX "$WORK/rpmlint"
+as_nobody=()
+if [ "$(id -u)" -eq 0 ]; then
+  chown nobody "$WORK/rpmlint"
+  as_nobody=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+fi
+for rpm in "${rpms[@]}"; do
+  name=$(basename "$rpm")
+  if "${as_nobody[@]}" env HOME="$WORK/rpmlint" TMPDIR="$WORK/rpmlint" PATH="$WORK/rpmlint/bin:$PATH" \
+    rpmlint -c "$WORK/rpmlint/rpmlint.toml" "$WORK/rpmlint/$name" >"$WORK/rpmlint.log" 2>&1; then
+    say "rpmlint: $name is clean"
+  else
+    cat "$WORK/rpmlint.log" >&2
+    bad "rpmlint: $name"
+  fi
+done
+
+# The same program files in both formats (the licence and docs sit where each distribution
+# wants them).
+program_files() { grep -vE '^/usr/share/(doc|licenses|lintian)/' | grep -vE '/$' | sort; }
+for deb in "${debs[@]}"; do
+  rpm=${deb%.deb}.rpm
+  diff <(dpkg-deb --fsys-tarfile "$deb" | tar -t | sed 's|^\.||' | program_files) \
+    <(rpm -qlp "$rpm" 2>/dev/null | program_files) >"$WORK/files.diff" ||
+    { cat "$WORK/files.diff" >&2; bad "$(basename "$deb") and $(basename "$rpm") hold different files"; }
+done
+
+# --- winget, Homebrew, workflows ----------------------------------------------------------
+"$WORK/bin/pkgcheck" -winget "$DIST/winget" -cask "$DIST/homebrew/Casks/pimtray.rb" -dist "$DIST" >&2 ||
+  bad "the winget manifests or the cask"
+if "$WORK/bin/actionlint" -color=false .github/workflows/*.yml >"$WORK/actionlint.log" 2>&1; then
+  say "actionlint: $(ls .github/workflows/*.yml | wc -l) workflows are clean"
+else
+  cat "$WORK/actionlint.log" >&2
+  bad "actionlint: .github/workflows"
+fi
+
+# --- the .deb installed and removed, in an overlay of this machine ------------------------
+install_check() {
+  local deb=$1 sandbox=$WORK/sandbox
+  mkdir -p "$sandbox"
+  cp "$deb" "$WORK/pimtray.deb"
+  # The script runs in a private mount namespace: the overlay's writes land in a tmpfs that
+  # disappears with it, whatever happens.
+  cat >"$WORK/sandbox.sh" <<'SANDBOX'
+sandbox=$1 deb=$2 version=$3
+fail=0
+bad() { printf 'release-check: FAIL: %s\n' "$*" >&2; fail=1; }
+mount -t tmpfs tmpfs "$sandbox"
+mkdir -p "$sandbox/upper" "$sandbox/work" "$sandbox/root"
+mount -t overlay overlay -o "lowerdir=/,upperdir=$sandbox/upper,workdir=$sandbox/work" "$sandbox/root"
+r=$sandbox/root
+mount -t proc proc "$r/proc"
+mount --rbind /dev "$r/dev"
+mount -t tmpfs tmpfs "$r/tmp"
+cp "$deb" "$r/tmp/pimtray.deb"
+in_root() { chroot "$r" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"; }
+files() { in_root find /usr /etc /opt /var /bin /sbin /lib /lib64 -xdev 2>/dev/null | sort; }
+# dpkg's and apt's own records and logs change with every install; nothing else may.
+bookkeeping='^/var/(lib/dpkg|lib/apt|log|cache/apt|cache/debconf|cache/man|cache/ldconfig)(/|$)'
+
+if in_root dpkg-query -W -f='${Status}' pimtray 2>/dev/null | grep -q installed; then
+  bad "a pimtray package is already installed here: the install check needs a machine without it"
+  exit 1
+fi
+files >"$sandbox/before"
+in_root apt-get install -y -q --no-install-recommends /tmp/pimtray.deb >"$sandbox/apt.log" 2>&1 ||
+  { cat "$sandbox/apt.log" >&2; bad "apt-get install ./$(basename "$deb") failed"; exit 1; }
+
+printed=$(in_root timeout 20 pimtray --version </dev/null 2>&1) || bad "pimtray --version failed: $printed"
+grep -qF -- "$version" <<<"$printed" || bad "pimtray --version printed '$printed', not $version"
+[ "$(in_root sh -c 'command -v pimtray')" = /usr/bin/pimtray ] || bad "pimtray is not /usr/bin/pimtray on PATH"
+in_root desktop-file-validate /usr/share/applications/pimtray.desktop || bad "the installed menu entry does not validate"
+exec_line=$(grep '^Exec=' "$r/usr/share/applications/pimtray.desktop" | head -1)
+[ "$exec_line" = "Exec=pimtray" ] || bad "the menu entry runs '$exec_line'"
+for size in 16 22 24 32 48 64 128 256; do
+  [ -s "$r/usr/share/icons/hicolor/${size}x$size/apps/pimtray.png" ] || bad "no ${size}px icon in the hicolor theme"
+done
+in_root appstreamcli validate --no-net /usr/share/metainfo/io.github.pimtray.pimtray.metainfo.xml >/dev/null ||
+  bad "the installed metainfo file does not validate"
+if in_root sh -c 'command -v man' >/dev/null; then
+  [ "$(in_root man -w pimtray 2>/dev/null)" = /usr/share/man/man1/pimtray.1.gz ] || bad "man pimtray does not find the manual page"
+fi
+installed=$(in_root dpkg -L pimtray | wc -l)
+
+in_root apt-get remove -y -q pimtray >>"$sandbox/apt.log" 2>&1 || { cat "$sandbox/apt.log" >&2; bad "apt-get remove pimtray failed"; }
+files >"$sandbox/after-remove"
+in_root dpkg --purge pimtray >>"$sandbox/apt.log" 2>&1 || { cat "$sandbox/apt.log" >&2; bad "dpkg --purge pimtray failed"; }
+files >"$sandbox/after-purge"
+for stage in after-remove after-purge; do
+  left=$(diff "$sandbox/before" "$sandbox/$stage" | grep -E '^[<>] ' | grep -vE "^[<>] $bookkeeping" || true)
+  [ -z "$left" ] || bad "after ${stage#after-}, the file list differs from before the install:"$'\n'"$left"
+done
+if in_root dpkg-query -W pimtray >/dev/null 2>&1; then bad "dpkg still knows pimtray after the purge"; fi
+rewritten=$(cd "$sandbox/upper" && find . -type f | sed 's|^\.||' | grep -vE "$bookkeeping|^/tmp/" | sort | tr '\n' ' ')
+printf 'release-check: installed %s (%s paths) with apt, ran it, removed and purged it: nothing left behind%s\n' \
+  "$(basename "$deb")" "$installed" "${rewritten:+ (caches rebuilt by the system triggers: $rewritten)}" >&2
+exit $fail
+SANDBOX
+  "${as_root[@]}" unshare --mount --propagation private -- \
+    bash -euo pipefail "$WORK/sandbox.sh" "$sandbox" "$WORK/pimtray.deb" "$VERSION" </dev/null
+}
+
+as_root=()
+[ "$(id -u)" -eq 0 ] || as_root=(sudo -n)
+if ! "${as_root[@]}" unshare --mount true 2>/dev/null; then
+  if [ "${CI:-}" = true ]; then
+    bad "the install check needs root (or sudo without a password) and mount namespaces (unshare --mount)"
+  else
+    say "SKIP the .deb install check: it needs root (or sudo without a password) and mount namespaces"
+  fi
+else
+  install_check "$host_deb" || bad "the .deb install check"
+fi
+
+if [ "$fail" -ne 0 ]; then
+  say "some release checks failed"
+  exit 1
+fi
+say "all release checks passed in $(($(date +%s) - start))s"
