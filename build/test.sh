@@ -73,7 +73,7 @@ if [ ${#release_need[@]} -gt 0 ]; then
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
     --no-install-recommends lintian rpmlint rpm cpio desktop-file-utils appstream >/dev/null
 fi
-(cd build/tools && go vet ./... && go test -count=1 ./...)
+(cd build/tools && go vet ./... && gotest -count=1 ./...)
 build/release-check.sh
 
 step "skipped tests"
