@@ -238,3 +238,85 @@ func TestE2EAFailureNoticeIsWithdrawnWhenALaterTryWorks(t *testing.T) {
 		t.Fatal("Security Reader is still active at the fake")
 	}
 }
+
+// The demo shows what the README promises: a click on Global Administrator (MFA) says it
+// signs in again and activates; a request for User Administrator (approval) is approved by
+// the demo tenant's approver after two demo minutes and announced; and under --demo-speed
+// the command line beside the tray reads the same demo clock (it said "has ended" for a
+// role with hours left).
+func TestE2EDemoShowsApprovalStepUpAndSharesItsClock(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	calls := w.zenityStandIn(t, "demo day")
+	notes := desktoptest.StartNotifyServer(t, w.bus, desktoptest.NotifyOptions{})
+	watcher := desktoptest.StartWatcher(t, w.bus)
+	w.startTray("--demo", "--demo-speed", "120")
+	item := watcher.WaitForItem(t, e2eTimeout)
+	t.Cleanup(func() {
+		if t.Failed() {
+			b, _ := os.ReadFile(filepath.Join(w.stateDir, store.DemoName, store.DemoName+".log"))
+			t.Logf("the demo's log:\n%s", b)
+			t.Logf("menu:\n%s", item.Menu(t))
+		}
+	})
+
+	const ga = "Global Administrator — activate (8h)"
+	m := item.WaitForMenu(t, e2eTimeout, "the demo's favourites", func(m *desktoptest.MenuNode) bool { return m.FindByLabel(ga) != nil })
+	item.Click(t, m.FindByLabel(ga).ID)
+	step := notes.WaitForNotification(t, e2eTimeout, "the step-up notice", func(n desktoptest.Notification) bool {
+		return strings.HasPrefix(n.Summary, "Global Administrator needs MFA: signing in again")
+	})
+	if !strings.Contains(step.Body, "demo tenant's sign-in") || !strings.HasSuffix(step.Summary, "— DEMO") {
+		t.Errorf("step-up notice %q / %q", step.Summary, step.Body)
+	}
+	item.WaitForMenu(t, e2eTimeout, "Global Administrator active", func(m *desktoptest.MenuNode) bool {
+		return strings.HasSuffix(label(m, "Global Administrator — "), "left")
+	})
+	if c := calls(); len(c) != 1 {
+		t.Fatalf("dialogs: %q", c)
+	}
+
+	// The command line beside the tray: the same demo time, so the role is active with
+	// hours left (at 120x, eight demo hours last four real minutes).
+	r := w.mustRun(e2eTimeout, "--demo", "status", "--json")
+	if !strings.Contains(r.stdout, `"Global Administrator"`) {
+		t.Fatalf("status beside the tray:\n%s", r)
+	}
+	var st struct {
+		Roles []struct {
+			Role      string    `json:"role"`
+			Status    string    `json:"status"`
+			ExpiresAt time.Time `json:"expiresAt"`
+		} `json:"roles"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil {
+		t.Fatalf("status --json: %v\n%s", err, r.stdout)
+	}
+	var trayEnd string
+	if n := item.Menu(t).FindByLabelPrefix("Global Administrator — "); n != nil {
+		trayEnd = n.Label
+	}
+	found := false
+	for _, a := range st.Roles {
+		if a.Role == "Global Administrator" && a.Status == "active" && !a.ExpiresAt.IsZero() {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("the command line does not see Global Administrator active (the tray says %q):\n%s", trayEnd, r.stdout)
+	}
+
+	// User Administrator needs approval: from All eligible roles.
+	all := item.WaitForMenu(t, e2eTimeout, "All eligible roles", func(m *desktoptest.MenuNode) bool {
+		return m.FindByLabelPrefix("User Administrator") != nil
+	})
+	item.Click(t, all.FindByLabelPrefix("User Administrator").ID)
+	notes.WaitForNotification(t, e2eTimeout, "the request sent", func(n desktoptest.Notification) bool {
+		return strings.HasPrefix(n.Summary, "User Administrator: request sent")
+	})
+	approved := notes.WaitForNotification(t, e2eTimeout, "the approval", func(n desktoptest.Notification) bool {
+		return strings.HasPrefix(n.Summary, "User Administrator approved")
+	})
+	if !strings.HasSuffix(approved.Summary, "— DEMO") {
+		t.Errorf("approval notice %q", approved.Summary)
+	}
+}

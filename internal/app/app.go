@@ -275,7 +275,12 @@ func msalBackend(ctx context.Context, a *App, t Tenant) (engine.TenantBackend, e
 // own folder, and signs in to it without a browser (the fake's automated browser), through
 // the real MSAL client, TLS and PIM client.
 func demoBackend(ctx context.Context, a *App, _ Tenant) (engine.TenantBackend, error) {
+	// The demo's sign-in proves a password only, so Global Administrator (MFA) and Exchange
+	// Administrator (authentication context) need their step-up sign-in, as they would.
+	demo := fakeazure.Demo()
+	demo.PasswordOnlySignIn = true
 	fake, err := fakeazure.New(fakeazure.Options{
+		Tenants:               []*fakeazure.Tenant{demo},
 		Now:                   a.Clock.Now,
 		StateFile:             filepath.Join(a.Paths.StateDir, "demo-azure.json"),
 		AutoConfirmDeviceCode: true,
