@@ -155,6 +155,7 @@ func newWorld(t *testing.T, o worldOptions) *world {
 	fake, err := fakeazure.New(fakeazure.Options{
 		AutoConfirmDeviceCode:    true,
 		AcceptScheduledExtension: o.AcceptScheduledExtension,
+		MinActivation:            10 * time.Second, // activations that end while the test watches
 		Now:                      func() time.Time { return time.Now().Add(time.Duration(w.offset.Load())) },
 	})
 	if err != nil {

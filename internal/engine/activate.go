@@ -187,6 +187,11 @@ func (e *Engine) activateRole(ctx context.Context, ts *tenantState, role pim.Rol
 		}
 	}
 	e.mu.Unlock()
+	if explicit {
+		if err := checkDuration(dur); err != nil {
+			return Result{}, err
+		}
+	}
 	if known && pol.MaxDuration > 0 && dur > pol.MaxDuration {
 		if explicit {
 			return Result{}, &InputError{Max: pol.MaxDuration, Msg: fmt.Sprintf("%s allows at most %s; %s was asked.",
@@ -214,7 +219,7 @@ func (e *Engine) activateRole(ctx context.Context, ts *tenantState, role pim.Rol
 		}
 	}
 
-	act, err := ts.b.API.Activate(ctx, req)
+	act, err := e.send(ctx, ts, &req)
 	steppedUp, asked, capped := false, false, false
 	for err != nil {
 		switch claims, step := claimsFor(err, pol); {
@@ -224,7 +229,7 @@ func (e *Engine) activateRole(ctx context.Context, ts *tenantState, role pim.Rol
 			steppedUp = true
 			e.log.Info("step-up sign-in for activation", "role", role.Label())
 			e.notify(e.stepUpNotice(role, claims))
-			act, err = ts.b.API.Activate(e.interactive(ctx, claims), req)
+			act, err = e.send(e.interactive(ctx, claims), ts, &req)
 			continue
 		case step && !o.Interactive:
 			// Background work never opens a sign-in window: the item asks for a click instead.
@@ -247,7 +252,7 @@ func (e *Engine) activateRole(ctx context.Context, ts *tenantState, role pim.Rol
 				if ferr := e.fillRequired(ctx, role, &req, needJ, needT, o.Prompt, &typed); ferr != nil {
 					return Result{}, ferr
 				}
-				act, err = ts.b.API.Activate(ctx, req)
+				act, err = e.send(ctx, ts, &req)
 				continue
 			}
 		}
@@ -256,7 +261,7 @@ func (e *Engine) activateRole(ctx context.Context, ts *tenantState, role pim.Rol
 		if !explicit && !capped && errors.As(err, &pe) && slices.Contains(pe.Rules, pim.RuleExpiration) && pe.Max > 0 && pe.Max < req.Duration {
 			capped = true
 			req.Duration = pe.Max
-			act, err = ts.b.API.Activate(ctx, req)
+			act, err = e.send(ctx, ts, &req)
 			continue
 		}
 		break
@@ -288,6 +293,15 @@ func (e *Engine) activateRole(ctx context.Context, ts *tenantState, role pim.Rol
 		return Result{Activation: cur, AlreadyActive: true, Duration: req.Duration}, nil
 	}
 	return res, fmt.Errorf("activate %s: %w", role.Label(), err)
+}
+
+// send checks and cleans the request (checkRequest), then sends it; nothing is sent when the
+// check fails.
+func (e *Engine) send(ctx context.Context, ts *tenantState, req *pim.ActivateRequest) (pim.Activation, error) {
+	if err := checkRequest(req); err != nil {
+		return pim.Activation{}, err
+	}
+	return ts.b.API.Activate(ctx, *req)
 }
 
 // completeActivation fills what Azure's answer may leave out: the role, the start, the end.

@@ -410,6 +410,10 @@ func (a *armCall) putRequest(name string, validate bool) {
 		armError(a.w, http.StatusBadRequest, "InvalidRequestContent", "The request content was invalid: "+msg)
 		return
 	}
+	if msg := in.limits(a.s.minActivation()); msg != "" {
+		armError(a.w, http.StatusBadRequest, "InvalidRequestContent", "The request content was invalid: "+msg)
+		return
+	}
 	in.e = a.findEligibility(p.RoleDefinitionID, p.LinkedRoleEligibilityScheduleID)
 	var req *pimRequest
 	var f *failure

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Microsoft Graph v1.0: Entra directory roles (/roleManagement/directory), PIM for Groups
@@ -597,6 +598,32 @@ func (in *changeRequest) fill(sched *wireSchedule, ticket *wireTicket) string {
 	return ""
 }
 
+// The limits the fake enforces on a change request, the same pimtray checks before sending
+// (engine.MinActivation, MaxJustification, MaxTicketField): Microsoft documents that an
+// assignment can't be for less than five minutes; for the text fields, which Microsoft gives
+// no length for, the fake refuses what pimtray would never send, so a test that sends it fails.
+const (
+	maxJustification = 500
+	maxTicketField   = 100
+)
+
+func (in *changeRequest) limits(minActivation time.Duration) string {
+	if in.duration != "" {
+		if d, err := parseISODuration(in.duration); err == nil && d < minActivation {
+			return "The requested duration " + in.duration + " is shorter than the minimum of " + isoDuration(minActivation) + "."
+		}
+	}
+	switch {
+	case utf8.RuneCountInString(in.reason) > maxJustification:
+		return "The justification is longer than 500 characters."
+	case utf8.RuneCountInString(in.ticketNumber) > maxTicketField, utf8.RuneCountInString(in.ticketSystem) > maxTicketField:
+		return "The ticket information is longer than 100 characters."
+	case strings.ContainsFunc(in.reason+in.ticketNumber+in.ticketSystem, func(r rune) bool { return r < ' ' || r == 0x7f }):
+		return "The justification or the ticket information holds control characters."
+	}
+	return ""
+}
+
 func (g *graphCall) postRequest(plane string) {
 	var body graphRequestBody
 	raw, _ := io.ReadAll(g.r.Body)
@@ -615,6 +642,10 @@ func (g *graphCall) postRequest(plane string) {
 	}
 	in := changeRequest{plane: plane, reason: body.Justification, validateOnly: body.IsValidationOnly}
 	if msg := in.fill(body.ScheduleInfo, body.TicketInfo); msg != "" {
+		g.fail(http.StatusBadRequest, "BadRequest", msg)
+		return
+	}
+	if msg := in.limits(g.s.minActivation()); msg != "" {
 		g.fail(http.StatusBadRequest, "BadRequest", msg)
 		return
 	}

@@ -110,6 +110,10 @@ type Options struct {
 	// RefreshTokenGrace is how long (by Now) a refresh token still works after its first use,
 	// for clients that race two refreshes; 0 means one minute.
 	RefreshTokenGrace time.Duration
+	// MinActivation is the shortest activation the fake accepts; 0 means Azure's five minutes
+	// ("can't be assigned for a duration of less than five minutes"). End-to-end tests that
+	// watch an activation end in real time set less.
+	MinActivation time.Duration
 }
 
 // Server is a running fake. Create it with New; Close it when done.
@@ -299,6 +303,13 @@ func (s *Server) logger() *slog.Logger {
 		return s.opts.Log
 	}
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+func (s *Server) minActivation() time.Duration {
+	if s.opts.MinActivation > 0 {
+		return s.opts.MinActivation
+	}
+	return 5 * time.Minute
 }
 
 func (s *Server) grace() time.Duration {

@@ -1,0 +1,71 @@
+package cli_test
+
+import (
+	"encoding/json"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// Issue 12 item 6: what would fail at Azure or mislead an approver is refused before anything
+// is sent (exit 2, one sentence) or cleaned: a duration under Azure's 5-minute minimum, a
+// justification or ticket too long; a reason with line breaks, carriage returns and terminal
+// escape sequences is sent as one clean line. The fake Azure enforces the same limits.
+func TestActivateInputRefusedOrCleaned(t *testing.T) {
+	long := strings.Repeat("x", 501)
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string // regexp
+		sent   int
+	}{
+		{"one second", []string{"activate", "Owner", "--scope", "IT", "--for", "1s", "--reason", "x"},
+			2, `^pimtray: 1s is shorter than Azure allows: an activation lasts at least 5m\.\n$`, 0},
+		{"a justification of 501 characters", []string{"activate", "Global Administrator", "--reason", long},
+			2, `^pimtray: The justification is 501 characters long; at most 500 are sent to Azure\.\n$`, 0},
+		{"a 10 kB ticket", []string{"activate", "Contributor", "--scope", "MySubscription", "--reason", "x", "--ticket", strings.Repeat("T", 10240)},
+			2, `^pimtray: The ticket number is 10240 characters long; at most 100 are sent to Azure\.\n$`, 0},
+		{"five minutes is fine", []string{"activate", "Owner", "--scope", "IT", "--for", "5m", "--reason", "x"}, 0, `^$`, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld(t)
+			r := w.run(tt.args...)
+			if r.code != tt.code || !regexp.MustCompile(tt.stderr).MatchString(r.stderr) {
+				t.Errorf("exit %d, stderr %q; want %d, %q", r.code, r.stderr, tt.code, tt.stderr)
+			}
+			if n := len(w.activations()); n != tt.sent {
+				t.Errorf("%d activation requests, want %d", n, tt.sent)
+			}
+		})
+	}
+
+	w := newWorld(t)
+	reason := "deploy\r\nrelease 7\t\x1b[31mAPPROVED BY CISO\x1b[0m\x1b]0;title\x07 \u202edone\x00"
+	r := w.run("activate", "Contributor", "--scope", "MySubscription", "--reason", reason, "--ticket", " CHG-1\n")
+	if r.code != 0 {
+		t.Fatalf("activate with a messy reason: %+v", r)
+	}
+	acts := w.activations()
+	if len(acts) != 1 {
+		t.Fatalf("%d activation requests", len(acts))
+	}
+	var body struct {
+		Properties struct {
+			Justification string `json:"justification"`
+			TicketInfo    struct {
+				TicketNumber string `json:"ticketNumber"`
+			} `json:"ticketInfo"`
+		} `json:"properties"`
+	}
+	if err := json.Unmarshal([]byte(acts[0].Body), &body); err != nil {
+		t.Fatalf("request body: %v\n%s", err, acts[0].Body)
+	}
+	if got := body.Properties.Justification; got != "deploy release 7 APPROVED BY CISO done" {
+		t.Errorf("justification sent: %q", got)
+	}
+	if got := body.Properties.TicketInfo.TicketNumber; got != "CHG-1" {
+		t.Errorf("ticket sent: %q", got)
+	}
+}
