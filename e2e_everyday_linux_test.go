@@ -320,3 +320,24 @@ func TestE2EDemoShowsApprovalStepUpAndSharesItsClock(t *testing.T) {
 		t.Errorf("approval notice %q", approved.Summary)
 	}
 }
+
+// With a real notification daemon (dunst under Xvfb): the reminder is on screen while the
+// tray runs and gone once it quits.
+func TestE2EQuitWithdrawsNoticesFromDunst(t *testing.T) {
+	requireTools(t, "apt-get install xvfb dunst", "Xvfb", "dunst", "dunstctl")
+	w, _ := reminderScenario(t)
+	display := startXvfb(t)
+	dunstEnv := startDunst(t, w.bus, display)
+	watcher := desktoptest.StartWatcher(t, w.bus)
+	tr := w.startTray()
+	watcher.WaitForItem(t, e2eTimeout)
+	displayed := func() string {
+		out, _ := dunstctl(t, dunstEnv, "count", "displayed")
+		return strings.TrimSpace(out)
+	}
+	waitFor(t, e2eTimeout, "dunst to show the reminder", func() bool { return displayed() == "1" })
+	if code := tr.stop(); code != 0 {
+		t.Fatalf("tray exit %d", code)
+	}
+	waitFor(t, e2eTimeout, "the reminder gone from dunst after quit", func() bool { return displayed() == "0" })
+}
