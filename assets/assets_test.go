@@ -54,7 +54,7 @@ func decodeICO(t *testing.T, what string, data []byte) []icongen.ICOEntry {
 // (and everything it imports) building.
 func TestStatesAreTheEngineIconStates(t *testing.T) {
 	fset := token.NewFileSet()
-	files, err := filepath.Glob("../engine/*.go")
+	files, err := filepath.Glob("../internal/engine/*.go")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("engine sources not found: %v", err)
 	}
