@@ -186,7 +186,8 @@ func (a *App) tenants(ctx context.Context) ([]engine.TenantBackend, error) {
 		if backend == nil {
 			backend = demoBackend
 		}
-		tb, err := backend(ctx, a, Tenant{Config: store.TenantConfig{ID: fakeazure.DemoTenantID, Name: fakeazure.DemoTenantName}})
+		demo, _ := demoTenant()
+		tb, err := backend(ctx, a, Tenant{Config: store.TenantConfig{ID: demo.ID, Name: demo.Name}})
 		if err != nil {
 			return nil, err
 		}
@@ -277,11 +278,12 @@ func msalBackend(ctx context.Context, a *App, t Tenant) (engine.TenantBackend, e
 func demoBackend(ctx context.Context, a *App, _ Tenant) (engine.TenantBackend, error) {
 	// The demo's sign-in proves a password only, so Global Administrator (MFA) and Exchange
 	// Administrator (authentication context) need their step-up sign-in, as they would.
-	demo := fakeazure.Demo()
+	demo, pageSize := demoTenant()
 	demo.PasswordOnlySignIn = true
 	fake, err := fakeazure.New(fakeazure.Options{
-		Tenants:               []*fakeazure.Tenant{demo},
 		Now:                   a.Clock.Now,
+		Tenants:               []*fakeazure.Tenant{demo},
+		PageSize:              pageSize,
 		StateFile:             filepath.Join(a.Paths.StateDir, "demo-azure.json"),
 		AutoConfirmDeviceCode: true,
 		// The demo's approver decides a request after two minutes of demo time, so the demo
@@ -295,13 +297,13 @@ func demoBackend(ctx context.Context, a *App, _ Tenant) (engine.TenantBackend, e
 	a.OnClose(fake.Close)
 	cloud := fake.Cloud()
 	cache, err := store.NewSealedCache(store.SealedCacheOptions{
-		Keyring: a.Keyring, Service: a.Paths.KeyringService, Account: fakeazure.DemoTenantID, Dir: a.Paths.CacheDir, Log: a.Log,
+		Keyring: a.Keyring, Service: a.Paths.KeyringService, Account: demo.ID, Dir: a.Paths.CacheDir, Log: a.Log,
 	})
 	if err != nil {
 		return engine.TenantBackend{}, err
 	}
 	sess, err := auth.New(auth.Options{
-		Cloud: cloud, TenantID: fakeazure.DemoTenantID, TenantName: fakeazure.DemoTenantName,
+		Cloud: cloud, TenantID: demo.ID, TenantName: demo.Name,
 		ClientID: "00000000-0000-0000-0000-00000000d3e0", Cache: cache,
 		HTTPClient: fake.HTTPClient(), OpenURL: fake.Browser(), Log: a.Log,
 	})
@@ -314,13 +316,13 @@ func demoBackend(ctx context.Context, a *App, _ Tenant) (engine.TenantBackend, e
 	if _, err := sess.SignIn(ctx, auth.SignInOptions{}); err != nil {
 		return engine.TenantBackend{}, fmt.Errorf("sign in to the demo tenant: %w", err)
 	}
-	opts := &pim.ClientOptions{Cloud: cloud, TenantID: fakeazure.DemoTenantID, Now: a.Clock.Now, Log: a.Log}
+	opts := &pim.ClientOptions{Cloud: cloud, TenantID: demo.ID, Now: a.Clock.Now, Log: a.Log}
 	opts.Transport = fake.HTTPClient()
 	client, err := pim.NewClient(sess, opts)
 	if err != nil {
 		return engine.TenantBackend{}, err
 	}
-	return engine.TenantBackend{ID: fakeazure.DemoTenantID, Name: fakeazure.DemoTenantName, API: client, Auth: authenticator{sess}}, nil
+	return engine.TenantBackend{ID: demo.ID, Name: demo.Name, API: client, Auth: authenticator{sess}}, nil
 }
 
 // authenticator adapts an auth.Session to the engine's Authenticator.

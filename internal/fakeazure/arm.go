@@ -271,9 +271,10 @@ func (a *armCall) assignments() []obj {
 
 func (a *armCall) requests() []obj {
 	var out []obj
+	wantStatus := statusWanted(queryValue(a.r, "$filter"))
 	for _, req := range a.s.requestsLocked(a.c.t, "azure") {
 		e := a.s.roleIndex[a.c.t][req.Key]
-		if a.inScope(e.scope) {
+		if a.inScope(e.scope) && wantStatus(req.statusAt(a.now)) {
 			out = append(out, a.requestObject(req))
 		}
 	}

@@ -463,10 +463,48 @@ func (g *graphCall) groupAssignments() []obj {
 
 func (g *graphCall) requests(plane string) []obj {
 	var out []obj
+	wantStatus := statusWanted(queryValue(g.r, "$filter"))
 	for _, req := range g.s.requestsLocked(g.c.t, plane) {
-		out = append(out, g.requestObject(req, false))
+		if wantStatus(req.statusAt(g.now)) {
+			out = append(out, g.requestObject(req, false))
+		}
 	}
 	return out
+}
+
+// statusWanted reads a list's $filter for the status terms alone (status eq 'X', in a
+// conjunction) and tells whether a request's status can match: the requests that cannot are
+// not rendered at all (a long history costs the fake nothing). The full filter still applies
+// to what is rendered; a filter it cannot read keeps everything for that check.
+func statusWanted(filter string) func(string) bool {
+	all := func(string) bool { return true }
+	var terms []string
+	for _, part := range splitWord(filter, "and") {
+		if p := strings.TrimSpace(part); p != "" && !strings.HasSuffix(p, "()") {
+			terms = append(terms, p)
+		}
+	}
+	f, err := parseFilter(strings.Join(terms, " and "))
+	if err != nil || len(f.any) != 1 {
+		return all
+	}
+	var want []string
+	for _, t := range f.any[0] {
+		if strings.EqualFold(t.field, "status") && t.op == "eq" {
+			want = append(want, t.value)
+		}
+	}
+	if len(want) == 0 {
+		return all
+	}
+	return func(status string) bool {
+		for _, w := range want {
+			if !strings.EqualFold(w, status) {
+				return false
+			}
+		}
+		return true
+	}
 }
 
 // requestObject renders a request as Graph does in the 201 answer and in lists.
