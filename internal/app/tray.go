@@ -100,11 +100,9 @@ func RunTray(ctx context.Context, g cli.Globals, stderr io.Writer) int {
 	}
 	if err := tray.Run(ctx, a.Engine, opts); err != nil {
 		fmt.Fprintf(stderr, "pimtray: %v\n", err)
-		// No desktop to show a tray on: the command line works anywhere.
+		// No desktop to show a tray on: the demo's command line works anywhere.
 		if g.Demo {
-			fmt.Fprintln(stderr, "Without a desktop, try the command line: pimtray --demo list (or go run . --demo list)")
-		} else {
-			fmt.Fprintln(stderr, "Without a desktop, try the command line: pimtray list, pimtray activate ROLE --reason TEXT")
+			fmt.Fprintln(stderr, "For the demo: pimtray --demo list (from a clone: go run . --demo list)")
 		}
 		return cli.ExitFailed
 	}
