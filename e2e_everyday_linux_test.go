@@ -212,7 +212,7 @@ func TestE2EAFailureNoticeIsWithdrawnWhenALaterTryWorks(t *testing.T) {
 	w.signIn()
 	notes := desktoptest.StartNotifyServer(t, w.bus, desktoptest.NotifyOptions{})
 	watcher := desktoptest.StartWatcher(t, w.bus)
-	w.startTray()
+	tr := w.startTray()
 	item := watcher.WaitForItem(t, e2eTimeout)
 	const ready = "Security Reader — activate (1h)"
 	m := item.WaitForMenu(t, e2eTimeout, "the favourite", func(m *desktoptest.MenuNode) bool { return m.FindByLabel(ready) != nil })
@@ -236,6 +236,21 @@ func TestE2EAFailureNoticeIsWithdrawnWhenALaterTryWorks(t *testing.T) {
 	waitFor(t, e2eTimeout, "the failure notice withdrawn", func() bool { return slices.Contains(notes.ClosedByClient(), failed.ID) })
 	if _, ok := w.activation(fakeazure.RoleSecurityReader); ok {
 		t.Fatal("Security Reader is still active at the fake")
+	}
+
+	// Again too early, and then pimtray quits: the failure notice goes with it.
+	w.offset.Store(0)
+	m = item.WaitForMenu(t, e2eTimeout, "the favourite again", func(m *desktoptest.MenuNode) bool { return m.FindByLabel(ready) != nil })
+	item.Click(t, m.FindByLabel(ready).ID)
+	deactivate()
+	again := notes.WaitForNotification(t, e2eTimeout, "the second failure notice", func(n desktoptest.Notification) bool {
+		return strings.HasPrefix(n.Summary, "Could not deactivate Security Reader") && n.ID != failed.ID
+	})
+	if code := tr.stop(); code != 0 {
+		t.Fatalf("tray exit %d", code)
+	}
+	if !slices.Contains(notes.ClosedByClient(), again.ID) {
+		t.Fatalf("at quit pimtray closed %v, want the failure notice %d", notes.ClosedByClient(), again.ID)
 	}
 }
 
