@@ -73,6 +73,8 @@ type menuEnv struct {
 	autostart  *bool
 	openConfig bool
 	openLog    bool
+	// about is the line above Quit naming the program and its version; "": none.
+	about string
 }
 
 // Titles of the fixed entries; tests and the desktop harness look for them.
@@ -167,7 +169,10 @@ func buildMenu(s engine.Snapshot, now time.Time, env menuEnv) []entry {
 	if env.openLog {
 		m = append(m, entry{id: "open-log", title: titleOpenLog, action: action{kind: actOpenLog}})
 	}
-	if env.autostart != nil || env.openConfig || env.openLog {
+	if env.about != "" {
+		m = append(m, info("about", env.about))
+	}
+	if env.autostart != nil || env.openConfig || env.openLog || env.about != "" {
 		m = append(m, separator("sep/quit"))
 	}
 	m = append(m, entry{id: "quit", title: titleQuit, action: action{kind: actQuit}})

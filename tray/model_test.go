@@ -411,6 +411,28 @@ Open log -> open-log
 Quit -> quit
 `,
 		},
+		{
+			name: "the version above Quit",
+			snap: engine.Snapshot{Header: "Sign in…"},
+			env:  menuEnv{label: testLabel, openLog: true, about: "pimtray v1.2.3"},
+			want: `
+Sign in… -> sign-in ""
+---
+No favourites yet: tick roles under “Favourites” [disabled]
+Activate all favourites [disabled] -> activate-favourites
+All eligible roles
+  No eligible roles [disabled]
+Favourites
+  No eligible roles [disabled]
+---
+Refresh -> refresh
+---
+Open log -> open-log
+pimtray v1.2.3 [disabled]
+---
+Quit -> quit
+`,
+		},
 	}
 }
 

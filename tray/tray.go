@@ -97,6 +97,9 @@ type Options struct {
 	// They run in their own goroutine.
 	OpenConfig func()
 	OpenLog    func()
+	// About is a line above Quit with the program and its version ("pimtray v1.2.3");
+	// "": none.
+	About string
 	// Label is a role's menu label at a given time; default engine.Label.
 	Label func(engine.Item, time.Time) string
 	// NextTick is how long until some countdown label changes (0: none counts down);
@@ -268,7 +271,7 @@ func (a *app) loop(ctx context.Context) {
 }
 
 func (a *app) env() menuEnv {
-	env := menuEnv{label: a.opts.Label, openConfig: a.opts.OpenConfig != nil, openLog: a.opts.OpenLog != nil}
+	env := menuEnv{label: a.opts.Label, openConfig: a.opts.OpenConfig != nil, openLog: a.opts.OpenLog != nil, about: a.opts.About}
 	if a.opts.Autostart != nil {
 		on := a.opts.Autostart.Enabled()
 		env.autostart = &on

@@ -12,7 +12,10 @@ import (
 // Env is the command line's environment for the binary: version is what --version prints
 // (stamped by the release build; "" or "dev": the module's build information).
 func Env(version string) cli.Env {
-	return cli.Env{Version: version, Open: CommandOpener(Options{}), RunTray: RunTray, StateFiles: StateFiles(nil)}
+	runTray := func(ctx context.Context, g cli.Globals, stderr io.Writer) int {
+		return RunTray(ctx, g, stderr, cli.VersionText(version)) // the menu shows the version too
+	}
+	return cli.Env{Version: version, Open: CommandOpener(Options{}), RunTray: runTray, StateFiles: StateFiles(nil)}
 }
 
 // StateFiles finds the files of the last known state for the globals (in the given folders,

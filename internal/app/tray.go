@@ -14,9 +14,9 @@ import (
 	"github.com/pimtray/pimtray/tray/opener"
 )
 
-// RunTray runs the tray until Quit: one per user, with notifications wired to the engine.
-// It returns the exit code.
-func RunTray(ctx context.Context, g cli.Globals, stderr io.Writer) int {
+// RunTray runs the tray until Quit: one per user, with notifications wired to the engine;
+// about is the menu's version line. It returns the exit code.
+func RunTray(ctx context.Context, g cli.Globals, stderr io.Writer, about string) int {
 	paths, err := Paths(g, nil)
 	if err == nil {
 		err = paths.Ensure()
@@ -91,6 +91,7 @@ func RunTray(ctx context.Context, g cli.Globals, stderr io.Writer) int {
 		OpenLog:    func() { tell.openFile(open, a.Paths.LogFile, "log") },
 		Now:        a.Clock.Now,
 		Log:        a.Log,
+		About:      about,
 	}
 	if as, warn, err := autostartFor(g); err == nil {
 		if warn != "" {

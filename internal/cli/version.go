@@ -38,6 +38,10 @@ func versionText(stamped string, info *debug.BuildInfo) string {
 	return out
 }
 
+// VersionText is what --version prints for the stamped version ("" or "dev": the build
+// information), for the tray's menu to show the same.
+func VersionText(stamped string) string { return versionText(stamped, buildInfo()) }
+
 // buildInfo is the binary's build information, nil when it has none.
 func buildInfo() *debug.BuildInfo {
 	info, ok := debug.ReadBuildInfo()
