@@ -280,3 +280,26 @@ func TestReminderOffersNoReactivateThatCannotWork(t *testing.T) {
 		t.Fatal("test setup")
 	}
 }
+
+// A favourite that fails is one line of the one summary, not a notice of its own.
+func TestActivateAllReportsAFailureInTheSummary(t *testing.T) {
+	gone := fav(roleSR, func(f *store.Favourite) { f.Key = "entra|" + tenantA + "|gone|/"; f.RoleID = "gone" })
+	h := newHarness(t, withFavourites(fav(roleOwnerIT), gone)).start()
+	h.e.ActivateFavourites()
+	n := h.notice(NoticeFailed)
+	if n.Title != "1 favourite activated, 1 failure" || !strings.Contains(n.Body, "Owner · IT: active until 17:00") ||
+		!strings.Contains(n.Body, "not eligible") {
+		t.Fatalf("summary %q\n%s", n.Title, n.Body)
+	}
+	h.settle()
+	for done := false; !done; {
+		select {
+		case n := <-h.e.Notices():
+			if n.Kind != NoticeWithdrawn {
+				t.Fatalf("a second notice: %+v", n)
+			}
+		default:
+			done = true
+		}
+	}
+}
