@@ -180,7 +180,7 @@ type Session struct {
 	mu      sync.Mutex // guards account
 	account *public.Account
 
-	renewMu sync.Mutex // one renewal of a refused token at a time; guards renewed
+	renewMu sync.RWMutex // one renewal of a refused token at a time (write); silent token reads wait for it (read); guards renewed
 	renewed map[tokenPlane]renewal
 
 	interactive1 chan struct{} // one browser (or device code) at a time: a semaphore that honours ctx

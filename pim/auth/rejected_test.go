@@ -99,6 +99,9 @@ func TestTokenAzureRefusesIsRenewedSilentlyOnce(t *testing.T) {
 		}
 		if n := tokenGrants(f); n != 1 {
 			t.Errorf("%s: %d token requests, want 1 (the refresh token, once, for all the refused requests)", plane, n)
+			for _, r := range f.Requests() {
+				t.Logf("%s %s %s?%s %d", r.Plane, r.Method, r.Path, r.Query, r.Status)
+			}
 		}
 	}
 	if n := b.trips.Load(); n != 1 {

@@ -89,7 +89,12 @@ func (s *Session) GetToken(ctx context.Context, opts policy.TokenRequestOptions)
 	if rejected := pim.RejectedTokenFrom(ctx); rejected != "" && claims == "" {
 		return s.renew(ctx, plane, c, scopes, rejected)
 	}
+	// A renewal under way has dropped the refused token from the cache: a silent read now
+	// would find none and spend the refresh token a second time. Wait for it, then read the
+	// token it got.
+	s.renewMu.RLock()
 	ar, err := s.silent(ctx, c, scopes, claims)
+	s.renewMu.RUnlock()
 	if err == nil {
 		return s.token(plane, ar), nil
 	}
