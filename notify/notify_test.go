@@ -198,12 +198,10 @@ func TestCallWithTimeout(t *testing.T) {
 	}
 	block := make(chan struct{})
 	defer close(block)
-	start := time.Now()
-	if err := callWithTimeout(50*time.Millisecond, func() error { <-block; return nil }); err == nil {
-		t.Error("a hung call returned no error")
-	}
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("callWithTimeout waited %v", d)
+	// The hung call is released only when the test ends: returning at all, with the time-out's
+	// error, is the proof (no wall-clock bound: the machine may be loaded).
+	if err := callWithTimeout(50*time.Millisecond, func() error { <-block; return nil }); err == nil || !strings.Contains(err.Error(), "no answer within 50ms") {
+		t.Errorf("a hung call: %v, want the time-out's error", err)
 	}
 	want := errors.New("x")
 	if err := callWithTimeout(time.Second, func() error { return want }); err != want {

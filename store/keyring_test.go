@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -90,24 +91,18 @@ func TestKeyringHungCallTimesOutAndFailsFastAfter(t *testing.T) {
 	b := &fakeBackend{block: release}
 	k := NewKeyringWith(b, 100*time.Millisecond)
 
-	start := time.Now()
+	// The hung call ends by the keyring's own time-out (said so), not by anything else.
 	_, err := k.Get(context.Background(), "svc", "acct")
-	took := time.Since(start)
-	if !errors.Is(err, ErrKeyringUnavailable) {
-		t.Fatalf("got %v", err)
+	if !errors.Is(err, ErrKeyringUnavailable) || !strings.Contains(err.Error(), "no answer from the keyring within 100ms") {
+		t.Fatalf("got %v, want the time-out", err)
 	}
-	if took > 2*time.Second {
-		t.Fatalf("a hung keyring held the caller for %s", took)
-	}
-	// While the first call is still stuck, others return at once without piling up goroutines.
-	start = time.Now()
+	// While the first call is still stuck, others return at once without piling up goroutines:
+	// they don't wait for a time-out of their own (what they say) nor call the backend.
 	for range 5 {
-		if err := k.Set(context.Background(), "svc", "acct", "x"); !errors.Is(err, ErrKeyringUnavailable) {
-			t.Fatalf("got %v", err)
+		err := k.Set(context.Background(), "svc", "acct", "x")
+		if !errors.Is(err, ErrKeyringUnavailable) || !strings.Contains(err.Error(), "an earlier request is still unanswered") {
+			t.Fatalf("got %v, want the fail-fast error", err)
 		}
-	}
-	if time.Since(start) > 50*time.Millisecond {
-		t.Errorf("calls behind a stuck one should fail fast, took %s", time.Since(start))
 	}
 	if n := b.calls.Load(); n != 1 {
 		t.Errorf("backend calls = %d, want 1 (the stuck one)", n)

@@ -296,13 +296,9 @@ func TestWrongTenantAndCancelledSignIn(t *testing.T) {
 
 	// The user cancels in the browser: MSAL reports the error promptly.
 	c = msalClient(t, s, DemoTenantID)
-	begin := time.Now()
 	_, err = c.AcquireTokenInteractive(ctxT(t), graphScopes, public.WithOpenURL(s.BrowserWith(BrowserOptions{Cancel: true})))
 	if err == nil || !strings.Contains(err.Error(), "AADSTS65004") {
 		t.Fatalf("cancelled sign-in: %v", err)
-	}
-	if time.Since(begin) > 5*time.Second {
-		t.Errorf("cancelled sign-in took %v", time.Since(begin))
 	}
 }
 

@@ -200,13 +200,9 @@ func TestWatcherAndItem(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 			f.setLabel("Global Administrator — 8h 00m left")
 		}()
-		start := time.Now()
 		item.WaitForMenu(t, timeout, "the countdown", func(m *MenuNode) bool {
 			return m.FindByLabel("Global Administrator — 8h 00m left") != nil
 		})
-		if d := time.Since(start); d > 2*time.Second {
-			t.Errorf("noticing the change took %v", d)
-		}
 	})
 
 	t.Run("an item whose owner leaves is forgotten", func(t *testing.T) {
