@@ -80,10 +80,22 @@ func (r *runner) activate(o *activateOptions) int {
 	if !ok {
 		return code
 	}
+	wait := r.env.WaitNotice
+	if wait <= 0 {
+		wait = DefaultWaitNotice
+	}
+	told := make(chan struct{})
+	waiting := time.AfterFunc(wait, func() {
+		defer close(told)
+		fmt.Fprintf(r.stderr, "pimtray: still waiting for Azure to answer for %s…\n", it.Role.Label())
+	})
 	res, err := r.eng.ActivateNow(r.ctx, it.Key, engine.ActivateOptions{
 		Duration: dur, Justification: reason, TicketNumber: ticket, TicketSystem: ticketSystem,
 		Interactive: true, // the user's command: a step-up sign-in may open
 	})
+	if !waiting.Stop() {
+		<-told // its line is written before anything that follows
+	}
 	if err != nil {
 		var ie *engine.InputError
 		if errors.As(err, &ie) {

@@ -72,7 +72,14 @@ type Env struct {
 	StateFiles func(g Globals) ([]string, error)
 	// Location shows times; nil: time.Local.
 	Location *time.Location
+	// WaitNotice is how long an activation waits for Azure before the command says it is still
+	// waiting (on stderr), rather than staying silent through Azure's retries and time-outs;
+	// 0: DefaultWaitNotice.
+	WaitNotice time.Duration
 }
+
+// DefaultWaitNotice is how long a command is silent while Azure has not answered.
+const DefaultWaitNotice = 5 * time.Second
 
 // BadInput marks err as the user's input to fix (exit 2).
 func BadInput(err error) error { return &badInput{err} }

@@ -389,7 +389,7 @@ func TestUsage(t *testing.T) {
 		// An explicit configuration must exist (the default one need not).
 		{[]string{"--config", "/nonexistent/x.json", "status"}, 2, "^$", `^pimtray: the configuration file /nonexistent/x.json does not exist \(leave out --config to use the default one\)\n$`},
 		// A tenant not configured yet is one to sign in to; a name that is no tenant id is bad input.
-		{[]string{"status", "--tenant", "contoso.nowhere"}, 0, `^Not signed in to contoso.nowhere: run 'pimtray signin --tenant contoso.nowhere'\.\nNothing active\.\n$`, "^$"},
+		{[]string{"status", "--tenant", "contoso.nowhere"}, 0, `^Not signed in to contoso.nowhere: run 'pimtray signin --tenant contoso.nowhere'\.\nWhat is active is unknown until you sign in\.\n$`, "^$"},
 		{[]string{"status", "--tenant", "contoso nowhere"}, 2, "^$", `^pimtray: "contoso nowhere" is not a tenant id or domain \(a GUID such as .*\)\n$`},
 	}
 	for _, tt := range tests {

@@ -70,6 +70,8 @@ func (r *runner) deactivate(o *deactivateOptions) int {
 	switch {
 	case d.Withdrawn:
 		fmt.Fprintf(r.stdout, "Withdrew the request for %s.\n", name)
+	case d.Gone:
+		fmt.Fprintf(r.stdout, "%s is not active any more: it was deactivated elsewhere a moment ago, or has ended.\n", name)
 	case d.NotActive:
 		fmt.Fprintf(r.stdout, "%s is not active.\n", name)
 	default:

@@ -1,10 +1,15 @@
 package cli_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/pimtray/pimtray/internal/cli"
 )
 
 // Issue 12 item 6: what would fail at Azure or mislead an approver is refused before anything
@@ -67,5 +72,30 @@ func TestActivateInputRefusedOrCleaned(t *testing.T) {
 	}
 	if got := body.Properties.TicketInfo.TicketNumber; got != "CHG-1" {
 		t.Errorf("ticket sent: %q", got)
+	}
+}
+
+// Issue 12 item 5: an activation Azure is slow to answer says so on stderr after a while,
+// rather than 30–45 seconds of silence. (The fake answers after a second; the notice is set
+// to come after a millisecond, so the test does not depend on the machine's speed.)
+func TestSlowActivationSaysItIsStillWaiting(t *testing.T) {
+	w := newWorld(t)
+	w.fake.SetPlaneLatency("azure", time.Second)
+	env := w.env()
+	env.WaitNotice = time.Millisecond
+	var out, errb bytes.Buffer
+	code := cli.Main(context.Background(), []string{"activate", "Owner", "--scope", "IT", "--reason", "x"}, &out, &errb, env)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	if got := errb.String(); got != "pimtray: still waiting for Azure to answer for Owner · IT…\n" {
+		t.Errorf("stderr %q", got)
+	}
+	// A quick answer says nothing of the kind.
+	w.fake.SetPlaneLatency("azure", 0)
+	env.WaitNotice = time.Hour
+	errb.Reset()
+	if code := cli.Main(context.Background(), []string{"activate", "Contributor", "--scope", "rg-web", "--reason", "x"}, &out, &errb, env); code != 0 || errb.Len() != 0 {
+		t.Errorf("exit %d, stderr %q", code, errb.String())
 	}
 }

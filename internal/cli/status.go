@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -110,9 +111,17 @@ func (r *runner) status(o *statusOptions) int {
 			fmt.Fprintf(r.stdout, "Not signed in to %s: run 'pimtray signin --tenant %s'.\n", tenant, a.TenantID)
 		}
 	}
-	if len(roles) == 0 {
+	signedOut := slices.ContainsFunc(accounts, func(a engine.Account) bool { return !a.SignedIn })
+	switch {
+	case len(roles) == 0 && signedOut:
+		// Not signed in, pimtray cannot know: a role may well be active.
+		fmt.Fprintln(r.stdout, "What is active is unknown until you sign in.")
+	case len(roles) == 0:
 		fmt.Fprintln(r.stdout, "Nothing active.")
-	} else {
+	default:
+		if signedOut {
+			fmt.Fprintln(r.stdout, "Last known (not signed in, so it may have changed):")
+		}
 		tw := tabwriter.NewWriter(r.stdout, 0, 0, 2, ' ', 0)
 		for _, it := range roles {
 			fmt.Fprintf(tw, "  %s\t%s\t%s\n", it.Role.Plane.Title(), it.Role.Label(), r.statusText(it, s.Now))

@@ -416,6 +416,10 @@ type Deactivation struct {
 	Withdrawn bool
 	// NotActive: the role was not active (nothing to do).
 	NotActive bool
+	// Gone (with NotActive): it was active, long enough to be deactivated, and Azure has no
+	// such activation any more: another process (a second command, the portal) deactivated
+	// it a moment ago, or it ended.
+	Gone bool
 }
 
 // Deactivate ends the role's activation (or withdraws its open request) in the background.
@@ -436,10 +440,10 @@ func (e *Engine) DeactivateNow(ctx context.Context, key string) (Deactivation, e
 
 func (e *Engine) deactivateNow(ctx context.Context, key string, marked bool) (Deactivation, error) {
 	var active, pending bool
-	var pend pim.Activation
+	var pend, cur pim.Activation
 	role, ts, err := e.begin(key, StateDeactivating, marked, func(ts *tenantState) {
 		now := e.now()
-		_, active = e.currentLocked(ts, key, now)
+		cur, active = e.currentLocked(ts, key, now)
 		pend, pending = e.pendingLocked(ts, key, now)
 	})
 	if err != nil {
@@ -453,8 +457,13 @@ func (e *Engine) deactivateNow(ctx context.Context, key string, marked bool) (De
 		err = ts.b.API.Cancel(ctx, pend)
 	default:
 		err = ts.b.API.Deactivate(ctx, role)
-		if errors.Is(err, pim.ErrNotFound) && !active {
+		switch {
+		case errors.Is(err, pim.ErrNotFound) && !active:
 			out.NotActive, err = true, nil
+		case errors.Is(err, pim.ErrNotFound) && !cur.StartsAt.IsZero() && e.now().Sub(cur.StartsAt) >= MinActiveForRestart:
+			// Azure could have deactivated it, and has no such activation: deactivated
+			// elsewhere a moment ago (or ended), not "still activating".
+			out.NotActive, out.Gone, err = true, true, nil
 		}
 	}
 

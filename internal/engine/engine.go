@@ -75,6 +75,37 @@ const (
 	defaultRefreshTimeout = 2 * time.Minute
 )
 
+// SlowAnswer is how long an activation waits for Azure before its label says it still waits.
+const SlowAnswer = 5 * time.Second
+
+// slowAnswersLocked notes when each request in flight was first seen and returns when the
+// next one turns slow (its label changes then); zero: none.
+func (e *Engine) slowAnswersLocked(now time.Time) time.Time {
+	if e.inflightSince == nil {
+		e.inflightSince = map[string]time.Time{}
+	}
+	for k := range e.inflightSince {
+		if _, ok := e.inflight[k]; !ok {
+			delete(e.inflightSince, k)
+		}
+	}
+	var next time.Time
+	for k, op := range e.inflight {
+		if op != StateActivating {
+			continue
+		}
+		since, ok := e.inflightSince[k]
+		if !ok {
+			since = now
+			e.inflightSince[k] = now
+		}
+		if at := since.Add(SlowAnswer); at.After(now) && (next.IsZero() || at.Before(next)) {
+			next = at
+		}
+	}
+	return next
+}
+
 // DefaultDuration is what an activation asks for when neither the favourite nor the
 // configuration says (capped at the policy maximum).
 const DefaultDuration = 8 * time.Hour
@@ -211,14 +242,15 @@ type Engine struct {
 	cfg *store.Config
 	// The configuration's saving (config.go): edits not yet written, the file's stamp when
 	// last read or written, and a failed save's line, count and retry.
-	cfgPending   []configEdit
-	cfgStamp     fileStamp
-	saveProblem  string
-	loadProblem  string
-	saveFailures int
-	saveRetryAt  time.Time
-	tenants      []*tenantState
-	policies     map[string]policyEntry
+	inflightSince map[string]time.Time // when the loop first saw each request in flight (SlowAnswer)
+	cfgPending    []configEdit
+	cfgStamp      fileStamp
+	saveProblem   string
+	loadProblem   string
+	saveFailures  int
+	saveRetryAt   time.Time
+	tenants       []*tenantState
+	policies      map[string]policyEntry
 	// policyTried is when the background last tried to read a non-favourite's policy.
 	policyTried map[string]time.Time
 	inflight    map[string]ItemState
@@ -629,6 +661,7 @@ func (e *Engine) tick(now time.Time, timer bool) time.Time {
 	}
 	e.pruneRecentLocked(now)
 	at(e.saveDueLocked(now))
+	at(e.slowAnswersLocked(now))
 	// Scheduled activations (re-activation at the end, retries).
 	for key, s := range e.scheduled {
 		if s.At.After(now) {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -46,5 +47,51 @@ func TestCheckRequest(t *testing.T) {
 	}
 	if err := checkDuration(MinActivation); err != nil {
 		t.Errorf("five minutes: %v", err)
+	}
+}
+
+// Issue 12 item 5: two deactivations side by side — the second finds Azure has no such
+// activation any more. For an activation that ran long enough to be deactivated that is
+// "deactivated elsewhere", not "Azure has not finished activating it yet".
+func TestDeactivatedElsewhereIsNotStillActivating(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.api.activateDirect(roleOwnerIT, h.clk.Now(), 8*time.Hour)
+	if err := h.e.RefreshNow(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	h.clk.Set(h.clk.Now().Add(10 * time.Minute))
+	h.api.set(func(f *fakeAPI) { f.active = nil }) // another process deactivated it
+	d, err := h.e.DeactivateNow(ctx, roleOwnerIT.Key())
+	if err != nil || !d.NotActive || !d.Gone {
+		t.Fatalf("got %+v, %v; want not active any more, no error", d, err)
+	}
+	if it := item(h.e.Snapshot(), roleOwnerIT); it.State != StateEligible {
+		t.Fatalf("item %+v", it)
+	}
+}
+
+// Issue 12 item 5: an activation Azure does not answer for a while says so in its label
+// ("still waiting for Azure…") instead of "activating…" through 30–45 s of retries.
+func TestSlowActivationLabelSaysItStillWaits(t *testing.T) {
+	h := newHarness(t, withFavourites(fav(roleOwnerIT))).start()
+	gate := make(chan struct{})
+	entered := make(chan string, 1)
+	h.api.set(func(f *fakeAPI) { f.gate, f.entered = gate, entered })
+	h.e.Activate(roleOwnerIT.Key())
+	<-entered
+	s := h.stateIs(roleOwnerIT, StateActivating)
+	if l := Label(item(s, roleOwnerIT), s.Now); l != "Owner · IT — activating…" {
+		t.Fatalf("label at once: %q", l)
+	}
+	h.clk.Set(h.clk.Now().Add(SlowAnswer))
+	s = h.waitFor("still waiting", func(s Snapshot) bool { return item(s, roleOwnerIT).Waiting })
+	if l := Label(item(s, roleOwnerIT), s.Now); l != "Owner · IT — still waiting for Azure…" {
+		t.Fatalf("label after %s: %q", SlowAnswer, l)
+	}
+	close(gate)
+	s = h.stateIs(roleOwnerIT, StateActive)
+	if item(s, roleOwnerIT).Waiting {
+		t.Fatal("still waiting once active")
 	}
 }

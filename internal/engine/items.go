@@ -190,6 +190,9 @@ func (e *Engine) itemLocked(ts *tenantState, role pim.Role, now time.Time) Item 
 	switch op, busy := e.inflight[key]; {
 	case busy:
 		it.State = op
+		if since, ok := e.inflightSince[key]; ok && op == StateActivating && now.Sub(since) >= SlowAnswer {
+			it.Waiting = true
+		}
 	case active:
 		it.State = StateActive
 	case pending:

@@ -47,6 +47,9 @@ func StatusText(it Item, now time.Time) string {
 	case StatePending:
 		return "pending approval"
 	case StateActivating:
+		if it.Waiting {
+			return "still waiting for Azure…"
+		}
 		return "activating…"
 	case StateDeactivating:
 		return "deactivating…"

@@ -51,6 +51,9 @@ type Item struct {
 	TenantName string `json:"tenantName,omitempty"`
 	// RequestID is the open request's id while pending (to withdraw it).
 	RequestID string `json:"requestId,omitempty"`
+	// Waiting: an activation in flight that Azure has not answered for SlowAnswer (its
+	// retries and time-outs can take 30–45 s): the label says it still waits.
+	Waiting bool `json:"waiting,omitempty"`
 	// KeepActiveUntil is the favourite's keep-alive time ("18:00"), empty when off.
 	KeepActiveUntil string `json:"keepActiveUntil,omitempty"`
 }
