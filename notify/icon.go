@@ -37,16 +37,19 @@ func imageDataHint(pngData []byte) (dbus.Variant, error) {
 }
 
 // iconFile returns a file path of the icon, for services that need a path: IconPath
-// when set, else Icon written once to the user cache directory. "" when there is none.
+// when set, else Icon written once into CacheDir. "" when there is none.
 func iconFile(opts Options) (string, error) {
 	if opts.IconPath != "" || len(opts.Icon) == 0 {
 		return opts.IconPath, nil
 	}
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		return "", fmt.Errorf("find cache directory for the notification icon: %w", err)
+	dir := opts.CacheDir
+	if dir == "" {
+		base, err := os.UserCacheDir()
+		if err != nil {
+			return "", fmt.Errorf("find cache directory for the notification icon: %w", err)
+		}
+		dir = filepath.Join(base, "pimtray")
 	}
-	dir = filepath.Join(dir, "pimtray")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("create cache directory for the notification icon: %w", err)
 	}

@@ -103,8 +103,11 @@ type Options struct {
 	// Icon is the application icon as PNG data.
 	Icon []byte
 	// IconPath is the application icon as an absolute file path (used as is where a
-	// path is needed; when empty and Icon is set, Icon is written to the user cache).
+	// path is needed; when empty and Icon is set, Icon is written into CacheDir).
 	IconPath string
+	// CacheDir is the app's own cache folder, where Icon is written as a file when a path
+	// is needed (the demo passes its own folder); default the user cache's "pimtray".
+	CacheDir string
 	// Log receives the notifier's own messages; default slog.Default().
 	Log *slog.Logger
 	// Bus is the D-Bus session connection to use (tests pass a private bus). When nil,

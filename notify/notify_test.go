@@ -192,6 +192,20 @@ func TestIconFile(t *testing.T) {
 	}
 }
 
+// The demo's notification icon lands in the demo's own folder, not the real app's.
+func TestIconFileInTheAppsOwnFolder(t *testing.T) {
+	userCache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", userCache)
+	demoDir := filepath.Join(t.TempDir(), "pimtray-demo")
+	p, err := iconFile(Options{Icon: testPNG(t), CacheDir: demoDir})
+	if err != nil || filepath.Dir(p) != demoDir {
+		t.Fatalf("iconFile = %q, %v; want it in %s", p, err, demoDir)
+	}
+	if entries, _ := os.ReadDir(userCache); len(entries) != 0 {
+		t.Fatalf("the user cache got %v", entries)
+	}
+}
+
 func TestCallWithTimeout(t *testing.T) {
 	if err := callWithTimeout(time.Second, func() error { panic("boom") }); err == nil || !strings.Contains(err.Error(), "boom") {
 		t.Errorf("panic not turned into an error: %v", err)

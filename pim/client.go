@@ -56,6 +56,10 @@ type ClientOptions struct {
 	// Azure's own clock may differ: the client learns by how much from its answers and
 	// converts every time it sends and returns, so callers reckon with Now alone (ClockOffset).
 	Now func() time.Time
+	// SharedClock says Azure runs on Now itself (the demo's fake Azure does, on the demo's
+	// scaled clock): no offset is learned and the Date headers are not read. At demo speed
+	// a millisecond of travel is seconds of demo time, which a learner would take for skew.
+	SharedClock bool
 	// Log receives what the client decides and why (never a token); nil discards.
 	Log *slog.Logger
 }
@@ -141,7 +145,7 @@ func NewClient(cred azcore.TokenCredential, opts *ClientOptions) (*Client, error
 		log:       o.Log,
 		retry:     o.ClientOptions.Retry,
 		createTry: createTry,
-		clock:     &azureClock{now: o.Now, log: o.Log},
+		clock:     &azureClock{now: o.Now, log: o.Log, shared: o.SharedClock},
 		graphURL:  graphURL,
 		armURL:    armURL,
 		tenantID:  o.TenantID,

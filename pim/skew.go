@@ -35,8 +35,9 @@ const (
 // errs on the early side (by the header's truncation and the answer's travel): a start sent
 // "now" reaches Azure in its past, never its future.
 type azureClock struct {
-	now func() time.Time
-	log *slog.Logger
+	now    func() time.Time
+	log    *slog.Logger
+	shared bool // ClientOptions.SharedClock: the offset stays zero
 
 	mu     sync.Mutex
 	offset time.Duration
@@ -46,7 +47,7 @@ type azureClock struct {
 // policies, next to the wire.
 func (k *azureClock) policy(req *policy.Request) (*http.Response, error) {
 	resp, err := req.Next()
-	if err == nil && resp != nil {
+	if err == nil && resp != nil && !k.shared {
 		if date, perr := http.ParseTime(resp.Header.Get("Date")); perr == nil {
 			k.observe(date, k.now())
 		}

@@ -283,3 +283,21 @@ func TestEveryTryHasATimeOut(t *testing.T) {
 		})
 	}
 }
+
+// SharedClock: Azure runs on the client's own clock (the demo): the Date headers are not
+// read, so even a fake whose headers say otherwise leaves the offset at zero.
+func TestSharedClockLearnsNoOffset(t *testing.T) {
+	for _, shared := range []bool{false, true} {
+		_, c, _ := startSkewedFake(t, 10*time.Minute, func(o *pim.ClientOptions) { o.SharedClock = shared })
+		if _, err := c.Overview(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		got := c.ClockOffset()
+		if shared && got != 0 {
+			t.Fatalf("SharedClock: offset %v, want 0", got)
+		}
+		if !shared && got > -9*time.Minute {
+			t.Fatalf("without SharedClock the 10-minute skew was not learned (offset %v): the test proves nothing", got)
+		}
+	}
+}

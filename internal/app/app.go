@@ -316,7 +316,8 @@ func demoBackend(ctx context.Context, a *App, _ Tenant) (engine.TenantBackend, e
 	if _, err := sess.SignIn(ctx, auth.SignInOptions{}); err != nil {
 		return engine.TenantBackend{}, fmt.Errorf("sign in to the demo tenant: %w", err)
 	}
-	opts := &pim.ClientOptions{Cloud: cloud, TenantID: demo.ID, Now: a.Clock.Now, Log: a.Log}
+	// The fake runs on the demo's clock (a.Clock): there is no clock difference to learn.
+	opts := &pim.ClientOptions{Cloud: cloud, TenantID: demo.ID, Now: a.Clock.Now, SharedClock: true, Log: a.Log}
 	opts.Transport = fake.HTTPClient()
 	client, err := pim.NewClient(sess, opts)
 	if err != nil {

@@ -54,7 +54,7 @@ func RunTray(ctx context.Context, g cli.Globals, stderr io.Writer, about string)
 
 	a.Log.Info("pimtray started", "demo", g.Demo, "config", a.Paths.ConfigFile, "log", a.Paths.LogFile)
 	n, err := notify.New(notify.Options{AppName: "pimtray", DesktopEntry: "pimtray", Icon: assets.AppIcon(), Log: a.Log,
-		ShownFile: filepath.Join(a.Paths.StateDir, "notices.json")})
+		CacheDir: a.Paths.CacheDir, ShownFile: filepath.Join(a.Paths.StateDir, "notices.json")})
 	if err != nil {
 		a.Log.Warn("notifications unavailable; reminders show in the tray only", "err", err)
 		n = nil
