@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pimtray/pimtray/store"
 )
 
 // newHome gives the process an empty home: every pimtray folder lands under it, and the
@@ -157,6 +159,19 @@ func TestDemoBadInputIsOneLineAndExit2(t *testing.T) {
 // skew said "Azure's clock differs" at almost every answer (467 times in 2 minutes).
 func TestDemoSpeedLogsNoClockSkew(t *testing.T) {
 	newHome(t)
+	// The tray started with --demo-speed 1000 keeps its clock for the commands beside it.
+	paths, err := store.DefaultPaths(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(paths.StateDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	kept, _ := json.Marshal(map[string]any{"start": now, "at": now, "factor": 1000})
+	if err := os.WriteFile(filepath.Join(paths.StateDir, "demo-clock.json"), kept, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	var logs strings.Builder
 	for i := 0; i < 4; i++ {
 		for _, args := range [][]string{
@@ -174,7 +189,25 @@ func TestDemoSpeedLogsNoClockSkew(t *testing.T) {
 	if n := strings.Count(logs.String(), "clock differs"); n > 0 {
 		t.Fatalf("the demo logged a clock difference %d times at speed 1000:\n%s", n, logs.String())
 	}
+	if code, out, _ := pimtray(t, "--demo", "status", "--json"); code != 0 || !demoTimeRan(out, now) {
+		t.Fatalf("the demo's clock did not run 1000 times faster (status %s): the test proves nothing", out)
+	}
 	if !strings.Contains(logs.String(), "level=DEBUG") {
 		t.Fatal("--debug logged nothing: the test would not see a skew line either")
 	}
+}
+
+// demoTimeRan: an 8h activation ends more than 8h and 2 minutes past now: the demo's
+// clock ran ahead (at 1000×, a second of the test is a quarter of an hour).
+func demoTimeRan(statusJSONOut string, now time.Time) bool {
+	var st statusJSON
+	if json.Unmarshal([]byte(statusJSONOut), &st) != nil {
+		return false
+	}
+	for _, r := range st.Roles {
+		if r.ExpiresAt.After(now.Add(8*time.Hour + 2*time.Minute)) {
+			return true
+		}
+	}
+	return false
 }
