@@ -55,6 +55,15 @@ func (s *Server) serveARM(w http.ResponseWriter, r *http.Request) {
 	tail := strings.Split(strings.Trim(rest[i+len(provider):], "/"), "/")
 	typ := strings.ToLower(tail[0])
 
+	if typ == "roleassignmentapprovals" {
+		a := &armCall{s: s, w: w, r: r, c: c, scope: scope}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.syncLocked()
+		a.now = s.now()
+		a.serveApproval(tail)
+		return
+	}
 	switch v := queryValue(r, "api-version"); {
 	case v == "":
 		armError(w, http.StatusBadRequest, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.")
@@ -82,7 +91,7 @@ func (s *Server) serveARM(w http.ResponseWriter, r *http.Request) {
 		}
 	case get && len(tail) == 1 && typ == "roleassignmentschedulerequests":
 		if strings.Contains(strings.ToLower(queryValue(r, "$filter")), "asapprover()") {
-			a.list(nil)
+			a.list(a.approverRequests())
 		} else if a.asTarget("asRequestor()", "asTarget()") {
 			a.listFiltered(a.requests())
 		}

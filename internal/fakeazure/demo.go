@@ -73,5 +73,21 @@ func Demo() *Tenant {
 		Member: &Policy{MaxDuration: 8 * time.Hour, Justification: true}})
 	t.AddGroup(Group{ID: DemoBreakGlassGroupID, Name: "Break-Glass",
 		Owner: &Policy{MaxDuration: 2 * time.Hour, Justification: true, Approval: true}})
+	// Two colleagues' requests wait for the demo user's approval (the approver's morning).
+	t.AddWaitingRequest(WaitingRequest{ID: DemoWaitingEntraID, Plane: "entra",
+		Requester: User{ID: "6a1f0c3e-9b2d-4e57-8c4a-d3e2f1a0b9c8", UPN: "grace.hopper@contoso.example", DisplayName: "Grace Hopper"},
+		RoleID:    RoleUserAdministrator, RoleName: "User Administrator",
+		Justification: "Onboard the new interns", TicketNumber: "HR-311", TicketSystem: "ServiceNow",
+		Duration: 2 * time.Hour, Age: 12 * time.Minute})
+	t.AddWaitingRequest(WaitingRequest{ID: DemoWaitingAzureID, Plane: "azure",
+		Requester: User{ID: "b7e4d2a1-3c5f-4a69-9e8b-0f1d2c3b4a5e", UPN: "alan.turing@contoso.example", DisplayName: "Alan Turing"},
+		RoleID:    RoleContributor, RoleName: "Contributor", Scope: DemoScopeRGWeb, ScopeName: "rg-web",
+		Justification: "Hotfix deploy for INC-4821", Duration: time.Hour, Age: 4 * time.Minute})
 	return t
 }
+
+// The demo's two waiting requests (stable ids, so the tray and the command line of a demo agree).
+const (
+	DemoWaitingEntraID = "c0ffee01-7a2b-4c3d-8e9f-0a1b2c3d4e5f"
+	DemoWaitingAzureID = "c0ffee02-7a2b-4c3d-8e9f-0a1b2c3d4e5f"
+)

@@ -90,7 +90,9 @@ func (g *graphCall) needs(perms []string) bool {
 
 func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 	rest := strings.TrimPrefix(r.URL.Path, "/graph")
-	if !strings.HasPrefix(rest, "/v1.0/") {
+	// Beta is served for the one API that exists only there: Entra's roleAssignmentApprovals.
+	beta := strings.HasPrefix(strings.ToLower(rest), "/beta/rolemanagement/directory/roleassignmentapprovals/")
+	if !strings.HasPrefix(rest, "/v1.0/") && !beta {
 		graphError(w, r, http.StatusBadRequest, "BadRequest", "Invalid version: the fake serves Microsoft Graph v1.0 only.")
 		return
 	}
@@ -110,7 +112,10 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g := &graphCall{s: s, w: w, r: r, c: c, base: "https://" + r.Host + "/graph/v1.0"}
-	path := strings.Trim(strings.TrimPrefix(rest, "/v1.0/"), "/")
+	path := strings.Trim(strings.TrimPrefix(strings.TrimPrefix(rest, "/v1.0/"), "/beta/"), "/")
+	if beta {
+		g.base = "https://" + r.Host + "/graph/beta"
+	}
 	segs := strings.Split(path, "/")
 	lower := strings.Split(strings.ToLower(path), "/")
 	is := func(parts ...string) bool {
@@ -125,6 +130,7 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 		return true
 	}
 	get, post := r.Method == http.MethodGet, r.Method == http.MethodPost
+	patch := r.Method == http.MethodPatch
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -134,6 +140,25 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 	const rm, dir = "rolemanagement", "directory"
 	const ig, pa, grp = "identitygovernance", "privilegedaccess", "group"
 	switch {
+	case beta && get && is(rm, dir, "roleassignmentapprovals", "*"):
+		if g.needs(permEntraAssignmentRead) {
+			g.getApproval("entra", segs[3], "steps")
+		}
+	case beta && patch && is(rm, dir, "roleassignmentapprovals", "*", "steps", "*"):
+		if g.needs(permEntraAssignmentWrite) {
+			g.patchStage("entra", segs[3], segs[5])
+		}
+	case beta:
+		g.fail(http.StatusBadRequest, "BadRequest", "Resource not found for the segment '"+segs[len(segs)-1]+"'.")
+	case get && is(ig, pa, grp, "assignmentapprovals", "*"):
+		if g.needs(permGroupAssignmentRead) {
+			g.getApproval("group", segs[4], "stages")
+		}
+	case patch && (is(ig, pa, grp, "assignmentapprovals", "*", "stages", "*") || is(ig, pa, grp, "assignmentapprovals", "*", "steps", "*")):
+		// The docs' request line says /steps/ where the resource says stages: both are taken.
+		if g.needs(permGroupAssignmentWrite) {
+			g.patchStage("group", segs[4], segs[6])
+		}
 	case get && is("me"):
 		g.me()
 	case get && is(rm, dir, "roleeligibilityscheduleinstances", fbcuPrefix):
@@ -141,7 +166,7 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 	case get && is(rm, dir, "roleassignmentscheduleinstances", fbcuPrefix):
 		g.listByCurrentUser(segs[3], permEntraAssignmentRead, "unifiedRoleAssignmentScheduleInstance", g.entraAssignments)
 	case get && is(rm, dir, "roleassignmentschedulerequests", fbcuPrefix):
-		g.listByCurrentUser(segs[3], permEntraAssignmentRead, "unifiedRoleAssignmentScheduleRequest", func() []obj { return g.requests("entra") })
+		g.listByCurrentUser(segs[3], permEntraAssignmentRead, "unifiedRoleAssignmentScheduleRequest", func() []obj { return g.requests("entra") }, func() []obj { return g.approverRequests("entra") })
 	case post && is(rm, dir, "roleassignmentschedulerequests"):
 		if g.needs(permEntraAssignmentWrite) {
 			g.postRequest("entra")
@@ -161,7 +186,7 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 	case get && is(ig, pa, grp, "assignmentscheduleinstances", fbcuPrefix):
 		g.listByCurrentUser(segs[4], permGroupAssignmentRead, "privilegedAccessGroupAssignmentScheduleInstance", g.groupAssignments)
 	case get && is(ig, pa, grp, "assignmentschedulerequests", fbcuPrefix):
-		g.listByCurrentUser(segs[4], permGroupAssignmentRead, "privilegedAccessGroupAssignmentScheduleRequest", func() []obj { return g.requests("group") })
+		g.listByCurrentUser(segs[4], permGroupAssignmentRead, "privilegedAccessGroupAssignmentScheduleRequest", func() []obj { return g.requests("group") }, func() []obj { return g.approverRequests("group") })
 	case post && is(ig, pa, grp, "assignmentschedulerequests"):
 		if g.needs(permGroupAssignmentWrite) {
 			g.postRequest("group")
@@ -186,8 +211,8 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 }
 
 // listByCurrentUser serves a filterByCurrentUser(on='...') list: on='principal' lists the user's
-// items; on='approver' (requests only) is empty, as the demo user approves nothing.
-func (g *graphCall) listByCurrentUser(fn string, perms []string, entity string, items func() []obj) {
+// items; on='approver' (requests only) lists the requests of others that the user approves.
+func (g *graphCall) listByCurrentUser(fn string, perms []string, entity string, items func() []obj, approver ...func() []obj) {
 	arg := strings.ToLower(fn[len(fbcuPrefix):])
 	arg = strings.TrimSuffix(arg, ")")
 	arg = strings.ReplaceAll(strings.ReplaceAll(arg, " ", ""), `"`, "'")
@@ -201,6 +226,8 @@ func (g *graphCall) listByCurrentUser(fn string, perms []string, entity string, 
 	var list []obj
 	if arg == "on='principal'" {
 		list = items()
+	} else if len(approver) > 0 {
+		list = approver[0]()
 	}
 	g.list(list, "Collection("+entity+")")
 }

@@ -216,6 +216,9 @@ func New(opts Options) (*Server, error) {
 		st, stamp = newState(), fileStamp{}
 	}
 	s.st, s.stamp = st, stamp
+	if s.seedWaitingLocked() {
+		s.saveLocked()
+	}
 
 	addr := opts.Addr
 	if addr == "" {

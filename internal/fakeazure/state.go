@@ -26,6 +26,8 @@ const stateVersion = 1
 type tenantState struct {
 	Activations []*activation `json:"activations,omitempty"`
 	Requests    []*pimRequest `json:"requests,omitempty"`
+	// Approvals are requests by other users that wait for (or waited for) the user's decision.
+	Approvals []*approvalRecord `json:"approvals,omitempty"`
 }
 
 // activation is an active (or scheduled) assignment made by PIM.
@@ -138,6 +140,13 @@ func (st *state) prune(now time.Time, grace time.Duration) {
 			}
 		}
 		ts.Requests = reqs
+		aps := ts.Approvals[:0]
+		for _, a := range ts.Approvals {
+			if now.Sub(a.Created) < 7*24*time.Hour {
+				aps = append(aps, a)
+			}
+		}
+		ts.Approvals = aps
 	}
 	rts := st.RefreshTokens[:0]
 	for _, rt := range st.RefreshTokens {

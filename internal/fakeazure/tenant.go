@@ -33,6 +33,7 @@ type Tenant struct {
 	roles      []*eligibility
 	groupNames map[string]string // group id -> display name
 	adminUnits map[string]string // administrative unit id -> display name
+	waiting    []WaitingRequest  // requests by other users waiting for User's approval (AddWaitingRequest)
 }
 
 // User is a tenant's user.
