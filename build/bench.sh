@@ -19,6 +19,9 @@ mkdir -p "$raw"
 
 go build -o "$work/pimtray" .
 export PIMTRAY_BENCH_BINARY="$work/pimtray"
+# A benchmark build whose --demo serves the large tenant (issue 10); never released.
+go build -tags benchlarge -o "$work/pimtray-large" .
+export PIMTRAY_BENCH_LARGE_BINARY="$work/pimtray-large"
 export PIMTRAY_IDLE_WINDOW=${PIMTRAY_IDLE_WINDOW:-60s}
 
 bench() { # bench NAME PKG PATTERN BENCHTIME
@@ -37,6 +40,9 @@ bench tray-coldstart . 'BenchmarkColdStart' 5x
 bench tray-click . 'BenchmarkTrayClickToCountdown' 2x
 bench tray-hour . 'BenchmarkSimulatedHour' 1x
 bench tray-idle . 'BenchmarkIdle' 1x
+bench engine-large ./internal/engine 'BenchmarkLargeTenant' 1x
+bench cli-activate ./internal/cli 'BenchmarkCLIActivate' 20x
+bench tray-large . 'BenchmarkLargeTray' 3x
 
 # m FILE BENCH UNIT: the value reported with UNIT on the line of benchmark BENCH.
 m() {
@@ -93,6 +99,16 @@ wakemet=$(awk -v w="$(bg nothing_active engine-wakeups/10min)" -v r="$(bg nothin
 	-v w2="$(bg countdown_in_its_last_10_minutes engine-wakeups/10min)" -v r2="$(bg countdown_in_its_last_10_minutes tray-redraws/10min)" \
 	'BEGIN { print (w <= 2 && r == 0 && w2 + r2 <= 600) ? "yes" : "**no**" }')
 
+# Issue 10: the large tenant (440 roles over 200 scopes, pages of 100).
+lg() { m engine-large "BenchmarkLargeTenant/history=$1" "$2"; }
+lstart=$(lg 1000 requests/start) lrefresh0=$(lg 0 requests/refresh) lrefresh=$(lg 1000 requests/refresh) lclick=$(lg 1000 requests/click)
+creq=$(m cli-activate BenchmarkCLIActivate requests/activation) creqmax=$(m cli-activate BenchmarkCLIActivate requests/activation-max)
+cp50=$(m cli-activate BenchmarkCLIActivate ms-p50) cmax=$(m cli-activate BenchmarkCLIActivate ms-max)
+treq=$(m tray-large BenchmarkLargeTray requests/start)
+trss=$(mb "$(m tray-large BenchmarkLargeTray MiB-RSS-after-start)") trssmax=$(mb "$(m tray-large BenchmarkLargeTray MiB-RSS-max)")
+tanon=$(mb "$(m tray-large BenchmarkLargeTray MiB-RSS-anon)") tfile=$(mb "$(m tray-large BenchmarkLargeTray MiB-RSS-file)")
+refreshmet=$(awk -v a="$lrefresh0" -v b="$lrefresh" 'BEGIN { print (a == b && b <= 15) ? "yes" : "**no**" }')
+
 cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 
@@ -114,5 +130,11 @@ load average at the end: $(cut -d' ' -f1-3 /proc/loadavg).
 | Idle, nothing active: CPU and wake-ups per 10 min (real binary, $(fmt 0 "$(idle s-window)") s watched, scaled, + 2 refreshes) | $(fmt 3 "$(idle cpu-s-precise/10min-idle)") s CPU; $(fmt 0 "$(idle wakeups/10min-idle)") wake-ups | — (nearly free) | — |
 | Idle, one countdown running (label changes each minute) | $(fmt 3 "$(idle cpu-s-precise/10min-countdown)") s CPU; $(fmt 0 "$(idle wakeups/10min-countdown)") wake-ups | — | — |
 | Engine timer wake-ups + tray redraws per 10 simulated min (fake clock): nothing active / countdown / last 10 min / pending approval | $(fmt 0 "$(bg nothing_active engine-wakeups/10min)")+$(fmt 0 "$(bg nothing_active tray-redraws/10min)") / $(fmt 0 "$(bg countdown_running engine-wakeups/10min)")+$(fmt 0 "$(bg countdown_running tray-redraws/10min)") / $(fmt 0 "$(bg countdown_in_its_last_10_minutes engine-wakeups/10min)")+$(fmt 0 "$(bg countdown_in_its_last_10_minutes tray-redraws/10min)") / $(fmt 0 "$(bg waiting_for_approval engine-wakeups/10min)")+$(fmt 0 "$(bg waiting_for_approval tray-redraws/10min)") | nothing but the refresh when nothing counts down (2 per 10 min); ≤ 1/s | $wakemet |
+| Large tenant: \`pimtray activate ROLE --scope SCOPE\` of a role listed a minute before (440 roles, 1,000 past requests per plane, 100 ms per request; in-process, command start to exit code; 20 roles in turn): requests, mean (worst) | $(fmt 2 "$creq") ($(fmt 0 "$creqmax")) | ≤ 2 (1 the goal) | $(le "$creqmax" 2) |
+| Same: wall time, median (worst) | $(fmt 0 "$cp50") ms ($(fmt 0 "$cmax") ms) | ≤ 250 ms median | $(le "$cp50" 250) |
+| Large tenant: a background refresh (worst of 3, while the other roles' policies fill in), requests with no history / with 1,000 past requests per plane | $(fmt 0 "$lrefresh0") / $(fmt 0 "$lrefresh") | ≤ 15, not growing | $refreshmet |
+| Large tenant: the tray's start (first refresh, favourites' policies, the first policy reads), requests: engine with 2 favourites / the real tray (benchmark build, counted in its log) | $(fmt 0 "$lstart") / $(fmt 0 "$treq") | ≤ 40 | $(le "$(high "$lstart" "$treq")" 40) |
+| Large tenant: requests per click on a favourite | $(fmt 0 "$lclick") | 1 | $(le "$lclick" 1) |
+| Large tenant: memory (RSS) of the real tray after its start (VmRSS; anon / file) | $trss MB (worst $trssmax MB; $tanon / $tfile MB) | < 30 MB | $(lt "$trssmax" 30) |
 | Background requests per hour when nothing changes (fake clock; nothing active / a countdown / pending approval) | $(fmt 0 "$(bg nothing_active requests/hour)") / $(fmt 0 "$(bg countdown_running requests/hour)") / $(fmt 0 "$(bg waiting_for_approval requests/hour)") | — | — |
 EOF
