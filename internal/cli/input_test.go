@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pimtray/pimtray/internal/cli"
+	"github.com/pimtray/pimtray/internal/fakeazure"
 )
 
 // Issue 12 item 6: what would fail at Azure or mislead an approver is refused before anything
@@ -97,5 +98,29 @@ func TestSlowActivationSaysItIsStillWaiting(t *testing.T) {
 	errb.Reset()
 	if code := cli.Main(context.Background(), []string{"activate", "Contributor", "--scope", "rg-web", "--reason", "x"}, &out, &errb, env); code != 0 || errb.Len() != 0 {
 		t.Errorf("exit %d, stderr %q", code, errb.String())
+	}
+}
+
+// Issue 12 item 5: a tenant configured without a name is named by Azure's own display name
+// once signed in ("Signed in to Contoso", not "Signed in to organizations" or a GUID), and
+// the next commands still know it.
+func TestSignInNamesTheTenantByItsDisplayName(t *testing.T) {
+	w := newWorld(t)
+	w.writeConfig(`{"tenants": [{"id": "` + fakeazure.DemoTenantID + `"}]}`)
+	r := w.run("signin")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "Signed in to "+fakeazure.DemoTenantName+" as ") {
+		t.Fatalf("signin: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if st := w.run("status"); !strings.HasPrefix(st.stdout, "Signed in to "+fakeazure.DemoTenantName+" ("+fakeazure.DemoTenantID+") as ") {
+		t.Errorf("status after the sign-in:\n%s%s", st.stdout, st.stderr)
+	}
+	n := 0
+	for _, q := range w.fake.Requests() {
+		if strings.HasSuffix(q.Path, "/organization") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d /organization requests, want 1 (at the sign-in only)", n)
 	}
 }

@@ -45,6 +45,7 @@ func (e *Engine) SignInNow(ctx context.Context, tenant string, opts SignInOption
 	if rerr != nil {
 		e.log.Warn("refresh after sign-in failed", "err", rerr)
 	}
+	e.learnOrgName(ctx, ts)
 	e.saveState()
 	e.signal()
 	acc := e.account(ts)
@@ -52,6 +53,33 @@ func (e *Engine) SignInNow(ctx context.Context, tenant string, opts SignInOption
 		return acc, err
 	}
 	return acc, nil
+}
+
+// TenantNamer is what a tenant's API may also tell: the tenant's display name (pim.Client
+// asks Graph's /organization).
+type TenantNamer interface {
+	TenantDisplayName(ctx context.Context) (string, error)
+}
+
+// learnOrgName asks Azure, once after a sign-in, for the name of a tenant the configuration
+// names none for ("organizations", a bare GUID), so messages say "Contoso" rather than
+// "organizations". It is kept with the last known state.
+func (e *Engine) learnOrgName(ctx context.Context, ts *tenantState) {
+	n, ok := ts.b.API.(TenantNamer)
+	e.mu.Lock()
+	known := ts.b.Name != "" || ts.orgName != ""
+	e.mu.Unlock()
+	if !ok || known {
+		return
+	}
+	name, err := n.TenantDisplayName(ctx)
+	if err != nil || name == "" {
+		e.log.Debug("the tenant's name is not known", "err", err)
+		return
+	}
+	e.mu.Lock()
+	ts.orgName = name
+	e.mu.Unlock()
 }
 
 // signInRefused says which planes still refuse a sign-in that just succeeded (nil when
@@ -154,7 +182,7 @@ func (e *Engine) findTenant(tenant string) (*tenantState, error) {
 func (e *Engine) account(ts *tenantState) Account {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return Account{TenantID: ts.id(), TenantName: ts.b.Name, User: ts.user, SignedIn: ts.signedIn && !ts.needsSignIn, Storage: ts.storage}
+	return Account{TenantID: ts.id(), TenantName: firstNonEmpty(ts.b.Name, ts.orgName), User: ts.user, SignedIn: ts.signedIn && !ts.needsSignIn, Storage: ts.storage}
 }
 
 // ToggleFavourite stars or unstars a role and saves the configuration.

@@ -46,6 +46,9 @@ func (e *Engine) loadCommandCache() {
 		if ts.learnedID == "" {
 			ts.learnedID = t.LearnedID
 		}
+		if ts.orgName == "" {
+			ts.orgName = t.OrgName
+		}
 		if ts.user == "" {
 			ts.user = t.User
 		}
@@ -105,7 +108,7 @@ func (e *Engine) saveCommandCache() {
 		if !ts.loaded {
 			continue
 		}
-		t := savedTenant{ID: ts.b.ID, LearnedID: ts.learnedID, User: ts.user, Fetched: map[pim.Plane]time.Time{},
+		t := savedTenant{ID: ts.b.ID, LearnedID: ts.learnedID, OrgName: ts.orgName, User: ts.user, Fetched: map[pim.Plane]time.Time{},
 			Eligible: append([]pim.Role{}, ts.eligible...), Active: append([]pim.Activation(nil), ts.active...),
 			Pending: append([]pim.Activation(nil), ts.pending...), PlaneErrors: map[pim.Plane]string{}}
 		copyMap(t.PlaneErrors, ts.planeErrs)

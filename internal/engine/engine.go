@@ -294,6 +294,7 @@ type Engine struct {
 type tenantState struct {
 	b           TenantBackend
 	learnedID   string // the tenant's GUID as Azure reported it (b.ID may be "organizations" or a domain)
+	orgName     string // the tenant's display name as Azure reported it at sign-in ("" until then)
 	user        string
 	signedIn    bool
 	needsSignIn bool // a call said a sign-in is needed

@@ -84,6 +84,21 @@ func TestSlowActivationLabelSaysItStillWaits(t *testing.T) {
 	if l := Label(item(s, roleOwnerIT), s.Now); l != "Owner · IT — activating…" {
 		t.Fatalf("label at once: %q", l)
 	}
+	// The loop notes when it first saw the request in flight; only then does time pass.
+	deadline := time.After(5 * time.Second)
+	for {
+		h.e.mu.Lock()
+		_, seen := h.e.inflightSince[roleOwnerIT.Key()]
+		h.e.mu.Unlock()
+		if seen {
+			break
+		}
+		select {
+		case <-h.e.loopCh:
+		case <-deadline:
+			t.Fatal("the loop never saw the request in flight")
+		}
+	}
 	h.clk.Set(h.clk.Now().Add(SlowAnswer))
 	s = h.waitFor("still waiting", func(s Snapshot) bool { return item(s, roleOwnerIT).Waiting })
 	if l := Label(item(s, roleOwnerIT), s.Now); l != "Owner · IT — still waiting for Azure…" {

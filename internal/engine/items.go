@@ -226,7 +226,7 @@ func (e *Engine) snapshotLocked(now time.Time) Snapshot {
 		ConfigProblem: e.configProblemLocked()}
 	byKey := map[string]Item{}
 	for _, ts := range e.tenants {
-		s.Accounts = append(s.Accounts, Account{TenantID: ts.id(), TenantName: ts.b.Name, User: ts.user,
+		s.Accounts = append(s.Accounts, Account{TenantID: ts.id(), TenantName: firstNonEmpty(ts.b.Name, ts.orgName), User: ts.user,
 			SignedIn: ts.signedIn && !ts.needsSignIn, Storage: ts.storage})
 		for _, role := range ts.eligible {
 			it := e.itemLocked(ts, role, now)

@@ -34,6 +34,7 @@ type savedState struct {
 type savedTenant struct {
 	ID          string                  `json:"id"`
 	LearnedID   string                  `json:"learnedId,omitempty"`
+	OrgName     string                  `json:"orgName,omitempty"` // the tenant's display name, as Azure told it
 	User        string                  `json:"user,omitempty"`
 	Eligible    []pim.Role              `json:"eligible"`
 	Active      []pim.Activation        `json:"active,omitempty"`
@@ -83,6 +84,7 @@ func (e *Engine) loadState() error {
 			continue
 		}
 		ts.learnedID = t.LearnedID
+		ts.orgName = t.OrgName
 		if ts.user == "" {
 			ts.user = t.User
 		}
@@ -134,7 +136,7 @@ func (e *Engine) saveState() {
 		Scheduled: map[string]scheduledEntry{}, RemindersSent: map[string]time.Time{}, KeptAlive: map[string]time.Time{},
 		Answers: map[string]Answers{}}
 	for _, ts := range e.tenants {
-		t := savedTenant{ID: ts.b.ID, LearnedID: ts.learnedID, User: ts.user, Fetched: map[pim.Plane]time.Time{},
+		t := savedTenant{ID: ts.b.ID, LearnedID: ts.learnedID, OrgName: ts.orgName, User: ts.user, Fetched: map[pim.Plane]time.Time{},
 			Eligible: append([]pim.Role{}, ts.eligible...), Active: append([]pim.Activation(nil), ts.active...),
 			Pending: append([]pim.Activation(nil), ts.pending...), PlaneErrors: map[pim.Plane]string{}}
 		copyMap(t.PlaneErrors, ts.planeErrs)

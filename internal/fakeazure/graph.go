@@ -161,6 +161,8 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 		}
 	case get && is("me"):
 		g.me()
+	case get && is("organization"):
+		g.organization()
 	case get && is(rm, dir, "roleeligibilityscheduleinstances", fbcuPrefix):
 		g.listByCurrentUser(segs[3], permEntraEligibility, "unifiedRoleEligibilityScheduleInstance", g.entraEligibilities)
 	case get && is(rm, dir, "roleassignmentscheduleinstances", fbcuPrefix):
@@ -287,6 +289,17 @@ func (g *graphCall) me() {
 		"mail": u.UPN, "mobilePhone": nil, "officeLocation": nil, "preferredLanguage": "en-US", "surname": family,
 		"userPrincipalName": u.UPN, "id": u.ID}
 	g.selected(full, "users", u.ID)
+}
+
+// organization answers GET /organization: the signed-in tenant (User.Read is enough).
+func (g *graphCall) organization() {
+	if !g.needsOr403(permMe) {
+		return
+	}
+	t := g.c.t
+	org := obj{"id": t.ID, "displayName": t.Name, "tenantType": "AAD", "countryLetterCode": "US",
+		"verifiedDomains": []obj{{"name": t.Domain, "isDefault": true, "isInitial": false, "type": "Managed"}}}
+	g.list([]obj{org}, "organization")
 }
 
 // needsOr403 is needs for ordinary directory reads, which answer Authorization_RequestDenied.
