@@ -170,21 +170,23 @@ func TestNoAutostartNoCheckBox(t *testing.T) {
 func TestForward(t *testing.T) {
 	a := newApp(&recordingCore{}, Options{}.withDefaults())
 	ctx, cancel := context.WithCancel(context.Background())
-	clicked := make(chan struct{})
+	first, second := make(chan struct{}), make(chan struct{})
 	done := make(chan struct{})
-	const id = "fav/k"
 	go func() {
-		a.forward(ctx, clicked, id)
+		a.forwardAll(ctx, []listened{{first, "fav/a"}, {second, "fav/b"}})
 		close(done)
 	}()
 
-	// Two clicks in a row both arrive: the goroutine is back waiting after each.
-	for range 2 {
-		clicked <- struct{}{}
+	// Clicks in a row on either item all arrive: it is back waiting on every item after each.
+	for _, c := range []struct {
+		ch chan struct{}
+		id string
+	}{{first, "fav/a"}, {first, "fav/a"}, {second, "fav/b"}, {first, "fav/a"}} {
+		c.ch <- struct{}{}
 		select {
 		case got := <-a.clicks:
-			if got != id {
-				t.Fatalf("forwarded %q, want %q", got, id)
+			if got != c.id {
+				t.Fatalf("forwarded %q, want %q", got, c.id)
 			}
 		case <-time.After(5 * time.Second):
 			t.Fatal("click not forwarded")
@@ -194,23 +196,33 @@ func TestForward(t *testing.T) {
 	select {
 	case <-done:
 	case <-time.After(5 * time.Second):
-		t.Fatal("forward kept running after its menu was replaced")
+		t.Fatal("forwardAll kept running after its menu was replaced")
 	}
 }
 
-func TestForwardEndsWhenTheItemIsRemoved(t *testing.T) {
+func TestForwardEndsWhenTheItemsAreRemoved(t *testing.T) {
 	a := newApp(&recordingCore{}, Options{}.withDefaults())
-	clicked := make(chan struct{})
+	refresh, quit := make(chan struct{}), make(chan struct{})
 	done := make(chan struct{})
 	go func() {
-		a.forward(context.Background(), clicked, "refresh")
+		a.forwardAll(context.Background(), []listened{{refresh, "refresh"}, {quit, "quit"}})
 		close(done)
 	}()
-	close(clicked) // systray closes ClickedCh when it removes the item
+	close(refresh)     // systray closes ClickedCh when it removes the item
+	quit <- struct{}{} // the other item still forwards
+	select {
+	case got := <-a.clicks:
+		if got != "quit" {
+			t.Fatalf("forwarded %q, want quit", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("click on the remaining item not forwarded")
+	}
+	close(quit)
 	select {
 	case <-done:
 	case <-time.After(5 * time.Second):
-		t.Fatal("forward kept running after its item was removed")
+		t.Fatal("forwardAll kept running after its items were removed")
 	}
 }
 
