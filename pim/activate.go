@@ -176,8 +176,12 @@ func (c *Client) Activate(ctx context.Context, req ActivateRequest) (Activation,
 	if a.ExpiresAt.IsZero() {
 		a.ExpiresAt = a.StartsAt.Add(d)
 	}
+	if a.Status == StatusActive && !immediate && a.StartsAt.After(c.now().Add(clockTolerance)) {
+		// Granted for a later start: Azure begins it on its own then.
+		a.Status = StatusScheduled
+	}
 	switch a.Status {
-	case StatusActive, StatusPending:
+	case StatusActive, StatusPending, StatusScheduled:
 	default:
 		return Activation{}, &Error{Kind: KindOther, Plane: role.Plane, Role: role.Label(), Code: a.RequestStatus,
 			Text: fmt.Sprintf("Azure did not activate %s: the request ended as %s.", role.Label(), firstNonEmpty(a.RequestStatus, "unknown"))}

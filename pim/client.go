@@ -91,6 +91,8 @@ type Client struct {
 	armNoStatusFilter atomic.Bool
 	// graphNoScopeExpand: Graph refused $expand=directoryScope (400) once; look units up.
 	graphNoScopeExpand atomic.Bool
+	// graphNoOrFilter: Graph refused `status eq 'PendingApproval' or status eq 'Granted'` (400) once.
+	graphNoOrFilter atomic.Bool
 }
 
 var _ API = (*Client)(nil)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 	"sync"
 )
 
@@ -74,7 +75,9 @@ func (c *Client) Overview(ctx context.Context, planes ...Plane) (*Overview, erro
 		}
 		for _, a := range r.pending {
 			a.Role.TenantID = tenant
-			ov.Pending = append(ov.Pending, c.clock.localActivation(a))
+			if a, ok := openRequest(c.clock.localActivation(a), c.now()); ok {
+				ov.Pending = append(ov.Pending, a)
+			}
 		}
 	}
 	ov.FetchedAt = c.now()
@@ -139,16 +142,35 @@ func firstErr(errs ...error) error {
 	return nil
 }
 
-// onlyPending keeps the requests still waiting (approval, evaluation, provisioning).
+// onlyPending keeps the requests still waiting (approval, evaluation, provisioning) and the
+// granted ones (scheduled, if their start is ahead: see openRequest).
 func onlyPending(as []Activation) []Activation {
 	out := as[:0:0]
 	for _, a := range as {
-		if isPendingStatus(a.RequestStatus) {
+		switch {
+		case isPendingStatus(a.RequestStatus):
 			a.Status = StatusPending
+			out = append(out, a)
+		case strings.EqualFold(a.RequestStatus, "Granted"):
 			out = append(out, a)
 		}
 	}
 	return out
+}
+
+// openRequest sorts an open request, its times on the local clock: waiting for a decision
+// (pending), or granted for a start still ahead (scheduled). A granted request whose start has
+// come is no longer open: the assignment listing shows it.
+func openRequest(a Activation, now time.Time) (Activation, bool) {
+	if isPendingStatus(a.RequestStatus) {
+		a.Status = StatusPending
+		return a, true
+	}
+	if strings.EqualFold(a.RequestStatus, "Granted") && a.StartsAt.After(now) {
+		a.Status = StatusScheduled
+		return a, true
+	}
+	return a, false
 }
 
 // matchKey identifies a role at a scope across eligible, active and requested listings.
@@ -235,8 +257,32 @@ func entraList[T any](ctx context.Context, c *Client, path string, decode func([
 	return listAll(ctx, c, graphAPI, c.graphEndpoint(path, "$expand", "roleDefinition"), listCall(PlaneEntra), decode)
 }
 
+// openRequestsFilter asks Graph for the requests still open: waiting for approval, or granted
+// for a later start (a scheduled activation is Granted until it starts, then Provisioned), so a
+// refresh reads none of the user's past requests.
+const openRequestsFilter = "status eq 'PendingApproval' or status eq 'Granted'"
+
 func (c *Client) entraPending(ctx context.Context) ([]Activation, error) {
-	as, err := listAll(ctx, c, graphAPI, c.graphEndpoint(entraRequestsPath+"/filterByCurrentUser(on='principal')", "$filter", "status eq 'PendingApproval'"), listCall(PlaneEntra), decodeGraphRequests)
+	return c.graphOpenRequests(ctx, PlaneEntra, func(filter string) string {
+		return c.graphEndpoint(entraRequestsPath+"/filterByCurrentUser(on='principal')", "$filter", filter)
+	}, decodeGraphRequests)
+}
+
+// graphOpenRequests lists a Graph plane's open requests with openRequestsFilter. Should Graph
+// refuse the "or" (400), the client asks for PendingApproval alone for its life (scheduled
+// activations then show once they start).
+func (c *Client) graphOpenRequests(ctx context.Context, p Plane, endpoint func(filter string) string,
+	decode func([]byte) (listPage[Activation], error)) ([]Activation, error) {
+	if !c.graphNoOrFilter.Load() {
+		as, err := listAll(ctx, c, graphAPI, endpoint(openRequestsFilter), listCall(p), decode)
+		var pe *Error
+		if !errors.As(err, &pe) || pe.StatusCode != http.StatusBadRequest {
+			return onlyPending(as), err
+		}
+		c.log.Info("Graph refused an 'or' of statuses on requests; listing those pending approval only", "code", pe.Code)
+		c.graphNoOrFilter.Store(true)
+	}
+	as, err := listAll(ctx, c, graphAPI, endpoint("status eq 'PendingApproval'"), listCall(p), decode)
 	return onlyPending(as), err
 }
 
@@ -349,10 +395,22 @@ func (c *Client) azureActive(ctx context.Context) ([]Activation, error) {
 // asRequestor() alone for its life and keeps the pending ones itself, as before.
 func (c *Client) azurePending(ctx context.Context) ([]Activation, error) {
 	if !c.armNoStatusFilter.Load() {
-		as, err := listAll(ctx, c, armAPI, c.armEndpoint(armRequestsPath, "$filter", "asRequestor() and status eq 'PendingApproval'"), listCall(PlaneAzure), decodeARMRequests)
+		// ARM's status filter takes one status (eq, no "or"): the pending and the granted
+		// (scheduled) requests are two lists, read side by side.
+		var pend, granted []Activation
+		var e1, e2 error
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			pend, e1 = listAll(ctx, c, armAPI, c.armEndpoint(armRequestsPath, "$filter", "asRequestor() and status eq 'PendingApproval'"), listCall(PlaneAzure), decodeARMRequests)
+		})
+		wg.Go(func() {
+			granted, e2 = listAll(ctx, c, armAPI, c.armEndpoint(armRequestsPath, "$filter", "asRequestor() and status eq 'Granted'"), listCall(PlaneAzure), decodeARMRequests)
+		})
+		wg.Wait()
+		err := firstErr(e1, e2)
 		var pe *Error
 		if !errors.As(err, &pe) || pe.StatusCode != http.StatusBadRequest {
-			return onlyPending(as), err
+			return onlyPending(append(pend, granted...)), err
 		}
 		c.log.Info("ARM refused a status filter on requests; listing them all", "code", pe.Code)
 		c.armNoStatusFilter.Store(true)
@@ -380,8 +438,9 @@ func (c *Client) groupActive(ctx context.Context) ([]Activation, error) {
 }
 
 func (c *Client) groupPending(ctx context.Context) ([]Activation, error) {
-	as, err := listAll(ctx, c, graphAPI, c.graphEndpoint(groupRequestsPath+"/filterByCurrentUser(on='principal')", "$filter", "status eq 'PendingApproval'", "$expand", "group"), listCall(PlaneGroup), decodeGroupRequests)
-	return onlyPending(as), err
+	return c.graphOpenRequests(ctx, PlaneGroup, func(filter string) string {
+		return c.graphEndpoint(groupRequestsPath+"/filterByCurrentUser(on='principal')", "$filter", filter, "$expand", "group")
+	}, decodeGroupRequests)
 }
 
 func (c *Client) fetchGroups(ctx context.Context) planeResult {

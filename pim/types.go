@@ -109,6 +109,9 @@ const (
 	StatusEligible Status = "eligible"
 	StatusActive   Status = "active"
 	StatusPending  Status = "pending"
+	// StatusScheduled is an activation Azure has granted for a later start (request status
+	// Granted, its start ahead): it waits for no one and begins on its own at StartsAt.
+	StatusScheduled Status = "scheduled"
 )
 
 // Activation is an active assignment of a role, or a request for one that is still open.
@@ -163,7 +166,7 @@ type Overview struct {
 	TenantID  string
 	Eligible  []Role
 	Active    []Activation    // Status active
-	Pending   []Activation    // open requests: Status pending
+	Pending   []Activation    // open requests: Status pending, or scheduled (granted for a later start)
 	Errors    map[Plane]error // a plane that failed; the others are still filled
 	FetchedAt time.Time
 }
@@ -189,6 +192,6 @@ type API interface {
 	Activate(ctx context.Context, req ActivateRequest) (Activation, error)
 	// Deactivate ends an active activation.
 	Deactivate(ctx context.Context, role Role) error
-	// Cancel withdraws an open (pending) request.
+	// Cancel withdraws an open request: pending approval, or scheduled for a later start.
 	Cancel(ctx context.Context, a Activation) error
 }

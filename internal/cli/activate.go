@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,6 +19,7 @@ type activateOptions struct {
 	Reason       string   // --reason TEXT
 	Ticket       string   // --ticket NUMBER
 	TicketSystem string   // --ticket-system NAME
+	At           string   // --at TIME: a later start (local time)
 	JSON         bool     // --json
 	Args         []string // the ROLE
 }
@@ -35,11 +37,16 @@ The duration defaults to the configured default (8h), capped at the role's polic
 asking for more than the maximum is refused before anything is sent. What the policy asks
 for (a justification, a ticket) must be given, or nothing is sent.
 
-Exit codes: 0 active (newly or already), 3 pending approval, 1 failed, 2 bad input
-(nothing was sent).`,
+--at starts it later (local time: 08:30 today, or 2026-12-02T08:30): Azure holds the request
+and activates the role at that time on its own, even with this computer off; the duration
+counts from the start. 'pimtray cancel ROLE' withdraws it.
+
+Exit codes: 0 active (newly or already) or scheduled, 3 pending approval, 1 failed, 2 bad
+input (nothing was sent).`,
 		Example: `  pimtray activate "Global Administrator" --reason "patch night"
   pimtray activate Owner --scope IT --for 2h --reason deploy
-  pimtray activate Contributor --scope MySubscription --reason change --ticket CHG-1234`,
+  pimtray activate Contributor --scope MySubscription --reason change --ticket CHG-1234
+  pimtray activate "Global Administrator" --at 08:30 --reason "morning"`,
 		Args:              cobra.ArbitraryArgs,
 		ValidArgsFunction: r.completeRole(false),
 		RunE:              runE(o, &o.Args, runF, r.activate),
@@ -50,9 +57,10 @@ Exit codes: 0 active (newly or already), 3 pending approval, 1 failed, 2 bad inp
 	f.StringVar(&o.Reason, "reason", "", "the justification `TEXT`")
 	f.StringVar(&o.Ticket, "ticket", "", "the ticket `NUMBER`")
 	f.StringVar(&o.TicketSystem, "ticket-system", "", "the ticket system's `NAME` (with --ticket)")
+	f.StringVar(&o.At, "at", "", "start later, at `TIME` (local): 08:30 today or 2026-12-02T08:30")
 	f.BoolVar(&o.JSON, "json", false, "print JSON for scripts")
 	_ = cmd.RegisterFlagCompletionFunc("scope", r.completeScope)
-	for _, name := range []string{"for", "reason", "ticket", "ticket-system"} {
+	for _, name := range []string{"for", "reason", "ticket", "ticket-system", "at"} {
 		_ = cmd.RegisterFlagCompletionFunc(name, cobra.NoFileCompletions)
 	}
 	return cmd
@@ -76,6 +84,12 @@ func (r *runner) activate(o *activateOptions) int {
 	if code, ok := r.open(); !ok {
 		return code
 	}
+	var startAt time.Time
+	if o.At != "" {
+		if startAt, err = parseAt(o.At, r.eng.Snapshot().Now, r.loc()); err != nil {
+			return r.usage(err.Error())
+		}
+	}
 	it, code, ok := r.matchRole(pos[0], scope, false)
 	if !ok {
 		return code
@@ -90,7 +104,7 @@ func (r *runner) activate(o *activateOptions) int {
 		fmt.Fprintf(r.stderr, "pimtray: still waiting for Azure to answer for %s…\n", it.Role.Label())
 	})
 	res, err := r.eng.ActivateNow(r.ctx, it.Key, engine.ActivateOptions{
-		Duration: dur, Justification: reason, TicketNumber: ticket, TicketSystem: ticketSystem,
+		Duration: dur, Justification: reason, TicketNumber: ticket, TicketSystem: ticketSystem, StartAt: startAt,
 		Interactive: true, // the user's command: a step-up sign-in may open
 	})
 	if !waiting.Stop() {
@@ -132,8 +146,8 @@ func (r *runner) activate(o *activateOptions) int {
 			}
 		}
 		j := toJSON(out, now)
-		if res.Activation.Status == pim.StatusPending {
-			j.Status = string(pim.StatusPending)
+		if st := res.Activation.Status; st == pim.StatusPending || st == pim.StatusScheduled {
+			j.Status = string(st)
 		}
 		if r.printJSON(j) != ExitOK {
 			return ExitFailed
@@ -144,8 +158,13 @@ func (r *runner) activate(o *activateOptions) int {
 	name := it.Role.Label()
 	a := res.Activation
 	switch {
+	case a.Status == pim.StatusPending && !startAt.IsZero():
+		fmt.Fprintf(r.stdout, "%s: request sent to start %s; it waits for approval.\n", name, r.when(a.StartsAt, now))
 	case a.Status == pim.StatusPending:
 		fmt.Fprintf(r.stdout, "%s: request sent; it waits for approval.\n", name)
+	case a.Status == pim.StatusScheduled:
+		fmt.Fprintf(r.stdout, "Scheduled %s from %s until %s (%s); Azure activates it then.\n", name, r.when(a.StartsAt, now),
+			r.when(a.ExpiresAt, a.StartsAt), engine.FormatDuration(a.ExpiresAt.Sub(a.StartsAt)))
 	case res.AlreadyActive && a.ExpiresAt.IsZero():
 		fmt.Fprintf(r.stdout, "%s is already active.\n", name)
 	case res.AlreadyActive:
@@ -157,4 +176,32 @@ func (r *runner) activate(o *activateOptions) int {
 		fmt.Fprintf(r.stdout, "Activated %s until %s (%s).\n", name, r.when(a.ExpiresAt, now), engine.FormatDuration(res.Duration))
 	}
 	return code
+}
+
+// parseAt reads --at: "08:30" (today) or "2026-12-02T08:30" (also with a space, or seconds),
+// in loc. A time not after now is refused: Azure would start it at once, not when asked.
+func parseAt(text string, now time.Time, loc *time.Location) (time.Time, error) {
+	text = strings.TrimSpace(text)
+	ln := now.In(loc)
+	var t time.Time
+	var err error
+	for _, layout := range []string{"15:04", "2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02T15:04:05", "2006-01-02 15:04:05"} {
+		var p time.Time
+		if p, err = time.ParseInLocation(layout, text, loc); err != nil {
+			continue
+		}
+		t = p
+		if layout == "15:04" {
+			t = time.Date(ln.Year(), ln.Month(), ln.Day(), p.Hour(), p.Minute(), 0, 0, loc)
+		}
+		break
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("--at %q is not a time: give HH:MM (today) or YYYY-MM-DDTHH:MM, local time", text)
+	}
+	if !t.After(now) {
+		return time.Time{}, fmt.Errorf("--at %s is in the past (it is %s now): give a later time, or a date: --at %sT%s",
+			text, ln.Format("15:04"), ln.Add(24*time.Hour).Format("2006-01-02"), t.Format("15:04"))
+	}
+	return t, nil
 }

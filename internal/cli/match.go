@@ -87,7 +87,7 @@ func match(items []engine.Item, roleArg, scopeArg string, preferActive bool) (en
 	if len(cands) > 1 && preferActive {
 		var live []engine.Item
 		for _, it := range cands {
-			if it.State == engine.StateActive || it.State == engine.StatePending {
+			if it.State == engine.StateActive || it.State == engine.StatePending || it.State == engine.StateScheduled {
 				live = append(live, it)
 			}
 		}
@@ -198,7 +198,7 @@ type roleJSON struct {
 	ScopeName string      `json:"scopeName"`
 	ScopeType string      `json:"scopeType"`
 	TenantID  string      `json:"tenantId"`
-	Status    string      `json:"status"` // eligible, active, pending
+	Status    string      `json:"status"` // eligible, active, pending, scheduled
 	StartsAt  *time.Time  `json:"startsAt"`
 	ExpiresAt *time.Time  `json:"expiresAt"`
 	Favourite bool        `json:"favourite"`

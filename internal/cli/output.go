@@ -85,6 +85,8 @@ func status(it engine.Item, now time.Time) pim.Status {
 		return pim.StatusActive
 	case engine.StatePending:
 		return pim.StatusPending
+	case engine.StateScheduled:
+		return pim.StatusScheduled
 	}
 	return pim.StatusEligible
 }
@@ -98,6 +100,8 @@ func (r *runner) statusText(it engine.Item, now time.Time) string {
 		return fmt.Sprintf("active until %s (%s left)", r.when(it.ExpiresAt, now), engine.FormatRemaining(it.ExpiresAt.Sub(now)))
 	case pim.StatusPending:
 		return "pending approval"
+	case pim.StatusScheduled:
+		return fmt.Sprintf("scheduled from %s until %s", r.when(it.StartsAt, now), r.when(it.ExpiresAt, it.StartsAt))
 	}
 	if engine.EffectiveState(it, now) == engine.StateNeedsSignIn {
 		return "needs sign-in"

@@ -58,6 +58,7 @@ func newRootCmd(r *runner) *cobra.Command {
 		newCmdList(r, nil),
 		newCmdActivate(r, nil),
 		newCmdDeactivate(r, nil),
+		newCmdCancel(r, nil),
 		newCmdStatus(r, nil),
 		newCmdSignin(r, nil),
 		newCmdSignout(r, nil),

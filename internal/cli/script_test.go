@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -95,7 +96,8 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exits": exits,
+			"exits":    exits,
+			"tomorrow": tomorrow,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
@@ -115,6 +117,17 @@ func TestScripts(t *testing.T) {
 
 // exits CODE COMMAND [ARGS...] runs the command as exec does and checks its exit code, so a
 // script states the exact code (exec only knows zero and not zero).
+// tomorrow VAR HH:MM sets $VAR to tomorrow's date at HH:MM (UTC, as the scripts' TZ), in
+// --at's form (2026-12-02T08:30), and $VAR_DAY to its weekday ("Wed"), as output prints it.
+func tomorrow(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: tomorrow VAR HH:MM")
+	}
+	d := time.Now().UTC().Add(24 * time.Hour)
+	ts.Setenv(args[0], d.Format("2006-01-02")+"T"+args[1])
+	ts.Setenv(args[0]+"_DAY", d.Format("Mon"))
+}
+
 func exits(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
 		ts.Fatalf("usage: exits CODE COMMAND [ARGS...]")

@@ -26,7 +26,7 @@ func newCmdStatus(r *runner, runF func(*statusOptions) int) *cobra.Command {
 		Use:   "status",
 		Short: "who is signed in where, and the active roles",
 		Long: `Show each tenant's sign-in (and whether it is kept in the keyring or in memory only) and
-the roles that are active or pending approval. When Azure can't be reached, the last known
+the roles that are active, pending approval or scheduled for a later start. When Azure can't be reached, the last known
 state is shown and the exit code is 1.`,
 		Example: `  pimtray status
   pimtray status --json`,
@@ -54,7 +54,7 @@ func (r *runner) status(o *statusOptions) int {
 	s := r.eng.Snapshot()
 	var roles []engine.Item
 	for _, it := range r.items(s) {
-		if st := status(it, s.Now); st == pim.StatusActive || st == pim.StatusPending {
+		if st := status(it, s.Now); st == pim.StatusActive || st == pim.StatusPending || st == pim.StatusScheduled {
 			roles = append(roles, it)
 		}
 	}

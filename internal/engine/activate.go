@@ -321,7 +321,7 @@ func (e *Engine) completeActivation(act pim.Activation, req pim.ActivateRequest)
 			act.StartsAt = e.now()
 		}
 	}
-	if act.ExpiresAt.IsZero() && act.Status == pim.StatusActive && act.AssignmentType != "Assigned" {
+	if act.ExpiresAt.IsZero() && (act.Status == pim.StatusActive || act.Status == pim.StatusScheduled) && act.AssignmentType != "Assigned" {
 		act.ExpiresAt = act.StartsAt.Add(req.Duration)
 	}
 	return act

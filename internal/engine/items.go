@@ -39,9 +39,40 @@ func (e *Engine) candidatesLocked(ts *tenantState, key string, now time.Time) (a
 			if a.Status == pim.StatusActive && !(a.ExpiresAt.IsZero() && a.AssignmentType != "Assigned" && listed) {
 				acts = append(acts, a)
 			}
+			if a.Status == pim.StatusScheduled {
+				acts = append(acts, a) // in force from its start on, with no further request
+			}
+		}
+	}
+	for _, a := range ts.pending {
+		if a.Status == pim.StatusScheduled && a.Role.Key() == key && (deactivatedAt.IsZero() || a.StartsAt.After(deactivatedAt)) {
+			acts = append(acts, a)
 		}
 	}
 	return acts, deactivatedAt
+}
+
+// scheduledLocked is the role's activation granted for a start still ahead, if any (the
+// earliest): what the engine just scheduled, or what the listing of open requests shows.
+func (e *Engine) scheduledLocked(ts *tenantState, key string, now time.Time) (pim.Activation, bool) {
+	var out pim.Activation
+	found := false
+	consider := func(a pim.Activation) {
+		if a.Status == pim.StatusScheduled && a.StartsAt.After(now) && (!found || a.StartsAt.Before(out.StartsAt)) {
+			out, found = a, true
+		}
+	}
+	if r, ok := e.recentLocked(ts, key, now); ok && !r.Deactivated {
+		for _, a := range r.Acts {
+			consider(a)
+		}
+	}
+	for _, a := range ts.pending {
+		if a.Role.Key() == key {
+			consider(a)
+		}
+	}
+	return out, found
 }
 
 // recentLocked is what the engine just did to key, while it is trusted over the listings:
@@ -124,7 +155,7 @@ func (e *Engine) pendingLocked(ts *tenantState, key string, now time.Time) (pim.
 		}
 	}
 	for _, a := range ts.pending {
-		if a.Role.Key() == key {
+		if a.Role.Key() == key && a.Status != pim.StatusScheduled {
 			return a, true
 		}
 	}
@@ -136,8 +167,10 @@ func (e *Engine) hasPendingLocked(now time.Time) bool {
 		return true
 	}
 	for _, ts := range e.tenants {
-		if len(ts.pending) > 0 {
-			return true
+		for _, a := range ts.pending {
+			if a.Status != pim.StatusScheduled { // a scheduled one waits for no decision
+				return true
+			}
 		}
 	}
 	return false
@@ -187,6 +220,7 @@ func (e *Engine) itemLocked(ts *tenantState, role pim.Role, now time.Time) Item 
 	it.Problem = prob.Text
 	cur, active := e.currentLocked(ts, key, now)
 	pend, pending := e.pendingLocked(ts, key, now)
+	sched, scheduled := e.scheduledLocked(ts, key, now)
 	switch op, busy := e.inflight[key]; {
 	case busy:
 		it.State = op
@@ -197,6 +231,8 @@ func (e *Engine) itemLocked(ts *tenantState, role pim.Role, now time.Time) Item 
 		it.State = StateActive
 	case pending:
 		it.State = StatePending
+	case scheduled:
+		it.State = StateScheduled
 	case ts.needsSignIn || !ts.signedIn || prob.SignIn:
 		it.State = StateNeedsSignIn
 		if it.Problem == "" {
@@ -209,6 +245,8 @@ func (e *Engine) itemLocked(ts *tenantState, role pim.Role, now time.Time) Item 
 		it.StartsAt, it.ExpiresAt = cur.StartsAt, cur.ExpiresAt
 	} else if pending {
 		it.StartsAt, it.RequestID = pend.StartsAt, pend.RequestID
+	} else if scheduled {
+		it.StartsAt, it.ExpiresAt, it.RequestID = sched.StartsAt, sched.ExpiresAt, sched.RequestID
 	}
 	return it
 }

@@ -46,6 +46,8 @@ func StatusText(it Item, now time.Time) string {
 		return FormatRemaining(it.ExpiresAt.Sub(now)) + " left"
 	case StatePending:
 		return "pending approval"
+	case StateScheduled:
+		return "starts " + clockTimeIn(it.StartsAt, now, now.Location())
 	case StateActivating:
 		if it.Waiting {
 			return "still waiting for Azure…"
@@ -70,7 +72,11 @@ func StatusText(it Item, now time.Time) string {
 }
 
 // EffectiveState is the item's state at now: an active item whose end has passed is eligible.
+// A scheduled item whose start has come is active (Azure starts it on its own) until its end.
 func EffectiveState(it Item, now time.Time) ItemState {
+	if it.State == StateScheduled && !it.StartsAt.After(now) {
+		it.State = StateActive
+	}
 	if it.State == StateActive && !it.ExpiresAt.IsZero() && !it.ExpiresAt.After(now) {
 		return StateEligible
 	}

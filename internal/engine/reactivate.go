@@ -189,7 +189,7 @@ func (e *Engine) endOf(key string) time.Time {
 		// A scheduled start in the future: the end of what was just asked.
 		var end time.Time
 		for _, a := range e.recent[key].Acts {
-			if a.Status == pim.StatusActive && a.ExpiresAt.After(end) {
+			if (a.Status == pim.StatusActive || a.Status == pim.StatusScheduled) && a.ExpiresAt.After(end) {
 				end = a.ExpiresAt
 			}
 		}

@@ -300,6 +300,16 @@ func (e *Engine) resolveAwaitingLocked(ts *tenantState, fetched map[pim.Plane]bo
 	// Requests made elsewhere (the CLI, the portal) are watched too, so their approval is told.
 	for _, a := range ts.pending {
 		key := a.Role.Key()
+		if a.Status == pim.StatusScheduled {
+			if w, ok := e.awaiting[key]; ok && w.Act.Status == pim.StatusPending {
+				// Approved for a later start.
+				delete(e.awaiting, key)
+				delete(e.problems, key)
+				e.notify(e.newNoticeLocked(NoticeApproved, key, "", a.Role.Label()+" approved",
+					"It starts at "+e.clockTime(a.StartsAt, now)+".", nil, time.Time{}))
+			}
+			continue
+		}
 		if _, ok := e.awaiting[key]; !ok {
 			e.awaiting[key] = awaitEntry{Act: a, SentAt: now, Seen: true}
 		} else {
@@ -312,7 +322,7 @@ func (e *Engine) resolveAwaitingLocked(ts *tenantState, fetched map[pim.Plane]bo
 		if !ts.is(w.Act.Role.TenantID) || !fetched[w.Act.Role.Plane] {
 			continue
 		}
-		if slices.ContainsFunc(ts.pending, func(a pim.Activation) bool { return a.Role.Key() == key }) {
+		if slices.ContainsFunc(ts.pending, func(a pim.Activation) bool { return a.Role.Key() == key && a.Status != pim.StatusScheduled }) {
 			continue
 		}
 		name := w.Act.Role.Label()

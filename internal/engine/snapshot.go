@@ -14,6 +14,7 @@ const (
 	StateActivating   ItemState = "activating"   // a request is in flight
 	StateActive       ItemState = "active"       // active until ExpiresAt
 	StatePending      ItemState = "pending"      // waiting for approval
+	StateScheduled    ItemState = "scheduled"    // granted for a later start (StartsAt): Azure begins it then
 	StateDeactivating ItemState = "deactivating" // a deactivation is in flight
 	StateNeedsSignIn  ItemState = "needs-sign-in"
 	StateFailed       ItemState = "failed"  // the last action failed: Item.Problem says why
@@ -49,7 +50,7 @@ type Item struct {
 	Problem      string    `json:"problem,omitempty"` // one human sentence, for StateFailed and friends
 	// TenantName names the tenant in labels when the user works in more than one ("Fabrikam").
 	TenantName string `json:"tenantName,omitempty"`
-	// RequestID is the open request's id while pending (to withdraw it).
+	// RequestID is the open request's id while pending or scheduled (to withdraw it).
 	RequestID string `json:"requestId,omitempty"`
 	// Waiting: an activation in flight that Azure has not answered for SlowAnswer (its
 	// retries and time-outs can take 30–45 s): the label says it still waits.

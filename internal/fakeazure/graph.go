@@ -525,25 +525,36 @@ func statusWanted(filter string) func(string) bool {
 		}
 	}
 	f, err := parseFilter(strings.Join(terms, " and "))
-	if err != nil || len(f.any) != 1 {
+	if err != nil || len(f.any) == 0 {
 		return all
 	}
-	var want []string
-	for _, t := range f.any[0] {
-		if strings.EqualFold(t.field, "status") && t.op == "eq" {
-			want = append(want, t.value)
-		}
-	}
-	if len(want) == 0 {
-		return all
-	}
-	return func(status string) bool {
-		for _, w := range want {
-			if !strings.EqualFold(w, status) {
-				return false
+	// Each alternative (status eq 'A' or status eq 'B') must name a status, else anything may match.
+	var alts [][]string
+	for _, alt := range f.any {
+		var want []string
+		for _, t := range alt {
+			if strings.EqualFold(t.field, "status") && t.op == "eq" {
+				want = append(want, t.value)
 			}
 		}
-		return true
+		if len(want) == 0 {
+			return all
+		}
+		alts = append(alts, want)
+	}
+	return func(status string) bool {
+		for _, want := range alts {
+			ok := true
+			for _, w := range want {
+				if !strings.EqualFold(w, status) {
+					ok = false
+				}
+			}
+			if ok {
+				return true
+			}
+		}
+		return false
 	}
 }
 
