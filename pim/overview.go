@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
-	"time"
 	"sync"
+	"time"
 )
 
 // planeResult is what one plane's listing found.
@@ -156,6 +157,20 @@ func onlyPending(as []Activation) []Activation {
 		}
 	}
 	return out
+}
+
+// uniqueRequests drops a request listed twice (by its id).
+func uniqueRequests(as []Activation) []Activation {
+	seen := map[string]bool{}
+	return slices.DeleteFunc(as, func(a Activation) bool {
+		k := strings.ToLower(a.RequestID)
+		if k == "" {
+			return false
+		}
+		dup := seen[k]
+		seen[k] = true
+		return dup
+	})
 }
 
 // openRequest sorts an open request, its times on the local clock: waiting for a decision
@@ -410,7 +425,7 @@ func (c *Client) azurePending(ctx context.Context) ([]Activation, error) {
 		err := firstErr(e1, e2)
 		var pe *Error
 		if !errors.As(err, &pe) || pe.StatusCode != http.StatusBadRequest {
-			return onlyPending(append(pend, granted...)), err
+			return onlyPending(uniqueRequests(append(pend, granted...))), err
 		}
 		c.log.Info("ARM refused a status filter on requests; listing them all", "code", pe.Code)
 		c.armNoStatusFilter.Store(true)

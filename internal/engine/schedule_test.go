@@ -1,0 +1,80 @@
+package engine
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pimtray/pimtray/internal/fakeazure"
+	"github.com/pimtray/pimtray/pim"
+)
+
+// An activation for 12:00 (asked at 09:00) is one request; the role shows "starts 12:00"; at
+// 12:00 it is active with no further request, its reminder counts from its real end (13:00).
+func TestScheduledActivationStartsOnItsOwnAndRemindsFromItsEnd(t *testing.T) {
+	h := newAzureHarness(t, fakeazure.Options{})
+	h.start()
+	role := h.role("Security Reader", "")
+	h.fake.ResetLog()
+	at := t0.Add(3 * time.Hour)
+	res, err := h.e.ActivateNow(context.Background(), role.Key(), ActivateOptions{StartAt: at, Duration: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Activation.Status != pim.StatusScheduled {
+		t.Fatalf("answer %+v, want scheduled", res.Activation)
+	}
+	s := h.stateIs(role, StateScheduled)
+	if got := Label(item(s, role), h.clk.Now()); got != "Security Reader — starts 12:00" {
+		t.Errorf("label = %q", got)
+	}
+	h.advance(time.Hour) // a refresh reads it back among the open requests
+	if got := Label(item(h.e.Snapshot(), role), h.clk.Now()); got != "Security Reader — starts 12:00" {
+		t.Errorf("label after a refresh = %q", got)
+	}
+	h.advance(2 * time.Hour)
+	it := item(h.e.Snapshot(), role)
+	if EffectiveState(it, h.clk.Now()) != StateActive || !it.ExpiresAt.Equal(at.Add(time.Hour)) {
+		t.Fatalf("at its start: %s until %v, want active until %v", it.State, it.ExpiresAt, at.Add(time.Hour))
+	}
+	h.advance(45 * time.Minute)
+	rem := h.notice(NoticeReminder)
+	if rem.Title != "Security Reader ends in 15 minutes" {
+		t.Fatalf("reminder = %+v", rem)
+	}
+	if w := h.writes(); len(w) != 1 {
+		t.Fatalf("writes = %+v, want the one activation", w)
+	}
+}
+
+// Cancel withdraws the scheduled activation: one POST …/cancel; it never starts.
+func TestScheduledActivationIsCancelled(t *testing.T) {
+	h := newAzureHarness(t, fakeazure.Options{})
+	h.start()
+	role := h.role("Reader", "Prod")
+	if _, err := h.e.ActivateNow(context.Background(), role.Key(), ActivateOptions{StartAt: t0.Add(2 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	h.advance(time.Hour) // known from the listing too
+	h.fake.ResetLog()
+	a, err := h.e.CancelNow(context.Background(), role.Key())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Status != pim.StatusScheduled || !a.StartsAt.Equal(t0.Add(2*time.Hour)) {
+		t.Errorf("cancelled %+v", a)
+	}
+	w := h.writes()
+	if len(w) != 1 || w[0].Method != "POST" || !strings.HasSuffix(w[0].Path, "/cancel") {
+		t.Fatalf("writes = %+v, want one POST …/cancel", w)
+	}
+	h.stateIs(role, StateEligible)
+	h.advance(2 * time.Hour)
+	if st := EffectiveState(item(h.e.Snapshot(), role), h.clk.Now()); st != StateEligible {
+		t.Fatalf("after its start: %s", st)
+	}
+	if _, err := h.e.CancelNow(context.Background(), role.Key()); !IsInput(err) {
+		t.Fatalf("cancel with nothing open: %v, want an input error", err)
+	}
+}
