@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 
 	"github.com/godbus/dbus/v5"
+
+	"github.com/pimtray/pimtray/store"
 )
 
 // imageData is the freedesktop "image-data" hint (signature iiibiiay): raw RGBA rows,
@@ -54,7 +56,8 @@ func iconFile(opts Options) (string, error) {
 		return "", fmt.Errorf("create cache directory for the notification icon: %w", err)
 	}
 	path := filepath.Join(dir, "notification-icon.png")
-	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, opts.Icon) {
+	// Bounded, regular files only: whatever else sits there (a pipe, a huge file) is replaced.
+	if old, err := store.ReadFile(path, int64(len(opts.Icon))); err == nil && bytes.Equal(old, opts.Icon) {
 		return path, nil
 	}
 	tmp := path + ".tmp"

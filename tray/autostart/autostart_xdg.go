@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/pimtray/pimtray/store"
 )
 
 // Path returns the autostart entry's file: $XDG_CONFIG_HOME/autostart/<app>.desktop, with
@@ -25,13 +27,17 @@ func (a *Autostart) Path() (string, error) {
 	return filepath.Join(dir, "autostart", a.appName+".desktop"), nil
 }
 
+// maxEntrySize bounds the read of an autostart entry (ours is ~300 bytes): a pipe or a huge
+// file there is "not enabled", never a hang or a memory spike.
+const maxEntrySize = 64 << 10
+
 // Enabled reports whether the entry exists and is not switched off by the desktop's settings.
 func (a *Autostart) Enabled() bool {
 	path, err := a.Path()
 	if err != nil {
 		return false
 	}
-	content, err := os.ReadFile(path)
+	content, err := store.ReadFile(path, maxEntrySize)
 	if err != nil {
 		return false
 	}
