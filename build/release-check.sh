@@ -168,17 +168,38 @@ mount --rbind /dev "$r/dev"
 mount -t tmpfs tmpfs "$r/tmp"
 cp "$deb" "$r/tmp/pimtray.deb"
 in_root() { chroot "$r" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"; }
-files() { in_root find /usr /etc /opt /var /bin /sbin /lib /lib64 -xdev 2>/dev/null | sort; }
-# dpkg's and apt's own records and logs change with every install; nothing else may.
-bookkeeping='^/var/(lib/dpkg|lib/apt|log|cache/apt|cache/debconf|cache/man|cache/ldconfig)(/|$)'
+# What the install and removal changed is what the overlay's upper layer holds (the lower
+# layer, this machine's /, may change meanwhile: other programs run). Each path there is
+# "new" (not on this machine: a file the package added, or left behind), "removed" (a
+# whiteout: a file of this machine that went away) or "rewritten" (a file of this machine
+# changed, such as a cache a trigger rebuilt). dpkg's and apt's own records and logs change
+# with every install and are left out.
+bookkeeping='^/var/(lib/dpkg|lib/apt|log|cache/apt|cache/debconf|cache/man|cache/ldconfig)(/|$)|^/(tmp|proc|dev)(/|$)'
+changes() {
+  (cd "$sandbox/upper" && find . -mindepth 1 | sed 's|^\.||') | grep -vE "$bookkeeping" | sort | while IFS= read -r p; do
+    u=$sandbox/upper$p
+    if [ -c "$u" ] && [ "$(stat -c %t:%T "$u")" = 0:0 ]; then
+      echo "removed $p"
+    elif [ ! -e "$p" ] && [ ! -L "$p" ]; then
+      echo "new $p"
+    elif [ -f "$u" ] && [ ! -L "$u" ]; then
+      echo "rewritten $p"
+    fi
+  done
+}
 
 if in_root dpkg-query -W -f='${Status}' pimtray 2>/dev/null | grep -q installed; then
   bad "a pimtray package is already installed here: the install check needs a machine without it"
   exit 1
 fi
-files >"$sandbox/before"
+[ -z "$(changes)" ] || bad "the overlay is not empty before the install"
 in_root apt-get install -y -q --no-install-recommends /tmp/pimtray.deb >"$sandbox/apt.log" 2>&1 ||
   { cat "$sandbox/apt.log" >&2; bad "apt-get install ./$(basename "$deb") failed"; exit 1; }
+changes >"$sandbox/installed"
+# The check sees what the package put in place (so it would see it left behind).
+for p in /usr/bin/pimtray /usr/share/applications/pimtray.desktop /usr/share/doc/pimtray/copyright; do
+  grep -qxF "new $p" "$sandbox/installed" || bad "the overlay does not show $p as installed"
+done
 
 printed=$(in_root timeout 20 pimtray --version </dev/null 2>&1) || bad "pimtray --version failed: $printed"
 grep -qF -- "$version" <<<"$printed" || bad "pimtray --version printed '$printed', not $version"
@@ -194,20 +215,22 @@ in_root appstreamcli validate --no-net /usr/share/metainfo/io.github.pimtray.pim
 if in_root sh -c 'command -v man' >/dev/null; then
   [ "$(in_root man -w pimtray 2>/dev/null)" = /usr/share/man/man1/pimtray.1.gz ] || bad "man pimtray does not find the manual page"
 fi
-installed=$(in_root dpkg -L pimtray | wc -l)
+installed=$(grep -c '^new ' "$sandbox/installed" || true)
 
 in_root apt-get remove -y -q pimtray >>"$sandbox/apt.log" 2>&1 || { cat "$sandbox/apt.log" >&2; bad "apt-get remove pimtray failed"; }
-files >"$sandbox/after-remove"
+changes >"$sandbox/after-remove"
 in_root dpkg --purge pimtray >>"$sandbox/apt.log" 2>&1 || { cat "$sandbox/apt.log" >&2; bad "dpkg --purge pimtray failed"; }
-files >"$sandbox/after-purge"
+changes >"$sandbox/after-purge"
 for stage in after-remove after-purge; do
-  left=$(diff "$sandbox/before" "$sandbox/$stage" | grep -E '^[<>] ' | grep -vE "^[<>] $bookkeeping" || true)
-  [ -z "$left" ] || bad "after ${stage#after-}, the file list differs from before the install:"$'\n'"$left"
+  left=$(grep -E '^(new|removed) ' "$sandbox/$stage" || true)
+  [ -z "$left" ] || bad "after ${stage#after-}, the install left this behind:"$'\n'"$left"
 done
 if in_root dpkg-query -W pimtray >/dev/null 2>&1; then bad "dpkg still knows pimtray after the purge"; fi
-rewritten=$(cd "$sandbox/upper" && find . -type f | sed 's|^\.||' | grep -vE "$bookkeeping|^/tmp/" | sort | tr '\n' ' ')
-printf 'release-check: installed %s (%s paths) with apt, ran it, removed and purged it: nothing left behind%s\n' \
-  "$(basename "$deb")" "$installed" "${rewritten:+ (caches rebuilt by the system triggers: $rewritten)}" >&2
+rewritten=$(sed -n 's/^rewritten //p' "$sandbox/after-purge" | tr '\n' ' ')
+if [ "$fail" -eq 0 ]; then
+  printf 'release-check: installed %s with apt (%s new paths), ran it, removed and purged it: nothing left behind%s\n' \
+    "$(basename "$deb")" "$installed" "${rewritten:+ (caches rebuilt by the system triggers: $rewritten)}" >&2
+fi
 exit $fail
 SANDBOX
   "${as_root[@]}" unshare --mount --propagation private -- \
