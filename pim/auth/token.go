@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -93,6 +94,12 @@ func (s *Session) GetToken(ctx context.Context, opts policy.TokenRequestOptions)
 	// would find none and spend the refresh token a second time. Wait for it, then read the
 	// token it got.
 	s.renewMu.RLock()
+	if r, ok := s.renewed[plane]; ok && r.err != nil && claims == "" && timeNow().Sub(r.at) < renewalFailureHold {
+		// The refresh token failed a moment ago: requests of the same burst are told so
+		// without spending it again.
+		s.renewMu.RUnlock()
+		return azcore.AccessToken{}, r.err
+	}
 	ar, err := s.silent(ctx, c, scopes, claims)
 	s.renewMu.RUnlock()
 	if err == nil {
@@ -149,7 +156,7 @@ func (s *Session) renew(ctx context.Context, plane tokenPlane, c *client, scopes
 	if err != nil {
 		if needsInteraction(err) {
 			e := s.signInNeeded("")
-			s.renewed[plane] = renewal{rejected: sum, err: e}
+			s.renewed[plane] = renewal{rejected: sum, err: e, at: timeNow()}
 			return azcore.AccessToken{}, e
 		}
 		return azcore.AccessToken{}, s.failure(ctx, err)
@@ -165,7 +172,13 @@ type renewal struct {
 	rejected [32]byte
 	tok      azcore.AccessToken
 	err      error
+	at       time.Time // when err was learnt
 }
+
+// renewalFailureHold is how long a failed renewal answers for its plane's other token reads
+// (requests sent together, refused together) before the refresh token is tried again — not
+// longer, so that a sign-in made meanwhile by another process is picked up.
+const renewalFailureHold = 30 * time.Second
 
 func (s *Session) token(plane tokenPlane, ar public.AuthResult) azcore.AccessToken {
 	src := "identity-platform"
