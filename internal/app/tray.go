@@ -17,6 +17,7 @@ import (
 // RunTray runs the tray until Quit: one per user, with notifications wired to the engine;
 // about is the menu's version line. It returns the exit code.
 func RunTray(ctx context.Context, g cli.Globals, stderr io.Writer, about string) int {
+	softMemoryLimit()
 	paths, err := Paths(g, nil)
 	if err == nil {
 		err = paths.Ensure()
