@@ -126,6 +126,7 @@ func (e *Engine) signIn(ctx context.Context, ts *tenantState, opts SignInOptions
 	e.log.Info("signed in", "tenant", tenantLabel(ts), "user", user, "storage", ts.b.Auth.Storage())
 	e.mu.Lock()
 	ts.user, ts.signedIn = user, true
+	ts.forgetUnavailableApprovals() // the new sign-in may bring the permission
 	// The user is here and is told the outcome (SignInNow checks every plane): no background
 	// "sign in needed" notice for what the next refresh finds; a refresh that reads every
 	// plane fine ends the episode (signInWorkedLocked).
@@ -242,6 +243,22 @@ func (e *Engine) NoticeActionFor(noticeID, action, key string) {
 			return
 		}
 		e.Reactivate(ref.key)
+	case ActionApprove, ActionDeny:
+		id, isApproval := strings.CutPrefix(ref.key, "approval|")
+		if !ok || !isApproval {
+			e.log.Warn("approve/deny for an unknown notification", "id", noticeID, "key", key)
+			e.notify(e.newNotice(NoticeFailed, "", "pimtray can't act on that notification",
+				"It is from before pimtray restarted, about a request it doesn't know (yet). Use the pimtray menu.", nil))
+			return
+		}
+		if _, after, found := strings.Cut(id, "|"); found {
+			id = after // the request id, after the tenant
+		}
+		if action == ActionApprove {
+			e.Approve(id)
+		} else {
+			e.Deny(id)
+		}
 	case ActionDismiss, ActionOpen:
 	default:
 		e.log.Warn("unknown notification action", "action", action)

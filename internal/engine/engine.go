@@ -310,6 +310,10 @@ type tenantState struct {
 	// whole). The episode (needsSignIn, told) ends when every one of them worked again, so a
 	// refresh that reads the other planes fine does not start a new one: one notice per episode.
 	signInPlanes map[pim.Plane]bool
+	// approvals are the requests by others waiting for the user (approvals.go); approver what
+	// is known of each plane's approvals.
+	approvals []pim.ApprovalRequest
+	approver  map[pim.Plane]*approverPlane
 }
 
 // itemProblem is why a role's last action failed; SignIn when a click with a sign-in fixes it.

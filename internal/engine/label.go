@@ -237,6 +237,9 @@ func Tooltip(s Snapshot, now time.Time) string {
 	if failed > 0 {
 		parts = append(parts, fmt.Sprintf("%d failed", failed))
 	}
+	if n := len(s.Approvals); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d waiting for your approval", n))
+	}
 	if s.Offline {
 		parts = append(parts, "offline")
 	}

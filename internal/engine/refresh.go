@@ -64,6 +64,8 @@ func (e *Engine) runRefresh(ctx context.Context) {
 		e.signal()
 
 		errs := e.refreshTenants(ctx, tenants, nil)
+		// What waits for the user's approval, at most one listing per plane (pollRule).
+		e.pollApprovals(ctx, false)
 		offline := false
 		for _, err := range errs {
 			if errors.Is(err, pim.ErrUnavailable) {

@@ -94,6 +94,11 @@ type Snapshot struct {
 	Tooltip       string    `json:"tooltip"`
 	// Header is the menu's first line (Header(s)): account and tenant, "Sign in…", DEMO.
 	Header string `json:"header"`
+	// Approvals are the requests by others waiting for the user's decision, oldest first;
+	// ApprovalPlanes the planes where they cannot be listed (said once, asked again after the
+	// next sign-in).
+	Approvals      []Approval      `json:"approvals,omitempty"`
+	ApprovalPlanes []ApprovalPlane `json:"approvalPlanes,omitempty"`
 }
 
 // NoticeKind sorts the moments that deserve a desktop notification.
