@@ -31,9 +31,9 @@ const ApprovalIdlePoll = time.Hour
 
 // Notice kinds and actions of the approver's side.
 const (
-	NoticeApproval        NoticeKind = "approval"         // a request waits for your decision
+	NoticeApproval         NoticeKind = "approval"          // a request waits for your decision
 	NoticeDecidedElsewhere NoticeKind = "decided-elsewhere" // it was decided (or expired) elsewhere
-	NoticeDecided         NoticeKind = "decided"          // your decision was taken
+	NoticeDecided          NoticeKind = "decided"           // your decision was taken
 
 	ActionApprove = "approve"
 	ActionDeny    = "deny"
