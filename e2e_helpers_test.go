@@ -109,6 +109,9 @@ type worldOptions struct {
 	LogLevel   string
 	// AcceptScheduledExtension: the fake accepts an activation scheduled at the current end.
 	AcceptScheduledExtension bool
+	// Approvals keeps the demo tenant's two requests waiting for the user's approval (the
+	// approver's tests); without it the world is the requester's alone.
+	Approvals bool
 }
 
 // world is one private user: folders, bus, keyring, the fake Azure and its configuration.
@@ -152,7 +155,12 @@ func newWorld(t *testing.T, o worldOptions) *world {
 		}
 	}
 
+	tenant := fakeazure.Demo()
+	if !o.Approvals {
+		tenant.ClearWaitingRequests()
+	}
 	fake, err := fakeazure.New(fakeazure.Options{
+		Tenants:                  []*fakeazure.Tenant{tenant},
 		AutoConfirmDeviceCode:    true,
 		AcceptScheduledExtension: o.AcceptScheduledExtension,
 		MinActivation:            10 * time.Second, // activations that end while the test watches

@@ -530,3 +530,6 @@ func (c *Client) readStages(ctx context.Context, req ApprovalRequest, u string, 
 	}
 	return stages, nil
 }
+
+// FormatISODuration writes d as ISO 8601 ("PT2H30M"), as Azure does.
+func FormatISODuration(d time.Duration) string { return formatISODuration(d) }

@@ -120,11 +120,13 @@ func approvalKey(a pim.ApprovalRequest) string {
 
 // pollApprovals lists what waits for the user in every tenant (the planes pollRule picks; all
 // that can be listed when all), then announces what is new and what went away unseen.
-func (e *Engine) pollApprovals(ctx context.Context, all bool) {
+func (e *Engine) pollApprovals(ctx context.Context, all bool) []error {
 	e.mu.Lock()
 	tenants := slices.Clone(e.tenants)
 	e.mu.Unlock()
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var errs []error
 	for _, ts := range tenants {
 		ap, ok := ts.b.API.(pim.Approver)
 		if !ok {
@@ -140,7 +142,11 @@ func (e *Engine) pollApprovals(ctx context.Context, all bool) {
 		}
 		ready := ts.signedIn && !ts.needsSignIn
 		e.mu.Unlock()
-		if len(planes) == 0 || !ready {
+		if !ready {
+			errs = append(errs, &pim.Error{Kind: pim.KindSignInNeeded, Text: "Sign in needed for " + tenantLabel(ts) + "."})
+			continue
+		}
+		if len(planes) == 0 {
 			continue
 		}
 		wg.Go(func() {
@@ -152,9 +158,15 @@ func (e *Engine) pollApprovals(ctx context.Context, all bool) {
 				l = &pim.Approvals{Errors: map[pim.Plane]error{}}
 			}
 			e.applyApprovals(ts, planes, l, err, started)
+			if err != nil && !pim.Unavailable(err) {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("list the requests waiting for you in %s: %w", tenantLabel(ts), err))
+				mu.Unlock()
+			}
 		})
 	}
 	wg.Wait()
+	return errs
 }
 
 func (e *Engine) applyApprovals(ts *tenantState, planes []pim.Plane, l *pim.Approvals, err error, started time.Time) {
@@ -294,10 +306,16 @@ func (e *Engine) approvalsLocked() ([]Approval, []ApprovalPlane) {
 }
 
 // RefreshApprovals lists what waits for the user on every plane that can be listed, now (the
-// command line's pimtray approvals).
-func (e *Engine) RefreshApprovals(ctx context.Context) {
-	e.pollApprovals(ctx, true)
+// command line's pimtray approvals). The error is the first tenant's that could not be listed
+// at all (sign-in needed, Azure unreachable); a plane without permission is no error
+// (Snapshot.ApprovalPlanes says it).
+func (e *Engine) RefreshApprovals(ctx context.Context) error {
+	errs := e.pollApprovals(ctx, true)
 	e.signal()
+	if len(errs) > 0 {
+		return errs[0]
+	}
+	return nil
 }
 
 // findApprovalLocked finds a waiting request by its short id, its GUID or its full id.
@@ -462,4 +480,16 @@ func (ts *tenantState) forgetUnavailableApprovals() {
 	for _, k := range ts.approver {
 		k.unavailable = ""
 	}
+}
+
+// FindApproval finds a waiting request by its short id, its GUID or its full id (an
+// *InputError when none or several match).
+func (e *Engine) FindApproval(id string) (Approval, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	ts, req, err := e.findApprovalLocked(id)
+	if err != nil {
+		return Approval{}, err
+	}
+	return e.approvalOfLocked(ts, req), nil
 }

@@ -287,8 +287,8 @@ func (e *Engine) snapshotLocked(now time.Time) Snapshot {
 	}
 	s.Approvals, s.ApprovalPlanes = e.approvalsLocked()
 	s.Icon = Icon(append(append([]Item(nil), s.All...), s.Favourites...), s.Accounts, now, e.expiringWindow())
-	if len(s.Approvals) > 0 && (s.Icon == IconIdle || s.Icon == IconActive) {
-		s.Icon = IconPending // something waits (for the user's decision)
+	if len(s.Approvals) > 0 && s.Icon == IconIdle {
+		s.Icon = IconPending // something waits for the user's decision (the tooltip says it always)
 	}
 	s.Tooltip = Tooltip(s, now)
 	s.Header = Header(s)

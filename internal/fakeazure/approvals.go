@@ -120,6 +120,13 @@ func (t *Tenant) AddWaitingRequest(w WaitingRequest) *Tenant {
 	return t
 }
 
+// ClearWaitingRequests drops the seeded waiting requests (a demo tenant for tests about the
+// requester's side alone). It returns t for chaining.
+func (t *Tenant) ClearWaitingRequests() *Tenant {
+	t.waiting = nil
+	return t
+}
+
 func newApprovalRecord(t *Tenant, w WaitingRequest, now time.Time) *approvalRecord {
 	id := w.ID
 	if id == "" {
