@@ -85,7 +85,7 @@ func TestSlowActivationLabelSaysItStillWaits(t *testing.T) {
 		t.Fatalf("label at once: %q", l)
 	}
 	// The loop notes when it first saw the request in flight; only then does time pass.
-	deadline := time.After(5 * time.Second)
+	deadline := time.After(liveness)
 	for {
 		h.e.mu.Lock()
 		_, seen := h.e.inflightSince[roleOwnerIT.Key()]

@@ -16,7 +16,7 @@ import (
 // withdrawn waits for the withdrawal of the notice id (other notices are skipped).
 func (h *harness) withdrawn(id string) {
 	h.t.Helper()
-	deadline := time.After(5 * time.Second)
+	deadline := time.After(liveness)
 	for {
 		select {
 		case n := <-h.e.Notices():
