@@ -296,7 +296,7 @@ func (n *dbusNotifier) message(notice engine.Notice) fdo.Notification {
 		// No "default" action: a body click could only open the tray menu, which no tray
 		// host lets an app do, and some servers (xfce4-notifyd) draw the default action
 		// as a button of its own, one that would do nothing. A body click closes the notice.
-		if len(notice.Actions) > 0 && (notice.Kind == engine.NoticeReminder || notice.Kind == engine.NoticeEnded) {
+		if len(notice.Actions) > 0 && (notice.Kind == engine.NoticeReminder || notice.Kind == engine.NoticeEnded || notice.Kind == engine.NoticeApproval) {
 			note.ExpireTimeout = fdo.ExpireTimeoutNever // stays until the user picks
 		}
 	} else if len(notice.Actions) > 0 {

@@ -149,6 +149,8 @@ var actionLabels = map[string]string{
 	engine.ActionReactivate: "Re-activate",
 	engine.ActionDismiss:    "Dismiss",
 	engine.ActionOpen:       "Open",
+	engine.ActionApprove:    "Approve",
+	engine.ActionDeny:       "Deny",
 }
 
 // actionLabel is the button text of an action.
@@ -170,16 +172,23 @@ func hasAction(n engine.Notice, action string) bool {
 }
 
 // textOnlyBody is the body of n for a service without buttons: when the notice offers
-// re-activation, it tells the user where to find it instead.
+// re-activation (or approve and deny), it tells the user where to find it instead.
 func textOnlyBody(n engine.Notice) string {
-	if !hasAction(n, engine.ActionReactivate) {
+	pointer := TrayPointer
+	switch {
+	case hasAction(n, engine.ActionApprove):
+		pointer = ApprovalPointer
+	case !hasAction(n, engine.ActionReactivate):
 		return n.Body
 	}
 	if strings.TrimSpace(n.Body) == "" {
-		return TrayPointer
+		return pointer
 	}
-	return n.Body + "\n" + TrayPointer
+	return n.Body + "\n" + pointer
 }
+
+// ApprovalPointer ends a request's notice where buttons cannot be shown.
+const ApprovalPointer = "Approve or deny it from the pimtray menu."
 
 // writeFileAtomic writes data through a temporary file and a rename, 0600.
 func writeFileAtomic(path string, data []byte) error {

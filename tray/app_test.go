@@ -39,6 +39,8 @@ func (c *recordingCore) ToggleFavourite(key string) { c.record("ToggleFavourite 
 func (c *recordingCore) Refresh()                   { c.record("Refresh") }
 func (c *recordingCore) SignIn(tenant string)       { c.record("SignIn %s", tenant) }
 func (c *recordingCore) SignOut(tenant string)      { c.record("SignOut %s", tenant) }
+func (c *recordingCore) Approve(id string)          { c.record("Approve %s", id) }
+func (c *recordingCore) Deny(id string)             { c.record("Deny %s", id) }
 
 func TestHandleForwardsClicksToTheCore(t *testing.T) {
 	tests := []struct {
@@ -52,6 +54,8 @@ func TestHandleForwardsClicksToTheCore(t *testing.T) {
 		{action{kind: actRefresh}, "Refresh"},
 		{action{kind: actSignIn, tenant: "t1"}, "SignIn t1"},
 		{action{kind: actSignOut, tenant: "t2"}, "SignOut t2"},
+		{action{kind: actApprove, key: "r1"}, "Approve r1"},
+		{action{kind: actDeny, key: "r2"}, "Deny r2"},
 	}
 	for _, tc := range tests {
 		core := &recordingCore{}

@@ -39,6 +39,8 @@ const (
 	actOpenConfig
 	actOpenLog
 	actQuit
+	actApprove // key: the waiting request's id
+	actDeny
 )
 
 // action is a click turned into a message for the tray's event loop.
@@ -97,6 +99,9 @@ const (
 	titleOffline            = "Offline: showing the last known state"
 	titleMemoryOnly         = "Sign-in not remembered: keyring unavailable"
 	demoPrefix              = "DEMO · "
+	titleApprovals          = "Waiting for your approval (%d)"
+	titleApprove            = "Approve…"
+	titleDeny               = "Deny…"
 )
 
 // maxMenuDepth is how deep the menu goes: the top level and one level of submenus. Some
@@ -128,6 +133,7 @@ func buildMenu(s engine.Snapshot, now time.Time, env menuEnv) []entry {
 	if s.ConfigProblem != "" {
 		m = append(m, info("problem/config", s.ConfigProblem))
 	}
+	m = append(m, approvalEntries(s, now)...)
 
 	m = append(m, separator("sep/favourites"))
 	if len(s.Favourites) == 0 {
@@ -177,6 +183,47 @@ func buildMenu(s engine.Snapshot, now time.Time, env menuEnv) []entry {
 	}
 	m = append(m, entry{id: "quit", title: titleQuit, action: action{kind: actQuit}})
 	return m
+}
+
+// approvalEntries is the section "Waiting for your approval (N)" when N > 0: one entry per
+// request (who · role · scope · how old), its submenu Approve, Deny and the requester's
+// justification as a greyed line. A request whose decision is on its way is greyed.
+func approvalEntries(s engine.Snapshot, now time.Time) []entry {
+	if len(s.Approvals) == 0 {
+		return nil
+	}
+	out := []entry{separator("sep/approvals"), info("approvals", fmt.Sprintf(titleApprovals, len(s.Approvals)))}
+	for _, a := range s.Approvals {
+		id := "approval/" + strings.ToLower(a.TenantID+"/"+a.RequestID)
+		e := entry{id: id, title: approvalTitle(a, now), tooltip: a.RequesterUPN}
+		if a.Deciding {
+			e.title += " — deciding…"
+			e.disabled = true
+			out = append(out, e)
+			continue
+		}
+		e.children = []entry{
+			{id: id + "/approve", title: titleApprove, action: action{kind: actApprove, key: a.RequestID}},
+			{id: id + "/deny", title: titleDeny, action: action{kind: actDeny, key: a.RequestID}},
+		}
+		if a.Justification != "" {
+			e.children = append(e.children, info(id+"/why", "“"+a.Justification+"”"))
+		}
+		if a.TicketNumber != "" {
+			e.children = append(e.children, info(id+"/ticket", "Ticket "+strings.TrimSpace(a.TicketSystem+" "+a.TicketNumber)))
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// approvalTitle is "Grace Hopper · User Administrator · Directory · 12 min ago".
+func approvalTitle(a engine.Approval, now time.Time) string {
+	parts := []string{a.Requester, a.Role}
+	if a.Scope != "" {
+		parts = append(parts, a.Scope)
+	}
+	return strings.Join(append(parts, engine.Ago(now, a.CreatedAt)), " · ")
 }
 
 // headerEntries is the first line: the core's Snapshot.Header ("admin@contoso.example ·

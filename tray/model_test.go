@@ -107,6 +107,7 @@ func describe(a action) string {
 		actActivate: "activate", actDeactivate: "deactivate", actActivateFavourites: "activate-favourites",
 		actToggleFavourite: "toggle-favourite", actRefresh: "refresh", actSignIn: "sign-in", actSignOut: "sign-out",
 		actToggleAutostart: "toggle-autostart", actOpenConfig: "open-config", actOpenLog: "open-log", actQuit: "quit",
+		actApprove: "approve", actDeny: "deny",
 	}[a.kind]
 	var args []string
 	if a.key != "" {
@@ -119,6 +120,9 @@ func describe(a action) string {
 	}
 	if a.tenant != "" {
 		args = append(args, a.tenant)
+	}
+	if a.kind == actApprove || a.kind == actDeny {
+		args = append(args, a.key)
 	}
 	if a.kind == actSignIn && a.tenant == "" {
 		args = append(args, `""`)
@@ -734,5 +738,35 @@ func TestBuildMenuShowsAConfigProblem(t *testing.T) {
 	lines := strings.Split(dump(buildMenu(s, t0, env())), "\n")
 	if len(lines) < 2 || lines[1] != "Settings not saved (write ~/.config/pimtray/config.json: permission denied); kept, trying again [disabled]" {
 		t.Fatalf("menu:\n%s", strings.Join(lines, "\n"))
+	}
+}
+
+func TestBuildMenuApprovalsSectionAtTheTop(t *testing.T) {
+	grace := engine.Approval{ID: "c0ffee01", RequestID: "c0ffee01-req", TenantID: contoso, Plane: pim.PlaneEntra,
+		Requester: "Grace Hopper", RequesterUPN: "grace@contoso.example", Role: "User Administrator", Scope: "Directory", ScopeID: "/",
+		Justification: "Onboard the interns", TicketNumber: "HR-311", TicketSystem: "ServiceNow", CreatedAt: t0.Add(-12 * time.Minute)}
+	alan := engine.Approval{ID: "c0ffee02", RequestID: "/subscriptions/s/providers/x/c0ffee02-req", TenantID: contoso, Plane: pim.PlaneAzure,
+		Requester: "Alan Turing", Role: "Contributor", Scope: "rg-web", CreatedAt: t0.Add(-3 * time.Hour), Deciding: true}
+	s := engine.Snapshot{Accounts: []engine.Account{signedIn}, Header: "admin@contoso.example · Contoso",
+		Approvals: []engine.Approval{grace, alan}}
+	got := dump(buildMenu(s, t0, env()))
+	want := `admin@contoso.example · Contoso [disabled]
+---
+Waiting for your approval (2) [disabled]
+Grace Hopper · User Administrator · Directory · 12 min ago
+  Approve… -> approve c0ffee01-req
+  Deny… -> deny c0ffee01-req
+  “Onboard the interns” [disabled]
+  Ticket ServiceNow HR-311 [disabled]
+Alan Turing · Contributor · rg-web · 3 h ago — deciding… [disabled]
+---
+`
+	if !strings.HasPrefix(got, want) {
+		t.Errorf("menu:\n%s\nwant it to start:\n%s", got, want)
+	}
+	// Nothing waiting: no section at all.
+	s.Approvals = nil
+	if got := dump(buildMenu(s, t0, env())); strings.Contains(got, "Waiting for your approval") {
+		t.Errorf("an empty section shows:\n%s", got)
 	}
 }

@@ -74,6 +74,13 @@ type Core interface {
 	SignOut(tenantID string)
 }
 
+// Approver is a Core that also decides the requests waiting for the user's approval (the
+// engine does); each asks for the approver's justification and returns at once.
+type Approver interface {
+	Approve(requestID string)
+	Deny(requestID string)
+}
+
 // Icons are the tray icon's images per state: PNG on Linux and macOS, ICO on Windows,
 // as fyne.io/systray expects them. A missing icon falls back to Idle.
 type Icons struct {
@@ -492,6 +499,14 @@ func (a *app) handle(act action) (quit bool) {
 		a.core.Activate(act.key)
 	case actDeactivate:
 		a.core.Deactivate(act.key)
+	case actApprove, actDeny:
+		if ap, ok := a.core.(Approver); ok {
+			if act.kind == actApprove {
+				ap.Approve(act.key)
+			} else {
+				ap.Deny(act.key)
+			}
+		}
 	case actActivateFavourites:
 		a.core.ActivateFavourites()
 	case actToggleFavourite:
