@@ -20,6 +20,7 @@ import (
 // disk (issue 7, files at rest): every pimtray file 0600 in a 0700 folder, and the fake
 // Azure's secret marker (in every token and code it issues) in no file, no output.
 func TestDemoFilesAtRest(t *testing.T) {
+	t.Parallel()
 	bin := benchBinary(t)
 	home := t.TempDir()
 	var d *benchDesktop

@@ -112,6 +112,7 @@ func savedFavourite(t *testing.T, w *world, key string) store.Favourite {
 // A click on a favourite that needs a reason asks once; the answer is saved to the
 // favourite, and the next click asks nothing and sends it again.
 func TestE2EATypedJustificationIsRememberedForTheNextClick(t *testing.T) {
+	t.Parallel()
 	const dur = 15 * time.Second
 	w := newWorld(t, worldOptions{Favourites: []store.Favourite{ownerIT(dur)}})
 	w.signIn()
@@ -154,6 +155,7 @@ func TestE2EATypedJustificationIsRememberedForTheNextClick(t *testing.T) {
 // asks nothing and sends both again (the fake's request log); at quit pimtray withdraws
 // the notices it still has on screen.
 func TestE2EReactivateFromTheReminderKeepsReasonAndTicket(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{Favourites: []store.Favourite{contributorSub(6 * time.Minute)}, Reminders: []string{"5m57s"},
 		AcceptScheduledExtension: true})
 	w.signIn()
@@ -208,6 +210,7 @@ func TestE2EReactivateFromTheReminderKeepsReasonAndTicket(t *testing.T) {
 // "Could not deactivate …" (too early) is withdrawn when a later try works, instead of
 // staying on screen for ten minutes.
 func TestE2EAFailureNoticeIsWithdrawnWhenALaterTryWorks(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{Favourites: []store.Favourite{securityReader(time.Hour)}})
 	w.signIn()
 	notes := desktoptest.StartNotifyServer(t, w.bus, desktoptest.NotifyOptions{})
@@ -260,6 +263,7 @@ func TestE2EAFailureNoticeIsWithdrawnWhenALaterTryWorks(t *testing.T) {
 // the command line beside the tray reads the same demo clock (it said "has ended" for a
 // role with hours left).
 func TestE2EDemoShowsApprovalStepUpAndSharesItsClock(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{})
 	calls := w.zenityStandIn(t, "demo day")
 	notes := desktoptest.StartNotifyServer(t, w.bus, desktoptest.NotifyOptions{})
@@ -339,6 +343,7 @@ func TestE2EDemoShowsApprovalStepUpAndSharesItsClock(t *testing.T) {
 // With a real notification daemon (dunst under Xvfb): the reminder is on screen while the
 // tray runs and gone once it quits.
 func TestE2EQuitWithdrawsNoticesFromDunst(t *testing.T) {
+	t.Parallel()
 	requireTools(t, "apt-get install xvfb dunst", "Xvfb", "dunst", "dunstctl")
 	w, _ := reminderScenario(t)
 	display := startXvfb(t)

@@ -40,7 +40,8 @@ import (
 // into a countdown that ticks, the icon and tooltip say "expiring", and after the
 // (short) activation ends the label reads "activate" again and the icon is idle.
 func TestE2ETrayClickActivatesCountsDownAndExpires(t *testing.T) {
-	const dur = 15 * time.Second
+	t.Parallel()
+	const dur = 10 * time.Second
 	w := newWorld(t, worldOptions{Favourites: []store.Favourite{securityReader(dur)}})
 	w.signIn()
 	desktoptest.StartNotifyServer(t, w.bus, desktoptest.NotifyOptions{}) // takes the "has ended" notice
@@ -49,7 +50,7 @@ func TestE2ETrayClickActivatesCountsDownAndExpires(t *testing.T) {
 
 	w.startTray()
 	item := watcher.WaitForItem(t, e2eTimeout)
-	const ready = "Security Reader — activate (15s)"
+	const ready = "Security Reader — activate (10s)"
 	m := item.WaitForMenu(t, e2eTimeout, "the favourite ready to activate", func(m *desktoptest.MenuNode) bool {
 		return label(m, "Security Reader — ") == ready
 	})
@@ -79,7 +80,7 @@ func TestE2ETrayClickActivatesCountsDownAndExpires(t *testing.T) {
 	// entry may already be gone from the rebuilt menu: then the click just misses).
 	_ = item.Event(fav.ID, "clicked")
 
-	// One request at the fake, the label a countdown, the icon "expiring" (15s is well
+	// One request at the fake, the label a countdown, the icon "expiring" (10s is well
 	// within the first reminder threshold, 15 minutes by default).
 	waitFor(t, e2eTimeout, "the activation request at the fake", func() bool { return len(w.scheduleRequests()) > 0 })
 	countdown := regexp.MustCompile(`^Security Reader — (\d+)s left$`)
@@ -113,7 +114,7 @@ func TestE2ETrayClickActivatesCountsDownAndExpires(t *testing.T) {
 		t.Fatalf("want exactly one activation request for one click, got %d:\n%s", len(reqs), describeRequests(reqs))
 	}
 	b := parseScheduleBody(t, reqs[0])
-	if reqs[0].Method != "POST" || reqs[0].Status != 201 || b.Action != "selfActivate" || b.ScheduleInfo.Expiration.Duration != "PT15S" {
+	if reqs[0].Method != "POST" || reqs[0].Status != 201 || b.Action != "selfActivate" || b.ScheduleInfo.Expiration.Duration != "PT10S" {
 		t.Errorf("the click's request: %s", describeRequests(reqs))
 	}
 }
@@ -122,6 +123,7 @@ func TestE2ETrayClickActivatesCountsDownAndExpires(t *testing.T) {
 // first one is running and exits at once, the command line works beside the tray, and
 // once the first tray quits a new one starts.
 func TestE2EOneTrayPerUser(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{Favourites: []store.Favourite{securityReader(time.Hour)}})
 	w.signIn()
 	watcher := desktoptest.StartWatcher(t, w.bus)
@@ -223,6 +225,7 @@ func checkReactivation(t *testing.T, w *world, oldEnd time.Time) time.Time {
 // sees exactly the expected requests, a follow-up notification gives the new end time and
 // the menu counts down from it.
 func TestE2EReminderReactivateFromNotification(t *testing.T) {
+	t.Parallel()
 	w, oldEnd := reminderScenario(t)
 	notes := desktoptest.StartNotifyServer(t, w.bus, desktoptest.NotifyOptions{})
 	watcher := desktoptest.StartWatcher(t, w.bus)
@@ -280,6 +283,7 @@ func TestE2EReminderReactivateFromNotification(t *testing.T) {
 // the bus, and picks "Re-activate" the way a user does, from dunst's action menu
 // (dunstctl context, with a dmenu stand-in that chooses the Re-activate line).
 func TestE2EReminderReactivateWithDunst(t *testing.T) {
+	t.Parallel()
 	requireTools(t, "apt-get install xvfb dunst", "Xvfb", "dunst", "dunstctl")
 	w, oldEnd := reminderScenario(t)
 	display := startXvfb(t)
@@ -321,6 +325,7 @@ func TestE2EReminderReactivateWithDunst(t *testing.T) {
 // failure is logged once (a warning; the second notice's failure only at debug level),
 // and the tray keeps working and quits cleanly.
 func TestE2ERemindersWithoutNotificationDaemon(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{
 		Favourites: []store.Favourite{securityReader(time.Hour), readerProd(time.Hour)},
 		Reminders:  []string{"5m"},
@@ -390,6 +395,7 @@ func TestE2ERemindersWithoutNotificationDaemon(t *testing.T) {
 // once (signed out, the sign-in kept in memory only) and a new sign-in works for the run,
 // saying "not remembered: keyring unavailable", without touching the sealed file.
 func TestE2EKeyringKeepsTheSignIn(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{})
 	in := w.signIn()
 	if !strings.Contains(in.stdout, ", kept in the keyring.") {
@@ -465,6 +471,7 @@ func TestE2EKeyringKeepsTheSignIn(t *testing.T) {
 // output, and not on the command line of any process of the run (sampled all along). And
 // pimtray's files are 0600 in 0700 folders.
 func TestE2ENoSecretAnywhere(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{Favourites: []store.Favourite{securityReader(time.Hour)}, LogLevel: "debug"})
 	// Controls: the fake's secrets do carry the marker, and the file scan finds it.
 	tok, err := w.fake.Credential(fakeazure.DemoTenantID).GetToken(context.Background(),
@@ -607,6 +614,7 @@ func bodyAt(body, format string, end time.Time) bool {
 // runs out, the "has ended" notification comes with its Re-activate button, and picking
 // it sends exactly one activation, starting now, for the favourite's duration.
 func TestE2EReactivateAfterTheEndActivatesAnew(t *testing.T) {
+	t.Parallel()
 	const remaining = 12 * time.Second
 	w := newWorld(t, worldOptions{Favourites: []store.Favourite{securityReader(30 * time.Minute)}})
 	w.signIn()

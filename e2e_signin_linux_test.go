@@ -72,6 +72,7 @@ func (w *world) browserShim(t *testing.T) (opened func() int) {
 // back; `pimtray status` right after says signed in. Before the fix the browser sign-in
 // renewed Graph only and ARM's refused token came from the cache again.
 func TestE2ETraySignInFixesARefusedToken(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{Favourites: []store.Favourite{securityReader(time.Hour), readerProd(time.Hour)}})
 	w.signIn()
 	opened := w.browserShim(t)

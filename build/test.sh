@@ -54,7 +54,9 @@ gotest() { go test -json "$@" | "$tmp/testsum" -skips "$tmp/skips"; }
 step "tests with -race"
 gotest -race -count=1 -timeout 8m $race_pkgs
 step "tray end-to-end tests (real tray over a private D-Bus session bus)"
-gotest -count=1 -timeout 8m $tray_pkgs
+# The end-to-end tests mostly wait on real time (an activation running out, a tray host):
+# four at once even on two cores.
+gotest -count=1 -parallel 4 -timeout 8m $tray_pkgs
 
 step "fuzzing (${FUZZTIME:-5s} per target)"
 FUZZTIME=${FUZZTIME:-5s} build/fuzz.sh

@@ -52,6 +52,7 @@ func get(m map[string]any, path string) any {
 var guidPath = regexp.MustCompile(`/providers/Microsoft\.Authorization/roleAssignmentScheduleRequests/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
 func TestActivateEachPlaneSendsTheRightRequest(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		plane  Plane
 		label  string
@@ -120,6 +121,7 @@ func TestActivateEachPlaneSendsTheRightRequest(t *testing.T) {
 }
 
 func TestActivateGroupOwnerCopiesAccessIDAndWaitsForApproval(t *testing.T) {
+	t.Parallel()
 	s := newStub(t)
 	c := s.client(t, nil, nil)
 	role := eligible(t, c, PlaneGroup, "Owner · Break-Glass")
@@ -141,6 +143,7 @@ func TestActivateGroupOwnerCopiesAccessIDAndWaitsForApproval(t *testing.T) {
 }
 
 func TestPendingRequestIsListedAndCanBeCanceledInEveryPlane(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		plane      Plane
 		label      string
@@ -207,6 +210,7 @@ func TestPendingRequestIsListedAndCanBeCanceledInEveryPlane(t *testing.T) {
 }
 
 func TestActivateRefusesBeforeSendingWhatThePolicyForbids(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		plane Plane
 		label string
@@ -250,6 +254,7 @@ func TestActivateRefusesBeforeSendingWhatThePolicyForbids(t *testing.T) {
 }
 
 func TestActivateDurationDefaultsToThePolicyMaximumOr8h(t *testing.T) {
+	t.Parallel()
 	s := newStub(t)
 	c := s.client(t, nil, nil)
 	rg := eligible(t, c, PlaneAzure, "Contributor · rg-web")
@@ -282,6 +287,7 @@ func TestActivateDurationDefaultsToThePolicyMaximumOr8h(t *testing.T) {
 }
 
 func TestActivateAzureRefusalsWhenThePolicyIsUnreadable(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		plane Plane
 		label string
@@ -311,6 +317,7 @@ func TestActivateAzureRefusalsWhenThePolicyIsUnreadable(t *testing.T) {
 }
 
 func TestActivateWithAuthenticationContextNeedsTheClaims(t *testing.T) {
+	t.Parallel()
 	s := newStub(t)
 	c := s.client(t, nil, nil)
 	role := eligible(t, c, PlaneEntra, "Exchange Administrator")
@@ -340,6 +347,7 @@ func TestActivateWithAuthenticationContextNeedsTheClaims(t *testing.T) {
 }
 
 func TestActivateTwiceSaysAlreadyActive(t *testing.T) {
+	t.Parallel()
 	s := newStub(t)
 	c := s.client(t, nil, nil)
 	role := eligible(t, c, PlaneEntra, "Security Reader")
@@ -353,6 +361,7 @@ func TestActivateTwiceSaysAlreadyActive(t *testing.T) {
 }
 
 func TestActivateEndedRequestIsAnError(t *testing.T) {
+	t.Parallel()
 	s := newStub(t)
 	c := s.client(t, nil, nil)
 	role := eligible(t, c, PlaneEntra, "Security Reader")
@@ -365,6 +374,7 @@ func TestActivateEndedRequestIsAnError(t *testing.T) {
 }
 
 func TestActivateRefusesIncompleteRolesWithoutSending(t *testing.T) {
+	t.Parallel()
 	s := newStub(t)
 	c := s.client(t, nil, nil)
 	for _, r := range []Role{
@@ -385,6 +395,7 @@ func TestActivateRefusesIncompleteRolesWithoutSending(t *testing.T) {
 }
 
 func TestDeactivateEachPlane(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		plane  Plane
 		label  string
@@ -448,6 +459,7 @@ func TestDeactivateEachPlane(t *testing.T) {
 }
 
 func TestUnreadableGraphAnswerIsCheckedAgainstTheListing(t *testing.T) {
+	t.Parallel()
 	s := newStub(t)
 	c := s.client(t, nil, nil)
 	role := eligible(t, c, PlaneEntra, "Security Reader")

@@ -14,6 +14,7 @@ import (
 )
 
 func TestWithClaimsAsksForAFreshTokenEvenWhenOneIsCached(t *testing.T) {
+	t.Parallel()
 	s := newStub(t)
 	c := s.client(t, nil, nil)
 	ctx := context.Background()
@@ -72,6 +73,7 @@ func challengeHeader(claims string) http.Header {
 
 // azcore resolves a 401 claims challenge by itself when the credential can get such a token silently.
 func TestClaimsChallengeResolvedSilently(t *testing.T) {
+	t.Parallel()
 	s := newStub(t)
 	c := s.client(t, nil, nil)
 	claims := `{"access_token":{"nbf":{"essential":true,"value":"1700000000"}}}`
@@ -91,6 +93,7 @@ func TestClaimsChallengeResolvedSilently(t *testing.T) {
 
 // When the fresh token still does not satisfy Azure, the challenge comes back as KindAuthContext.
 func TestRepeatedClaimsChallengeIsAuthContext(t *testing.T) {
+	t.Parallel()
 	s := newStub(t)
 	c := s.client(t, nil, nil)
 	claims := `{"access_token":{"acrs":{"essential":true,"value":"c1"}}}`
@@ -107,6 +110,7 @@ func TestRepeatedClaimsChallengeIsAuthContext(t *testing.T) {
 }
 
 func TestMeFromGraphIsCached(t *testing.T) {
+	t.Parallel()
 	s := newStub(t)
 	c := s.client(t, nil, nil)
 	for range 3 {
@@ -131,6 +135,7 @@ func jwt(claims map[string]any) string {
 // Without Graph consent /me is refused; the user's object id comes from the token, and an Azure
 // activation still works.
 func TestMeFallsBackToTheTokenAndAzureStillActivates(t *testing.T) {
+	t.Parallel()
 	s := newStub(t)
 	s.set(func(s *stub) { s.meStatus = http.StatusForbidden })
 	cred := &staticCred{token: func(tro policy.TokenRequestOptions) (string, error) {
@@ -168,6 +173,7 @@ func TestMeFallsBackToTheTokenAndAzureStillActivates(t *testing.T) {
 }
 
 func TestNewClientOptions(t *testing.T) {
+	t.Parallel()
 	c, err := NewClient(&staticCred{}, nil)
 	if err != nil || c.Cloud() != AzurePublic {
 		t.Fatalf("%v %+v", err, c)

@@ -25,6 +25,7 @@ import (
 // It skips where the vectors are absent, but fails under CI.
 
 func TestConformanceWithEveryVectorFile(t *testing.T) {
+	t.Parallel()
 	dir := vectors.Dir(t)
 	var files []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {

@@ -6,6 +6,7 @@ import (
 )
 
 func TestParseISODuration(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want time.Duration
@@ -43,6 +44,7 @@ func TestParseISODuration(t *testing.T) {
 }
 
 func TestFormatISODurationRoundTrips(t *testing.T) {
+	t.Parallel()
 	for d, want := range map[time.Duration]string{
 		8 * time.Hour: "PT8H", 90 * time.Minute: "PT1H30M", 100 * time.Hour: "PT100H", 45 * time.Second: "PT45S",
 		time.Hour + 2*time.Second: "PT1H2S", 0: "PT0S", -time.Hour: "PT0S",
@@ -58,6 +60,7 @@ func TestFormatISODurationRoundTrips(t *testing.T) {
 }
 
 func TestHumanDuration(t *testing.T) {
+	t.Parallel()
 	for d, want := range map[time.Duration]string{
 		8 * time.Hour: "8h", 100 * time.Hour: "100h", 90 * time.Minute: "1h 30m", 30 * time.Minute: "30m",
 		90 * time.Second: "1m 30s", 45 * time.Second: "45s", 2*time.Hour + 29*time.Second: "2h",

@@ -20,6 +20,7 @@ import (
 // Every error body observed in the field (community/observed-errors.json) maps to its Kind with
 // the details the Kind promises.
 func TestObservedErrorsMapToKinds(t *testing.T) {
+	t.Parallel()
 	dir := vectors.Dir(t)
 	data, err := os.ReadFile(filepath.Join(dir, "community", "observed-errors.json"))
 	if err != nil {
@@ -130,6 +131,7 @@ func assertSentence(t *testing.T, s string) {
 }
 
 func TestDecodeErrorDetails(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		status int
@@ -184,6 +186,7 @@ func TestDecodeErrorDetails(t *testing.T) {
 
 // Every error kind, as the client returns it for a click, with its sentence naming the role.
 func TestErrorKindsForPeople(t *testing.T) {
+	t.Parallel()
 	jsonErr := func(code, msg string) string {
 		b, _ := json.Marshal(map[string]any{"error": map[string]any{"code": code, "message": msg}})
 		return string(b)
@@ -257,6 +260,7 @@ func TestErrorKindsForPeople(t *testing.T) {
 }
 
 func TestTokenFailuresPassThroughUnchanged(t *testing.T) {
+	t.Parallel()
 	s := newStub(t)
 	signIn := &Error{Kind: KindSignInNeeded, Text: "Sign in to Contoso to continue."}
 	c := s.client(t, &staticCred{err: signIn}, nil)
@@ -288,6 +292,7 @@ func TestTokenFailuresPassThroughUnchanged(t *testing.T) {
 }
 
 func TestCanceledContextIsNotAzuresFault(t *testing.T) {
+	t.Parallel()
 	s := newStub(t)
 	c := s.client(t, nil, nil)
 	ctx, cancel := context.WithCancel(context.Background())

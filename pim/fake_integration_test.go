@@ -71,6 +71,7 @@ func creates(s *fakeazure.Server) int {
 }
 
 func TestEachPlaneListsActivatesAndDeactivatesAgainstTheFake(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		plane       pim.Plane
 		role, scope string
@@ -133,6 +134,7 @@ func TestEachPlaneListsActivatesAndDeactivatesAgainstTheFake(t *testing.T) {
 }
 
 func TestApprovalIsPendingThenCancelled(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		plane       pim.Plane
 		role, scope string
@@ -168,6 +170,7 @@ func TestApprovalIsPendingThenCancelled(t *testing.T) {
 }
 
 func TestApprovedRequestBecomesActive(t *testing.T) {
+	t.Parallel()
 	s, client, _ := startFake(t, fakeazure.Options{})
 	ctx := context.Background()
 	ov, _ := client.Overview(ctx, pim.PlaneEntra)
@@ -189,6 +192,7 @@ func TestApprovedRequestBecomesActive(t *testing.T) {
 }
 
 func TestPolicyRulesAgainstTheFake(t *testing.T) {
+	t.Parallel()
 	_, client, _ := startFake(t, fakeazure.Options{})
 	ctx := context.Background()
 	ov, _ := client.Overview(ctx)
@@ -219,6 +223,7 @@ func TestPolicyRulesAgainstTheFake(t *testing.T) {
 }
 
 func TestPolicyFailuresAreTypedAndNamed(t *testing.T) {
+	t.Parallel()
 	_, client, _ := startFake(t, fakeazure.Options{})
 	ctx := context.Background()
 	ov, _ := client.Overview(ctx)
@@ -236,6 +241,7 @@ func TestPolicyFailuresAreTypedAndNamed(t *testing.T) {
 }
 
 func TestPagingAndConcurrencyAgainstTheFake(t *testing.T) {
+	t.Parallel()
 	s, client, clk := startFake(t, fakeazure.Options{PageSize: 2})
 	ctx := context.Background()
 	ov, err := client.Overview(ctx)

@@ -22,6 +22,7 @@ func labels(rs []Role) []string {
 }
 
 func TestOverviewListsEveryPlaneWithNames(t *testing.T) {
+	t.Parallel()
 	s := newStub(t)
 	c := s.client(t, nil, nil)
 	owner := s.role(PlaneAzure, "Owner", "IT")
@@ -101,6 +102,7 @@ func TestOverviewListsEveryPlaneWithNames(t *testing.T) {
 }
 
 func TestOverviewLooksUpRoleNamesWhenExpandIsIgnoredAndCachesThem(t *testing.T) {
+	t.Parallel()
 	s := newStub(t)
 	s.set(func(s *stub) { s.noExpand = true })
 	c := s.client(t, nil, nil)
@@ -123,6 +125,7 @@ func TestOverviewLooksUpRoleNamesWhenExpandIsIgnoredAndCachesThem(t *testing.T) 
 }
 
 func TestOverviewOnePlaneFailingNeverHidesTheOthers(t *testing.T) {
+	t.Parallel()
 	s := newStub(t)
 	s.set(func(s *stub) { s.planeStatus[PlaneGroup] = http.StatusForbidden })
 	c := s.client(t, nil, nil)
@@ -155,6 +158,7 @@ func TestOverviewOnePlaneFailingNeverHidesTheOthers(t *testing.T) {
 }
 
 func TestOverviewAllPlanesFailingIsAnError(t *testing.T) {
+	t.Parallel()
 	s := newStub(t)
 	s.set(func(s *stub) {
 		s.planeStatus[PlaneGroup] = http.StatusForbidden
@@ -174,6 +178,7 @@ func TestOverviewAllPlanesFailingIsAnError(t *testing.T) {
 }
 
 func TestOverviewOnlyAskedPlanes(t *testing.T) {
+	t.Parallel()
 	s := newStub(t)
 	c := s.client(t, nil, nil)
 	ov, err := c.Overview(context.Background(), PlaneAzure, PlaneAzure)
@@ -194,6 +199,7 @@ func TestOverviewOnlyAskedPlanes(t *testing.T) {
 }
 
 func TestOverviewFollowsEveryNextLink(t *testing.T) {
+	t.Parallel()
 	s := newStub(t)
 	s.set(func(s *stub) { s.pageSize = 2 })
 	// 5 Entra, 5 Azure roles: 3 pages each; 2 Groups roles + 3 more: 3 pages.
@@ -238,6 +244,7 @@ func TestOverviewFollowsEveryNextLink(t *testing.T) {
 }
 
 func TestOverviewRefusesNextLinkToAnotherHost(t *testing.T) {
+	t.Parallel()
 	s := newStub(t)
 	c := s.client(t, nil, nil)
 	s.fault(stubFault{method: "GET", path: armEligiblePath, status: 200,

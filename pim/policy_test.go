@@ -10,6 +10,7 @@ import (
 )
 
 func TestPolicyOfEachPlane(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		plane Plane
 		label string
@@ -63,6 +64,7 @@ var (
 )
 
 func TestPolicyIsCachedPerRoleForAnHour(t *testing.T) {
+	t.Parallel()
 	s := newStub(t)
 	c := s.client(t, nil, nil)
 	role := eligible(t, c, PlaneAzure, "Owner · IT")
@@ -91,6 +93,7 @@ func TestPolicyIsCachedPerRoleForAnHour(t *testing.T) {
 }
 
 func TestPolicyRefusedIsUnknownNotAnError(t *testing.T) {
+	t.Parallel()
 	for _, status := range []int{http.StatusForbidden, http.StatusUnauthorized} {
 		for _, plane := range []Plane{PlaneEntra, PlaneAzure, PlaneGroup} {
 			s := newStub(t)
@@ -109,6 +112,7 @@ func TestPolicyRefusedIsUnknownNotAnError(t *testing.T) {
 }
 
 func TestPolicyOtherFailuresAreErrors(t *testing.T) {
+	t.Parallel()
 	s := newStub(t)
 	c := s.client(t, nil, nil)
 	role := eligible(t, c, PlaneEntra, "Security Reader")

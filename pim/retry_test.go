@@ -44,6 +44,7 @@ func (s *stub) requestCount(label string) int {
 // A Graph activation whose answer is lost (Azure acted on it) is not sent again: the client
 // finds it among the active roles.
 func TestGraphActivationWithLostAnswerIsNeverSentTwice(t *testing.T) {
+	t.Parallel()
 	for _, plane := range []Plane{PlaneEntra, PlaneGroup} {
 		t.Run(string(plane), func(t *testing.T) {
 			s := newStub(t)
@@ -76,6 +77,7 @@ func TestGraphActivationWithLostAnswerIsNeverSentTwice(t *testing.T) {
 
 // A Graph activation that never reached Azure is sent again, once, after checking.
 func TestGraphActivationThatNeverArrivedIsSentOnceMore(t *testing.T) {
+	t.Parallel()
 	s := newStub(t)
 	ft, wrap := withFaults(&faultRule{method: "POST", path: entraRequestsPath, times: 1})
 	c := s.client(t, nil, wrap)
@@ -101,6 +103,7 @@ func TestGraphActivationThatNeverArrivedIsSentOnceMore(t *testing.T) {
 
 // Two failures in a row: the client gives up after the one extra try, with a clear error.
 func TestGraphActivationGivesUpAfterOneMoreTry(t *testing.T) {
+	t.Parallel()
 	s := newStub(t)
 	_, wrap := withFaults(&faultRule{method: "POST", path: entraRequestsPath, times: 5})
 	c := s.client(t, nil, wrap)
@@ -120,6 +123,7 @@ func TestGraphActivationGivesUpAfterOneMoreTry(t *testing.T) {
 
 // When the check itself fails, nothing is sent again: a duplicate is worse than a retry click.
 func TestGraphActivationIsNotResentWhenTheCheckFails(t *testing.T) {
+	t.Parallel()
 	s := newStub(t)
 	_, wrap := withFaults(&faultRule{method: "POST", path: entraRequestsPath, times: 1},
 		&faultRule{method: "GET", path: entraActivePath, times: 10})
@@ -137,6 +141,7 @@ func TestGraphActivationIsNotResentWhenTheCheckFails(t *testing.T) {
 
 // A Graph activation that times out (Azure acted, but slowly) is checked, not re-sent.
 func TestGraphActivationTimeoutIsCheckedNotResent(t *testing.T) {
+	t.Parallel()
 	s := newStub(t)
 	c := s.client(t, nil, nil)
 	role := eligible(t, c, PlaneEntra, "Security Reader")
@@ -165,6 +170,7 @@ func TestGraphActivationTimeoutIsCheckedNotResent(t *testing.T) {
 // ARM: azcore's retry repeats the very same PUT (same request GUID), so Azure can tell; the
 // client then finds its own request by name instead of reporting "already active".
 func TestARMActivationRetryReusesTheRequestGUID(t *testing.T) {
+	t.Parallel()
 	s := newStub(t)
 	ft, wrap := withFaults(&faultRule{method: "PUT", path: "/roleAssignmentScheduleRequests/", times: 1, after: true})
 	c := s.client(t, nil, wrap)
@@ -189,6 +195,7 @@ func TestARMActivationRetryReusesTheRequestGUID(t *testing.T) {
 }
 
 func TestARMActivationRetriedAfterAGatewayErrorKeepsItsGUID(t *testing.T) {
+	t.Parallel()
 	s := newStub(t)
 	c := s.client(t, nil, nil)
 	role := eligible(t, c, PlaneAzure, "Owner · IT")
@@ -204,6 +211,7 @@ func TestARMActivationRetriedAfterAGatewayErrorKeepsItsGUID(t *testing.T) {
 }
 
 func TestThrottlingIsHonoured(t *testing.T) {
+	t.Parallel()
 	s := newStub(t)
 	c := s.client(t, nil, nil)
 	s.fault(stubFault{method: "GET", path: armEligiblePath, status: http.StatusTooManyRequests,
@@ -224,6 +232,7 @@ func TestThrottlingIsHonoured(t *testing.T) {
 
 // A 429 on a Graph activation means Azure did not take it: retrying it is safe.
 func TestThrottledGraphActivationIsRetried(t *testing.T) {
+	t.Parallel()
 	s := newStub(t)
 	c := s.client(t, nil, nil)
 	role := eligible(t, c, PlaneEntra, "Security Reader")
@@ -239,6 +248,7 @@ func TestThrottledGraphActivationIsRetried(t *testing.T) {
 }
 
 func TestThrottledBeyondPatienceIsTyped(t *testing.T) {
+	t.Parallel()
 	s := newStub(t)
 	c := s.client(t, nil, nil)
 	role := eligible(t, c, PlaneAzure, "Owner · IT")

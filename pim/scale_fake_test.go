@@ -49,6 +49,7 @@ func listingCost(t *testing.T, s *fakeazure.Server, c *pim.Client) (int, *pim.Ov
 // per plane: the open requests are read as such (ARM's status filter, Graph's), and group names
 // come with the groups ($expand=group), not one GET each.
 func TestOverviewCostDoesNotGrowWithHistory(t *testing.T) {
+	t.Parallel()
 	s0, c0 := startLarge(t, 0)
 	none, ov := listingCost(t, s0, c0)
 	s1, c1 := startLarge(t, fakeazure.LargePastRequests)
@@ -79,6 +80,7 @@ func TestOverviewCostDoesNotGrowWithHistory(t *testing.T) {
 // A pending Azure request is still found among 1,000 past ones, and when ARM refuses the status
 // filter the client lists all and keeps the pending ones itself.
 func TestAzurePendingWithAndWithoutTheStatusFilter(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, c := startLarge(t, fakeazure.LargePastRequests)
 	ov, err := c.Overview(ctx, pim.PlaneAzure)
@@ -122,6 +124,7 @@ func TestAzurePendingWithAndWithoutTheStatusFilter(t *testing.T) {
 // When Graph refuses to expand directoryScope, the administrative units are looked up by id
 // and the roles keep their names.
 func TestEntraUnitsNamedWithoutTheScopeExpand(t *testing.T) {
+	t.Parallel()
 	s, c := startLarge(t, 0)
 	s.InjectFault(fakeazure.Fault{Kind: fakeazure.FaultStatus, Status: http.StatusBadRequest, Plane: "entra", Path: "roleEligibilityScheduleInstances", Count: 1})
 	ov, err := c.Overview(context.Background(), pim.PlaneEntra)

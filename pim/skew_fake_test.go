@@ -71,6 +71,7 @@ func sentStart(t *testing.T, s *fakeazure.Server) time.Time {
 // With the user's clock 10 minutes ahead of Azure's, or behind, an activation starts at
 // Azure's now, and every time the client returns is on the user's clock.
 func TestActivationStartsAtAzuresNowWhateverTheLocalClock(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		plane       pim.Plane
 		role, scope string
@@ -125,6 +126,7 @@ func TestActivationStartsAtAzuresNowWhateverTheLocalClock(t *testing.T) {
 // A start chosen on the local clock (a re-activation at the end of the running one) is sent
 // on Azure's.
 func TestScheduledStartIsSentOnAzuresClock(t *testing.T) {
+	t.Parallel()
 	const skew = 7 * time.Minute
 	s, client, clk := startSkewedFake(t, skew, nil)
 	ctx := context.Background()
@@ -146,6 +148,7 @@ func TestScheduledStartIsSentOnAzuresClock(t *testing.T) {
 // Every try of the ARM PUT loses its answer after Azure made the activation: the client
 // finds its request by its GUID and reports the activation, made once.
 func TestARMActivationWhoseAnswersAreAllLostIsFoundByItsName(t *testing.T) {
+	t.Parallel()
 	quick := func(o *pim.ClientOptions) {
 		o.Retry = policy.RetryOptions{MaxRetries: 1, RetryDelay: 10 * time.Millisecond, TryTimeout: 300 * time.Millisecond}
 	}
@@ -193,6 +196,7 @@ func TestARMActivationWhoseAnswersAreAllLostIsFoundByItsName(t *testing.T) {
 // The caller's policy (pim.ActivateRequest.Policy) is used as is: nothing is read before
 // the activation, and what it requires is checked before anything is sent.
 func TestActivateUsesTheCallersPolicy(t *testing.T) {
+	t.Parallel()
 	s, client, _ := startSkewedFake(t, 0, nil)
 	ctx := context.Background()
 	ov, _ := client.Overview(ctx, pim.PlaneAzure)
@@ -242,6 +246,7 @@ func (d *deadlines) Do(req *http.Request) (*http.Response, error) {
 // With pimtray's defaults, every try of every request ends within 30 s, a Graph activation's
 // within 45 s; a time-out the caller sets applies to all.
 func TestEveryTryHasATimeOut(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name          string
 		try           time.Duration

@@ -7,6 +7,7 @@ import (
 )
 
 func TestAzureClockLearnsTheOffsetFromDates(t *testing.T) {
+	t.Parallel()
 	local := time.Date(2025, 6, 2, 8, 0, 0, 0, time.UTC)
 	cases := []struct {
 		name    string
@@ -54,6 +55,7 @@ func TestAzureClockLearnsTheOffsetFromDates(t *testing.T) {
 }
 
 func TestFloorSecond(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[time.Duration]time.Duration{
 		0: 0, time.Second: time.Second, 1500 * time.Millisecond: time.Second,
 		-1500 * time.Millisecond: -2 * time.Second, -time.Second: -time.Second, -time.Nanosecond: -time.Second,
@@ -65,6 +67,7 @@ func TestFloorSecond(t *testing.T) {
 }
 
 func TestLocalActivationConvertsEveryTime(t *testing.T) {
+	t.Parallel()
 	k := &azureClock{offset: 10 * time.Minute}
 	at := time.Date(2025, 6, 2, 8, 0, 0, 0, time.UTC)
 	a := Activation{StartsAt: at, ExpiresAt: at.Add(8 * time.Hour), Role: Role{EligibleUntil: at.Add(48 * time.Hour)}}

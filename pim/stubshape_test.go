@@ -14,6 +14,7 @@ import (
 // The test stub answers with payloads shaped like the official examples: every field an
 // example carries, the stub's answer carries too (so the client is tested against the real shape).
 func TestStubPayloadsCarryVectorFields(t *testing.T) {
+	t.Parallel()
 	dir := vectors.Dir(t)
 	roles := demoRoles()
 	var entra, azure, group *stubRole

@@ -144,6 +144,7 @@ func inotifyEvents(t *testing.T, dir string) func() []string {
 }
 
 func TestSaveConfigWritesATemporaryFileInTheSameFolderAndRenamesIt(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "pimtray")
 	path := filepath.Join(dir, "config.json")
 	if err := SaveConfig(path, DefaultConfig()); err != nil {
@@ -167,6 +168,7 @@ func TestSaveConfigWritesATemporaryFileInTheSameFolderAndRenamesIt(t *testing.T)
 }
 
 func TestUnusableConfigIsKeptAsideWithAClearMessage(t *testing.T) {
+	t.Parallel()
 	cases := map[string]string{
 		"half written":      "{\n  \"favourites\": [\n    {\"key\": \"entra|t|r|/\", \"plane\": \"entra\", \"role\": \"Glo",
 		"binary garbage":    "\x00\x01\x02\xff\xfe{{{",

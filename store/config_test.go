@@ -14,6 +14,7 @@ import (
 )
 
 func TestDurationJSON(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		d    time.Duration
 		text string
@@ -49,6 +50,7 @@ func TestDurationJSON(t *testing.T) {
 }
 
 func TestSuggestDuration(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"8 hours": "8h", "1 hour 30 minutes": "1h30m", "2 days": "48h", "45 mins": "45m", "30 seconds": "30s",
 		"8": "8h", "1.5 hours": "1.5h", "whenever": "8h",
@@ -60,6 +62,7 @@ func TestSuggestDuration(t *testing.T) {
 }
 
 func TestLoadConfigMissingFileIsDefaults(t *testing.T) {
+	t.Parallel()
 	c, err := LoadConfig(filepath.Join(t.TempDir(), "nope", "config.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -88,6 +91,7 @@ const goodConfig = `{
 }`
 
 func TestLoadConfigReadsEveryField(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "config.json")
 	if err := os.WriteFile(path, []byte(goodConfig), 0o600); err != nil {
 		t.Fatal(err)
@@ -116,6 +120,7 @@ func TestLoadConfigReadsEveryField(t *testing.T) {
 }
 
 func TestLoadConfigEmptyRemindersTurnsThemOff(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "config.json")
 	if err := os.WriteFile(path, []byte(`{"reminders": []}`), 0o600); err != nil {
 		t.Fatal(err)
@@ -208,6 +213,7 @@ func TestLoadConfigBadInputIsOneSentenceWithTheLine(t *testing.T) {
 }
 
 func TestSaveConfigIsAtomicAndPrivate(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "pimtray")
 	path := filepath.Join(dir, "config.json")
 	c := DefaultConfig()
@@ -235,6 +241,7 @@ func TestSaveConfigIsAtomicAndPrivate(t *testing.T) {
 }
 
 func TestSaveConfigKeepsAnUnusableFileAside(t *testing.T) {
+	t.Parallel()
 	for name, content := range map[string]string{
 		"corrupt":   "{\"favourites\": [ oops",
 		"bad value": "{\"defaultDuration\": \"8 hours\"}",
@@ -271,6 +278,7 @@ func TestSaveConfigKeepsAnUnusableFileAside(t *testing.T) {
 }
 
 func TestSaveConfigOverAGoodFileKeepsNothingAside(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "config.json")
 	if err := SaveConfig(path, DefaultConfig()); err != nil {
@@ -288,6 +296,7 @@ func TestSaveConfigOverAGoodFileKeepsNothingAside(t *testing.T) {
 }
 
 func TestValidateConfigBuiltInCode(t *testing.T) {
+	t.Parallel()
 	c := DefaultConfig()
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)

@@ -33,6 +33,7 @@ const handWritten = "\xef\xbb\xbf" + `{
 // trailing commas (HuJSON) and a UTF-8 byte order mark (Windows Notepad); line numbers in
 // messages stay those of the file.
 func TestConfigForgivingToHandEdits(t *testing.T) {
+	t.Parallel()
 	c, err := ParseConfig([]byte(handWritten), "config.json")
 	if err != nil {
 		t.Fatal(err)
@@ -50,6 +51,7 @@ func TestConfigForgivingToHandEdits(t *testing.T) {
 }
 
 func TestEditConfigKeepsHandEditsCommentsAndFormatting(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "config.json")
 	if err := os.WriteFile(path, []byte(handWritten), 0o600); err != nil {
 		t.Fatal(err)
@@ -100,6 +102,7 @@ func TestEditConfigKeepsHandEditsCommentsAndFormatting(t *testing.T) {
 
 // A file that cannot be used is never written over: the change is refused, the file stays.
 func TestEditConfigRefusesABrokenFile(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "config.json")
 	broken := "{\n  \"favourites\": [\n    {\"key\": \"k\", \"plane\": \"entra\", \"duration\": \"8 hours\"}\n  ]\n}\n"
 	if err := os.WriteFile(path, []byte(broken), 0o600); err != nil {
@@ -119,6 +122,7 @@ func TestEditConfigRefusesABrokenFile(t *testing.T) {
 }
 
 func TestEditConfigWritesAMissingFile(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "pimtray", "config.json")
 	c, err := EditConfig(path, func(c *Config) { c.Favourites = []Favourite{{Key: "k", Plane: "entra"}} })
 	if err != nil || len(c.Favourites) != 1 {

@@ -62,6 +62,7 @@ func (c *stepClock) add(d time.Duration) {
 // before, the cache stayed "memory only" for the whole run and the user had to sign in in the
 // browser although the saved sign-in was intact.
 func TestSealedCacheUsesAKeyringThatComesBack(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	be := &flakyBackend{}
@@ -108,6 +109,7 @@ func TestSealedCacheUsesAKeyringThatComesBack(t *testing.T) {
 // A sign-in made while the keyring was away (kept in memory) is the newest: when the keyring
 // answers again it is sealed into the file, so the next start has it.
 func TestSealedCacheSavesTheSignInMadeWhileTheKeyringWasAway(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	be := &flakyBackend{}

@@ -55,6 +55,7 @@ func (f *fakeBackend) Delete(s, u string) error {
 }
 
 func TestKeyringSetGetDelete(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	k := NewMemoryKeyring()
 	if _, err := k.Get(ctx, "svc", "acct"); !errors.Is(err, ErrNotFound) {
@@ -75,6 +76,7 @@ func TestKeyringSetGetDelete(t *testing.T) {
 }
 
 func TestKeyringErrorsAreMapped(t *testing.T) {
+	t.Parallel()
 	b := &fakeBackend{err: errors.New("The name org.freedesktop.secrets was not provided by any .service files")}
 	k := NewKeyringWith(b, time.Second)
 	_, err := k.Get(context.Background(), "svc", "acct")
@@ -87,6 +89,7 @@ func TestKeyringErrorsAreMapped(t *testing.T) {
 }
 
 func TestKeyringHungCallTimesOutAndFailsFastAfter(t *testing.T) {
+	t.Parallel()
 	release := make(chan struct{})
 	b := &fakeBackend{block: release}
 	k := NewKeyringWith(b, 100*time.Millisecond)
@@ -120,6 +123,7 @@ func TestKeyringHungCallTimesOutAndFailsFastAfter(t *testing.T) {
 }
 
 func TestKeyringHonoursTheCallersContext(t *testing.T) {
+	t.Parallel()
 	release := make(chan struct{})
 	defer close(release)
 	b := &fakeBackend{block: release, started: make(chan struct{}, 1)}
@@ -145,6 +149,7 @@ type panicBackend struct{ MemoryKeyringBackend }
 func (*panicBackend) Get(string, string) (string, error) { panic("boom") }
 
 func TestKeyringBackendPanicIsAnError(t *testing.T) {
+	t.Parallel()
 	k := NewKeyringWith(&panicBackend{}, time.Second)
 	if _, err := k.Get(context.Background(), "s", "a"); !errors.Is(err, ErrKeyringUnavailable) {
 		t.Fatalf("got %v", err)

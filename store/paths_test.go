@@ -8,6 +8,7 @@ import (
 )
 
 func TestPathsPerPlatform(t *testing.T) {
+	t.Parallel()
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 	tests := []struct {
 		name    string
@@ -102,6 +103,7 @@ func TestDefaultPathsDemoNeverMixesWithReal(t *testing.T) {
 }
 
 func TestEnsureMakesPrivateFolders(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS == "windows" {
 		t.Skip("unix modes")
 	}

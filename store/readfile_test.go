@@ -16,6 +16,7 @@ import (
 // huge file — are refused in one sentence, without reading them (no OOM) and without
 // waiting for a writer (no hang).
 func TestReadFileRefusesWhatIsNotAnOrdinaryFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	zero := filepath.Join(dir, "zero.json")
 	if err := os.Symlink("/dev/zero", zero); err != nil {
@@ -56,6 +57,7 @@ func TestReadFileRefusesWhatIsNotAnOrdinaryFile(t *testing.T) {
 }
 
 func TestLoadConfigRefusesDevZeroAndFIFO(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	zero := filepath.Join(dir, "config.json")
 	if err := os.Symlink("/dev/zero", zero); err != nil {

@@ -29,6 +29,7 @@ const (
 )
 
 func TestRealKeyringSetGetDelete(t *testing.T) {
+	t.Parallel()
 	if !keyringtest.InChild() {
 		kr := keyringtest.Start(t)
 		keyringtest.RunInChild(t, kr.Environ()...)
@@ -57,6 +58,7 @@ func TestRealKeyringSetGetDelete(t *testing.T) {
 }
 
 func TestRealKeyringSealedCacheSurvivesARestart(t *testing.T) {
+	t.Parallel()
 	if !keyringtest.InChild() {
 		kr := keyringtest.Start(t)
 		dir := filepath.Join(t.TempDir(), "pimtray")
@@ -103,6 +105,7 @@ func TestRealKeyringSealedCacheSurvivesARestart(t *testing.T) {
 }
 
 func TestRealKeyringNoSecretServiceMeansMemory(t *testing.T) {
+	t.Parallel()
 	if !keyringtest.InChild() {
 		bus := keyringtest.StartBus(t) // a bus, but nobody owns org.freedesktop.secrets
 		keyringtest.RunInChild(t, append(bus.Environ(), envDir+"="+t.TempDir())...)
@@ -112,6 +115,7 @@ func TestRealKeyringNoSecretServiceMeansMemory(t *testing.T) {
 }
 
 func TestRealKeyringNoBusMeansMemory(t *testing.T) {
+	t.Parallel()
 	if !keyringtest.InChild() {
 		dead := filepath.Join(t.TempDir(), "no-bus")
 		keyringtest.RunInChild(t, "DBUS_SESSION_BUS_ADDRESS=unix:path="+dead, envDir+"="+t.TempDir())
@@ -121,6 +125,7 @@ func TestRealKeyringNoBusMeansMemory(t *testing.T) {
 }
 
 func TestRealKeyringBusKilledMidRunMeansMemory(t *testing.T) {
+	t.Parallel()
 	if !keyringtest.InChild() {
 		kr := keyringtest.Start(t)
 		keyringtest.RunInChild(t, append(kr.Environ(), envDir+"="+t.TempDir(), envPID+"="+strconv.Itoa(kr.BusPID()))...)
@@ -139,6 +144,7 @@ func TestRealKeyringBusKilledMidRunMeansMemory(t *testing.T) {
 }
 
 func TestRealKeyringHungSecretServiceTimesOut(t *testing.T) {
+	t.Parallel()
 	if !keyringtest.InChild() {
 		bus := keyringtest.StartBus(t)
 		bus.HangSecretService(t)

@@ -46,6 +46,7 @@ func secretCache() []byte {
 }
 
 func TestSealedCacheRoundTripAcrossInstances(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "cache")
 	kr := NewMemoryKeyring()
@@ -92,6 +93,7 @@ func TestSealedCacheRoundTripAcrossInstances(t *testing.T) {
 }
 
 func TestSealedCacheNothingUsableMeansSignedOut(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	tests := []struct {
 		name  string
@@ -168,6 +170,7 @@ func TestSealedCacheNothingUsableMeansSignedOut(t *testing.T) {
 }
 
 func TestSealedCacheFileIsBoundToItsAccount(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	kr := NewMemoryKeyring()
@@ -198,6 +201,7 @@ func TestSealedCacheFileIsBoundToItsAccount(t *testing.T) {
 }
 
 func TestSealedCacheKeyringUnavailableKeepsMemoryAndWarns(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	var logs bytes.Buffer
@@ -231,6 +235,7 @@ func TestSealedCacheKeyringUnavailableKeepsMemoryAndWarns(t *testing.T) {
 }
 
 func TestSealedCacheHungKeyringReturnsWithinTheTimeout(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	release := make(chan struct{})
 	defer close(release)
@@ -249,6 +254,7 @@ func TestSealedCacheHungKeyringReturnsWithinTheTimeout(t *testing.T) {
 }
 
 func TestSealedCacheUnwritableFolderKeepsMemory(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	parent := t.TempDir()
 	dir := filepath.Join(parent, "cache")
@@ -269,6 +275,7 @@ func TestSealedCacheUnwritableFolderKeepsMemory(t *testing.T) {
 }
 
 func TestSealedCacheDeleteForgetsKeyAndFile(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	backend := &MemoryKeyringBackend{}
@@ -296,6 +303,7 @@ func TestSealedCacheDeleteForgetsKeyAndFile(t *testing.T) {
 }
 
 func TestSealedCacheReadsAKeyRenewedByAnotherProcess(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	kr := NewMemoryKeyring()
@@ -318,6 +326,7 @@ func TestSealedCacheReadsAKeyRenewedByAnotherProcess(t *testing.T) {
 }
 
 func TestSealedCacheCancelledContextIsReturned(t *testing.T) {
+	t.Parallel()
 	release := make(chan struct{})
 	defer close(release)
 	b := &fakeBackend{block: release, started: make(chan struct{}, 1)}
@@ -333,6 +342,7 @@ func TestSealedCacheCancelledContextIsReturned(t *testing.T) {
 }
 
 func TestFileSafe(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"72f988bf-86f1-41af-91ab-2d7cd011db47": "72f988bf-86f1-41af-91ab-2d7cd011db47",
 		"contoso.onmicrosoft.com":              "contoso.onmicrosoft.com",
@@ -351,6 +361,7 @@ func TestFileSafe(t *testing.T) {
 }
 
 func TestNewSealedCacheNeedsNames(t *testing.T) {
+	t.Parallel()
 	if _, err := NewSealedCache(SealedCacheOptions{Keyring: NewMemoryKeyring(), Dir: t.TempDir()}); err == nil {
 		t.Fatal("want an error")
 	}

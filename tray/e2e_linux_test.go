@@ -376,6 +376,7 @@ func pixelIs(state engine.IconState) func(desktoptest.ItemProperties) bool {
 }
 
 func TestTrayMenuOverDBus(t *testing.T) {
+	t.Parallel()
 	requireNoRace(t)
 	bus := desktoptest.StartBus(t)
 	watcher := desktoptest.StartWatcher(t, bus)
@@ -605,6 +606,7 @@ func TestTrayMenuOverDBus(t *testing.T) {
 }
 
 func TestTrayStopsWhenItsContextEnds(t *testing.T) {
+	t.Parallel()
 	requireNoRace(t)
 	bus := desktoptest.StartBus(t)
 	watcher := desktoptest.StartWatcher(t, bus)
@@ -626,6 +628,7 @@ func TestTrayStopsWhenItsContextEnds(t *testing.T) {
 // well after the item registered, with nothing changed in between (the "tray-idle" child's
 // core changes only when clicked, and nothing in it counts down).
 func TestIconSentAgainOncePublished(t *testing.T) {
+	t.Parallel()
 	requireNoRace(t)
 	bus := desktoptest.StartBus(t)
 	watcher := desktoptest.StartWatcher(t, bus)
@@ -662,6 +665,7 @@ func TestIconSentAgainOncePublished(t *testing.T) {
 // One tray per user: while one process holds the lock, another can't take it; once that
 // process is gone (even killed), the lock is free again.
 func TestSingleInstanceAcrossProcesses(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	exe, err := os.Executable()
 	if err != nil {

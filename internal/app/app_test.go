@@ -10,6 +10,7 @@ import (
 )
 
 func TestSelectTenants(t *testing.T) {
+	t.Parallel()
 	contoso := store.TenantConfig{ID: "contoso.onmicrosoft.com", Name: "Contoso"}
 	fabrikam := store.TenantConfig{ID: "5e1f0c2a-9b7d-4c3e-8f6a-1d2b3c4d5e6f", Name: "Fabrikam"}
 	both := []store.TenantConfig{contoso, fabrikam}
@@ -44,6 +45,7 @@ func TestSelectTenants(t *testing.T) {
 }
 
 func TestPathsExplicitConfigMustExist(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	given := &store.Paths{ConfigFile: filepath.Join(dir, "default.json"), StateDir: dir}
 	// The default configuration may be missing: every key has a default.

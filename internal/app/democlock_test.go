@@ -11,6 +11,7 @@ import (
 // The tray's sped-up clock is kept in the demo's state: a command reads the same one (it
 // said "has ended" for a role with 7h left when it didn't), and a restart carries on.
 func TestDemoClockIsSharedAndKept(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cmd, err := demoClock(dir, 0, false)
 	if err != nil {
@@ -55,6 +56,7 @@ func TestDemoClockIsSharedAndKept(t *testing.T) {
 }
 
 func TestDemoClockUnreadableSaysWhatToDo(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, demoClockFile), []byte("{"), 0o600); err != nil {
 		t.Fatal(err)

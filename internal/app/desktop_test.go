@@ -11,6 +11,7 @@ import (
 )
 
 func TestTemporaryBuild(t *testing.T) {
+	t.Parallel()
 	cache, err := os.UserCacheDir()
 	if err != nil {
 		t.Skip(err)
@@ -29,6 +30,7 @@ func TestTemporaryBuild(t *testing.T) {
 
 // The demo's Start at login is its own entry, started with --demo (and its speed).
 func TestAutostartForTheDemo(t *testing.T) {
+	t.Parallel()
 	as, _, err := autostartFor(cli.Globals{Demo: true, DemoSpeed: 60})
 	if err != nil {
 		t.Fatal(err)

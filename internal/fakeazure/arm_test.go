@@ -12,6 +12,7 @@ import (
 )
 
 func TestARMListsNeedAsTargetAndTheAPIVersion(t *testing.T) {
+	t.Parallel()
 	s, _ := start(t, Options{})
 	tok := tokenFor(t, s, DemoTenantID, ARMResource, CredentialOptions{})
 	for _, typ := range []string{"roleEligibilityScheduleInstances", "roleAssignmentScheduleInstances"} {
@@ -36,6 +37,7 @@ func TestARMListsNeedAsTargetAndTheAPIVersion(t *testing.T) {
 }
 
 func TestARMEligibleRolesPagedWithExpandedNames(t *testing.T) {
+	t.Parallel()
 	s, _ := start(t, Options{})
 	tok := tokenFor(t, s, DemoTenantID, ARMResource, CredentialOptions{})
 	items, pages := listAll(t, s, s.URL+armURL("", "roleEligibilityScheduleInstances?$filter=asTarget()"), tok)
@@ -62,6 +64,7 @@ func TestARMEligibleRolesPagedWithExpandedNames(t *testing.T) {
 }
 
 func TestARMRetriedPUTNeverActivatesTwice(t *testing.T) {
+	t.Parallel()
 	s, _ := start(t, Options{})
 	tok := tokenFor(t, s, DemoTenantID, ARMResource, CredentialOptions{})
 	name := "6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b"
@@ -120,6 +123,7 @@ func TestARMRetriedPUTNeverActivatesTwice(t *testing.T) {
 }
 
 func TestARMPolicyMessages(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, scope, role, reason, dur string
 		ticket                         bool
@@ -166,6 +170,7 @@ func TestARMPolicyMessages(t *testing.T) {
 }
 
 func TestARMValidateCancelDeactivate(t *testing.T) {
+	t.Parallel()
 	s, clock := start(t, Options{})
 	tok := tokenFor(t, s, DemoTenantID, ARMResource, CredentialOptions{})
 	name := "4d5e6f7a-8b9c-4d0e-9f1a-2b3c4d5e6f7a"
@@ -208,6 +213,7 @@ func TestARMValidateCancelDeactivate(t *testing.T) {
 }
 
 func TestARMPolicyAssignments(t *testing.T) {
+	t.Parallel()
 	s, _ := start(t, Options{})
 	tok := tokenFor(t, s, DemoTenantID, ARMResource, CredentialOptions{})
 	roleDef := DemoScopeIT + "/providers/Microsoft.Authorization/roleDefinitions/" + RoleOwner
@@ -230,6 +236,7 @@ func TestARMPolicyAssignments(t *testing.T) {
 }
 
 func TestARMAuthContextAnswers(t *testing.T) {
+	t.Parallel()
 	tenant := func() *Tenant {
 		return NewTenant("c0ffee00-1234-4cde-8f90-abcdefabcdef", "Northwind", User{ID: "d1e2f3a4-b5c6-4d7e-8f90-a1b2c3d4e5f6", UPN: "ops@northwind.example"}).
 			AddAzureRole(AzureRole{RoleDefinitionID: RoleOwner, Name: "Owner", Scope: DemoScopeProd, Policy: Policy{AuthContext: "c1"}})
@@ -262,6 +269,7 @@ func TestARMAuthContextAnswers(t *testing.T) {
 }
 
 func TestARMChecksTokens(t *testing.T) {
+	t.Parallel()
 	s, _ := start(t, Options{})
 	graph := tokenFor(t, s, DemoTenantID, GraphResource, CredentialOptions{})
 	u := armURL("", "roleEligibilityScheduleInstances?$filter=asTarget()")

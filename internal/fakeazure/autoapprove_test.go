@@ -9,6 +9,7 @@ import (
 // configured wait (by the fake's clock), its activation starting then, and the listings
 // say so.
 func TestAutoApproveAfter(t *testing.T) {
+	t.Parallel()
 	s, clock := start(t, Options{AutoApproveAfter: 2 * time.Minute})
 	tok := tokenFor(t, s, DemoTenantID, GraphResource, CredentialOptions{})
 	r := call(t, s, "POST", entraRequests, tok, entraActivation(RoleUserAdministrator, "onboarding", "PT4H"))
@@ -35,6 +36,7 @@ func TestAutoApproveAfter(t *testing.T) {
 }
 
 func TestNoAutoApproveByDefault(t *testing.T) {
+	t.Parallel()
 	s, clock := start(t, Options{})
 	tok := tokenFor(t, s, DemoTenantID, GraphResource, CredentialOptions{})
 	r := call(t, s, "POST", entraRequests, tok, entraActivation(RoleUserAdministrator, "onboarding", "PT4H"))

@@ -155,6 +155,7 @@ func conform(t *testing.T, name string, official any, r reply, except map[string
 }
 
 func TestMissingFieldsFindsGaps(t *testing.T) {
+	t.Parallel()
 	official := map[string]any{"a": 1.0, "b": map[string]any{"c": nil, "d": "x"},
 		"rules": []any{map[string]any{"id": "R1", "x": 1.0}, map[string]any{"id": "R2", "y": 1.0}},
 		"value": []any{map[string]any{"p": 1.0, "q": map[string]any{"r": 1.0}}}}
@@ -172,6 +173,7 @@ func TestMissingFieldsFindsGaps(t *testing.T) {
 }
 
 func TestConformanceARM(t *testing.T) {
+	t.Parallel()
 	dir := vectors.Dir(t)
 	// The demo tenant plus the role of the official policy example, with the example's policy
 	// (approval with an approver, MFA, justification, ticket, at most 7 hours).
@@ -263,6 +265,7 @@ func TestConformanceARM(t *testing.T) {
 }
 
 func TestConformanceGraph(t *testing.T) {
+	t.Parallel()
 	dir := vectors.Dir(t)
 	s, _ := start(t, Options{})
 	graph := tokenFor(t, s, DemoTenantID, GraphResource, CredentialOptions{})
@@ -341,6 +344,7 @@ func TestConformanceGraph(t *testing.T) {
 // compares the fake's body with the observed one: the code always, the message exactly unless the
 // observation recorded none.
 func TestConformanceObservedErrors(t *testing.T) {
+	t.Parallel()
 	dir := vectors.Dir(t)
 	var doc struct {
 		Entries []struct {

@@ -14,6 +14,7 @@ import (
 const entraEligible = graphBase + "/roleManagement/directory/roleEligibilityScheduleInstances" + fbcu
 
 func TestFaultThrottleCountsAndRetryAfter(t *testing.T) {
+	t.Parallel()
 	s, _ := start(t, Options{})
 	graph := tokenFor(t, s, DemoTenantID, GraphResource, CredentialOptions{})
 	arm := tokenFor(t, s, DemoTenantID, ARMResource, CredentialOptions{})
@@ -43,6 +44,7 @@ func TestFaultThrottleCountsAndRetryAfter(t *testing.T) {
 }
 
 func TestFaultStatusPathMethodAndUnlimited(t *testing.T) {
+	t.Parallel()
 	s, _ := start(t, Options{})
 	arm := tokenFor(t, s, DemoTenantID, ARMResource, CredentialOptions{})
 	s.InjectFault(Fault{Kind: FaultStatus, Status: 503, Path: "roleAssignmentScheduleInstances", Method: "GET"})
@@ -67,6 +69,7 @@ func TestFaultStatusPathMethodAndUnlimited(t *testing.T) {
 }
 
 func TestFaultResetHangAndBrokenJSON(t *testing.T) {
+	t.Parallel()
 	s, _ := start(t, Options{})
 	graph := tokenFor(t, s, DemoTenantID, GraphResource, CredentialOptions{})
 	get := func(ctx context.Context) (*http.Response, error) {
@@ -122,6 +125,7 @@ func TestFaultResetHangAndBrokenJSON(t *testing.T) {
 }
 
 func TestFaultDropPage(t *testing.T) {
+	t.Parallel()
 	s, _ := start(t, Options{})
 	arm := tokenFor(t, s, DemoTenantID, ARMResource, CredentialOptions{})
 	s.InjectFault(Fault{Kind: FaultDropPage, Plane: "azure", Count: 1})
@@ -196,6 +200,7 @@ func TestLatencyPerRequestAndPerPlane(t *testing.T) {
 }
 
 func TestCloseReleasesHungRequests(t *testing.T) {
+	t.Parallel()
 	s, err := New(Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -232,6 +237,7 @@ func TestCloseReleasesHungRequests(t *testing.T) {
 }
 
 func TestRequestLogPlanes(t *testing.T) {
+	t.Parallel()
 	s, _ := start(t, Options{})
 	graph := tokenFor(t, s, DemoTenantID, GraphResource, CredentialOptions{})
 	arm := tokenFor(t, s, DemoTenantID, ARMResource, CredentialOptions{})

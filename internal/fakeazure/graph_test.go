@@ -16,6 +16,7 @@ const (
 )
 
 func TestEntraEligibleRolesArePagedWithRoleNames(t *testing.T) {
+	t.Parallel()
 	s, _ := start(t, Options{})
 	tok := tokenFor(t, s, DemoTenantID, GraphResource, CredentialOptions{})
 	items, pages := listAll(t, s, s.URL+graphBase+"/roleManagement/directory/roleEligibilityScheduleInstances"+fbcu+"?$expand=roleDefinition", tok)
@@ -48,6 +49,7 @@ func TestEntraEligibleRolesArePagedWithRoleNames(t *testing.T) {
 }
 
 func TestEntraActivationEndsByTheClock(t *testing.T) {
+	t.Parallel()
 	s, clock := start(t, Options{})
 	tok := tokenFor(t, s, DemoTenantID, GraphResource, CredentialOptions{})
 	r := call(t, s, "POST", entraRequests, tok, entraActivation(RoleGlobalAdministrator, "incident 42", "PT2H"))
@@ -93,6 +95,7 @@ func TestEntraActivationEndsByTheClock(t *testing.T) {
 }
 
 func TestEntraPolicyEnforcement(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		cred    CredentialOptions
@@ -155,6 +158,7 @@ func TestEntraPolicyEnforcement(t *testing.T) {
 }
 
 func TestEntraValidationOnlyChangesNothing(t *testing.T) {
+	t.Parallel()
 	s, _ := start(t, Options{})
 	tok := tokenFor(t, s, DemoTenantID, GraphResource, CredentialOptions{})
 	body := entraActivation(RoleGlobalAdministrator, "dry run", "PT1H")
@@ -173,6 +177,7 @@ func TestEntraValidationOnlyChangesNothing(t *testing.T) {
 }
 
 func TestApprovalApproveDenyAndCancel(t *testing.T) {
+	t.Parallel()
 	s, clock := start(t, Options{})
 	tok := tokenFor(t, s, DemoTenantID, GraphResource, CredentialOptions{})
 
@@ -260,6 +265,7 @@ func TestApprovalApproveDenyAndCancel(t *testing.T) {
 }
 
 func TestDeactivateNeedsFiveMinutes(t *testing.T) {
+	t.Parallel()
 	s, clock := start(t, Options{})
 	tok := tokenFor(t, s, DemoTenantID, GraphResource, CredentialOptions{})
 	deactivate := map[string]any{"action": "selfDeactivate", "principalId": DemoUserID, "roleDefinitionId": RoleSecurityReader, "directoryScopeId": "/"}
@@ -287,6 +293,7 @@ func TestDeactivateNeedsFiveMinutes(t *testing.T) {
 }
 
 func TestScheduledExtensionRefusedByDefaultAcceptedByOption(t *testing.T) {
+	t.Parallel()
 	for _, accept := range []bool{false, true} {
 		s, clock := start(t, Options{AcceptScheduledExtension: accept})
 		tok := tokenFor(t, s, DemoTenantID, GraphResource, CredentialOptions{})
@@ -323,6 +330,7 @@ func TestScheduledExtensionRefusedByDefaultAcceptedByOption(t *testing.T) {
 }
 
 func TestGroupsPlane(t *testing.T) {
+	t.Parallel()
 	s, clock := start(t, Options{})
 	tok := tokenFor(t, s, DemoTenantID, GraphResource, CredentialOptions{})
 	items, _ := listAll(t, s, s.URL+graphBase+"/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances"+fbcu+"?$expand=group", tok)
@@ -371,6 +379,7 @@ func TestGroupsPlane(t *testing.T) {
 }
 
 func TestGraphPolicies(t *testing.T) {
+	t.Parallel()
 	s, _ := start(t, Options{})
 	tok := tokenFor(t, s, DemoTenantID, GraphResource, CredentialOptions{})
 	rulesOf := func(filter string) map[string]map[string]any {
@@ -413,6 +422,7 @@ func TestGraphPolicies(t *testing.T) {
 }
 
 func TestGraphChecksTokens(t *testing.T) {
+	t.Parallel()
 	s, clock := start(t, Options{EnforceTokenExpiry: true})
 	graph := tokenFor(t, s, DemoTenantID, GraphResource, CredentialOptions{})
 	arm := tokenFor(t, s, DemoTenantID, ARMResource, CredentialOptions{})

@@ -53,6 +53,7 @@ func signIn(t *testing.T, s *Server, c public.Client, scopes []string, opts ...p
 }
 
 func TestFirstSignInWithBrowserThenSilentGraphAndARM(t *testing.T) {
+	t.Parallel()
 	s, _ := start(t, Options{})
 	c := msalClient(t, s, DemoTenantID)
 
@@ -102,6 +103,7 @@ func TestFirstSignInWithBrowserThenSilentGraphAndARM(t *testing.T) {
 }
 
 func TestAuthorizeChecksPKCE(t *testing.T) {
+	t.Parallel()
 	s, _ := start(t, Options{})
 	// A hand-made code flow: the verifier sent to /token must hash to the challenge.
 	verifier := "a-verifier-that-is-long-enough-for-pkce-0123456789"
@@ -136,6 +138,7 @@ func TestAuthorizeChecksPKCE(t *testing.T) {
 }
 
 func TestRefreshTokenRotation(t *testing.T) {
+	t.Parallel()
 	s, clock := start(t, Options{RefreshTokenGrace: time.Minute})
 	code := authorizeCode(t, s, DemoTenantID, pkceChallenge("v-0123456789012345678901234567890123456789"))
 	tokenURL := s.URL + "/" + DemoTenantID + "/oauth2/v2.0/token"
@@ -178,6 +181,7 @@ func TestRefreshTokenRotation(t *testing.T) {
 }
 
 func TestSilentWithClaimsNeedsInteractionThenStepUpCarriesACRS(t *testing.T) {
+	t.Parallel()
 	s, _ := start(t, Options{})
 	c := msalClient(t, s, DemoTenantID)
 	res := signIn(t, s, c, graphScopes)
@@ -203,6 +207,7 @@ func TestSilentWithClaimsNeedsInteractionThenStepUpCarriesACRS(t *testing.T) {
 }
 
 func TestRevokedRefreshTokenIsInvalidGrant(t *testing.T) {
+	t.Parallel()
 	s, _ := start(t, Options{})
 	c := msalClient(t, s, DemoTenantID)
 	res := signIn(t, s, c, graphScopes)
@@ -216,6 +221,7 @@ func TestRevokedRefreshTokenIsInvalidGrant(t *testing.T) {
 }
 
 func TestDeviceCode(t *testing.T) {
+	t.Parallel()
 	s, _ := start(t, Options{})
 	c := msalClient(t, s, DemoTenantID)
 	dc, err := c.AcquireTokenByDeviceCode(ctxT(t), graphScopes)
@@ -269,6 +275,7 @@ func TestDeviceCode(t *testing.T) {
 }
 
 func TestDeviceCodeAutoConfirm(t *testing.T) {
+	t.Parallel()
 	s, _ := start(t, Options{AutoConfirmDeviceCode: true})
 	c := msalClient(t, s, DemoTenantID)
 	dc, err := c.AcquireTokenByDeviceCode(ctxT(t), armScopes)
@@ -281,6 +288,7 @@ func TestDeviceCodeAutoConfirm(t *testing.T) {
 }
 
 func TestWrongTenantAndCancelledSignIn(t *testing.T) {
+	t.Parallel()
 	s, _ := start(t, Options{})
 
 	// An unknown tenant id: discovery fails with AADSTS90002.
@@ -303,6 +311,7 @@ func TestWrongTenantAndCancelledSignIn(t *testing.T) {
 }
 
 func TestBrowserReportsClosedLoopbackPort(t *testing.T) {
+	t.Parallel()
 	s, _ := start(t, Options{})
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -325,6 +334,7 @@ func TestBrowserReportsClosedLoopbackPort(t *testing.T) {
 }
 
 func TestAzureCLIClientCannotGetGraphPIMScopes(t *testing.T) {
+	t.Parallel()
 	s, _ := start(t, Options{AutoConfirmDeviceCode: true})
 	c, err := public.New(AzureCLIClientID, public.WithAuthority(s.Authority(DemoTenantID)),
 		public.WithHTTPClient(s.HTTPClient()), public.WithInstanceDiscovery(false))
@@ -352,6 +362,7 @@ func TestAzureCLIClientCannotGetGraphPIMScopes(t *testing.T) {
 }
 
 func TestTwoTenantsSideBySide(t *testing.T) {
+	t.Parallel()
 	other := NewTenant("a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d", "Fabrikam", User{ID: "0f9e8d7c-6b5a-4c3d-9e2f-1a0b9c8d7e6f",
 		UPN: "guest-admin@fabrikam.example", DisplayName: "Guest Admin"}).
 		AddEntraRole(EntraRole{RoleDefinitionID: RoleSecurityReader, Name: "Security Reader"})
@@ -385,6 +396,7 @@ func TestTwoTenantsSideBySide(t *testing.T) {
 }
 
 func TestTokensAreRealisticAndMarked(t *testing.T) {
+	t.Parallel()
 	s, _ := start(t, Options{})
 	code := authorizeCode(t, s, DemoTenantID, pkceChallenge("v-0123456789012345678901234567890123456789"))
 	if !strings.Contains(code, SecretMarker) {

@@ -15,6 +15,7 @@ func startLarge(t *testing.T) (*Server, string, string) {
 
 // The large tenant has the size it says, in pages of 100, as the three planes list it.
 func TestLargeTenantSize(t *testing.T) {
+	t.Parallel()
 	s, graph, arm := startLarge(t)
 	entra, entraPages := listAll(t, s, s.URL+graphBase+"/roleManagement/directory/roleEligibilityScheduleInstances"+fbcu, graph)
 	groups, groupPages := listAll(t, s, s.URL+graphBase+"/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances"+fbcu+"?$expand=group", graph)
@@ -64,6 +65,7 @@ func TestLargeTenantSize(t *testing.T) {
 // The history is there (1,000 past requests per plane, paged), and a filter on the status lists
 // the pending requests alone, as Azure filters: Graph's status eq, ARM's asRequestor() and status eq.
 func TestLargeTenantHistoryFilteredAsAzureFilters(t *testing.T) {
+	t.Parallel()
 	s, graph, arm := startLarge(t)
 	entraReqs := s.URL + graphBase + "/roleManagement/directory/roleAssignmentScheduleRequests" + fbcu
 	groupReqs := s.URL + graphBase + "/identityGovernance/privilegedAccess/group/assignmentScheduleRequests" + fbcu

@@ -15,6 +15,7 @@ import (
 )
 
 func TestCredentialHonoursClaimsAndAudience(t *testing.T) {
+	t.Parallel()
 	s, _ := start(t, Options{})
 	ctx := context.Background()
 	claims := acrsClaims("c1")
@@ -44,6 +45,7 @@ func TestCredentialHonoursClaimsAndAudience(t *testing.T) {
 }
 
 func TestClientCapabilityCP1IsNotAChallenge(t *testing.T) {
+	t.Parallel()
 	s, _ := start(t, Options{})
 	c := msalClient(t, s, DemoTenantID, public.WithClientCapabilities([]string{"CP1"}))
 	res := signIn(t, s, c, graphScopes)
@@ -57,6 +59,7 @@ func TestClientCapabilityCP1IsNotAChallenge(t *testing.T) {
 }
 
 func TestPasswordOnlySignInThenMFAStepUp(t *testing.T) {
+	t.Parallel()
 	tenant := Demo()
 	tenant.PasswordOnlySignIn = true
 	s, _ := start(t, Options{Tenants: []*Tenant{tenant}})
@@ -81,6 +84,7 @@ func TestPasswordOnlySignInThenMFAStepUp(t *testing.T) {
 }
 
 func TestAdministrativeUnitScopedRole(t *testing.T) {
+	t.Parallel()
 	au := "8a7b6c5d-4e3f-4a2b-9c1d-0e9f8a7b6c5d"
 	tenant := NewTenant("e1d2c3b4-a5f6-4789-8a0b-1c2d3e4f5a6b", "Tailspin", User{ID: "f0e1d2c3-b4a5-4697-8a8b-9c0d1e2f3a4b", UPN: "it@tailspin.example", DisplayName: "IT Desk"}).
 		AddEntraRole(EntraRole{RoleDefinitionID: RoleUserAdministrator, Name: "User Administrator",
@@ -110,6 +114,7 @@ func TestAdministrativeUnitScopedRole(t *testing.T) {
 // A response lost after the fake made the activation: the client times out, and the activation
 // exists all the same (what a client must check before sending again).
 func TestHangAfterHandlingLosesTheAnswerNotTheActivation(t *testing.T) {
+	t.Parallel()
 	s, _ := start(t, Options{})
 	tok := tokenFor(t, s, DemoTenantID, GraphResource, CredentialOptions{})
 	s.InjectFault(Fault{Kind: FaultHangAfterHandling, Method: "POST", Count: 1})
@@ -133,6 +138,7 @@ func TestHangAfterHandlingLosesTheAnswerNotTheActivation(t *testing.T) {
 
 // The fake's own debug log never carries a secret, through a whole sign-in and PIM flow.
 func TestDebugLogCarriesNoSecret(t *testing.T) {
+	t.Parallel()
 	var buf syncBuffer
 	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	s, _ := start(t, Options{Log: log})
@@ -174,6 +180,7 @@ func (s *syncBuffer) String() string {
 }
 
 func TestDurationsAndFilters(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]time.Duration{"PT8H": 8 * time.Hour, "PT1H30M": 90 * time.Minute, "P1D": 24 * time.Hour,
 		"P1DT2H": 26 * time.Hour, "PT90S": 90 * time.Second, "pt5m": 5 * time.Minute, "PT0.5H": 30 * time.Minute} {
 		if got, err := parseISODuration(in); err != nil || got != want {
@@ -215,6 +222,7 @@ func TestDurationsAndFilters(t *testing.T) {
 // Answers are dated by the fake's clock, not the machine's, as Azure dates them by its own:
 // the pim client learns the offset between the two from the Date header.
 func TestAnswersAreDatedByTheFakesClock(t *testing.T) {
+	t.Parallel()
 	s, clock := start(t, Options{})
 	tok := tokenFor(t, s, DemoTenantID, ARMResource, CredentialOptions{})
 	for _, step := range []time.Duration{0, 90 * time.Minute} {

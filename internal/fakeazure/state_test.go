@@ -17,6 +17,7 @@ import (
 // Two fakes sharing a state file stand for the CLI and the tray of one --demo run: each has its
 // own server, both see the same activations, and a sign-in made at one is accepted by the other.
 func TestStateFileSharedBetweenTwoFakes(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "demo", "fake-azure.json")
 	clock := newClock()
@@ -83,6 +84,7 @@ func TestStateFileSharedBetweenTwoFakes(t *testing.T) {
 }
 
 func TestRefreshTokenWorksAcrossFakesSharingState(t *testing.T) {
+	t.Parallel()
 	file := filepath.Join(t.TempDir(), "state.json")
 	clock := newClock()
 	a, _ := start(t, Options{StateFile: file, Now: clock.Now})
@@ -106,6 +108,7 @@ func TestRefreshTokenWorksAcrossFakesSharingState(t *testing.T) {
 }
 
 func TestCorruptStateFileIsSetAside(t *testing.T) {
+	t.Parallel()
 	file := filepath.Join(t.TempDir(), "state.json")
 	if err := os.WriteFile(file, []byte("{not json"), 0o600); err != nil {
 		t.Fatal(err)
@@ -124,6 +127,7 @@ func TestCorruptStateFileIsSetAside(t *testing.T) {
 }
 
 func TestSilentSignInSurvivesARestartWithTheSameState(t *testing.T) {
+	t.Parallel()
 	// One process signs in, exits; the next starts a fake on the same address with the same state
 	// file and, with the MSAL cache it kept (pim/auth keeps it sealed), gets tokens silently.
 	file := filepath.Join(t.TempDir(), "state.json")

@@ -30,6 +30,7 @@ type (
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 func TestRouteScopes(t *testing.T) {
+	t.Parallel()
 	fakeCloud := pim.Cloud{AuthorityHost: "https://127.0.0.1:8443/", Graph: "https://127.0.0.1:8443/graph",
 		ARM: "https://127.0.0.1:8443/arm", GraphAudience: "https://graph.microsoft.com", ARMAudience: "https://management.azure.com"}
 	s, err := New(Options{Cloud: fakeCloud, TenantID: "contoso.example", GraphClientID: "g", ARMClientID: "a"})
@@ -66,6 +67,7 @@ func TestRouteScopes(t *testing.T) {
 }
 
 func TestNewRefusesBadInput(t *testing.T) {
+	t.Parallel()
 	for _, o := range []Options{
 		{},
 		{Cloud: pim.AzurePublic, TenantID: "my tenant"},
@@ -93,6 +95,7 @@ func TestNewRefusesBadInput(t *testing.T) {
 }
 
 func TestInteractiveContext(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	if IsInteractive(ctx) {
 		t.Fatal("background is not interactive")
@@ -110,6 +113,7 @@ func callErr(status int, body string) error {
 }
 
 func TestNeedsInteraction(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name string
 		err  error
@@ -133,6 +137,7 @@ func TestNeedsInteraction(t *testing.T) {
 }
 
 func TestFailureMessages(t *testing.T) {
+	t.Parallel()
 	s, err := New(Options{Cloud: pim.AzurePublic, TenantID: "72f988bf-86f1-41af-91ab-2d7cd011db47", TenantName: "Contoso"})
 	if err != nil {
 		t.Fatal(err)
@@ -161,6 +166,7 @@ func TestFailureMessages(t *testing.T) {
 }
 
 func TestSignInNeededMessage(t *testing.T) {
+	t.Parallel()
 	s, _ := New(Options{Cloud: pim.AzurePublic, TenantID: "contoso.onmicrosoft.com"})
 	err := s.signInNeeded("")
 	if !errors.Is(err, pim.ErrSignInNeeded) {
@@ -210,6 +216,7 @@ func (s *section) Unmarshal(d []byte) error {
 }
 
 func TestSharedCacheKeepsEachClientsSection(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	under := &blobCache{}
 	sc := &sharedCache{under: under, log: discard()}

@@ -46,6 +46,7 @@ func (k *downKeyring) Delete(s, u string) error {
 // Issue 12 item 4: a keyring unavailable when pimtray starts is asked again later; once it
 // answers, the saved sign-in is used — silently, no browser.
 func TestAKeyringThatComesBackGivesTheSavedSignInWithoutABrowser(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFake(t, fakeazure.Options{})
 	be := &downKeyring{}

@@ -14,6 +14,7 @@ import (
 // A warm process (signed in before, a new Session over the same cache) activates with the
 // activation request alone: the user's object id comes from the signed-in account, not /me.
 func TestActivationOfAWarmSessionAsksNoMe(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFake(t, fakeazure.Options{})
 	ks := newKeyStore(t)

@@ -137,6 +137,7 @@ func mustToken(t *testing.T, s *auth.Session, ctx context.Context, o policy.Toke
 }
 
 func TestFirstSignInThenANewProcessIsSilent(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFake(t, fakeazure.Options{})
 	ks := newKeyStore(t)
@@ -177,6 +178,7 @@ func TestFirstSignInThenANewProcessIsSilent(t *testing.T) {
 }
 
 func TestGraphThenARMFromOneBrowserTrip(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFake(t, fakeazure.Options{})
 	b := &browser{open: f.Browser()}
@@ -201,6 +203,7 @@ func TestGraphThenARMFromOneBrowserTrip(t *testing.T) {
 }
 
 func TestBackgroundNeverOpensABrowser(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFake(t, fakeazure.Options{})
 	s := newSession(t, f, fakeazure.DemoTenantID, nil, noBrowser(t), func(o *auth.Options) { o.TenantName = "Contoso (demo)" })
@@ -215,6 +218,7 @@ func TestBackgroundNeverOpensABrowser(t *testing.T) {
 }
 
 func TestStepUpForAuthenticationContext(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFake(t, fakeazure.Options{})
 	b := &browser{open: f.Browser()}
@@ -252,6 +256,7 @@ func TestStepUpForAuthenticationContext(t *testing.T) {
 }
 
 func TestRevokedRefreshTokenMeansSignInNeededWithoutABrowser(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFake(t, fakeazure.Options{})
 	ks := newKeyStore(t)
@@ -301,6 +306,7 @@ func (d dropAccessTokens) Unmarshal(b []byte) error {
 }
 
 func TestARefreshAfterExpiryNeedsNoBrowser(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFake(t, fakeazure.Options{})
 	ks := newKeyStore(t)
@@ -317,6 +323,7 @@ func TestARefreshAfterExpiryNeedsNoBrowser(t *testing.T) {
 }
 
 func TestTwoTenantsSideBySide(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	second := fakeazure.NewTenant(secondTenantID, "Fabrikam", fakeazure.User{ID: "6e5d4c3b-2a19-4807-b6a5-94837261504f", UPN: secondTenantUPN, DisplayName: "Ops"})
 	f := newFake(t, fakeazure.Options{Tenants: []*fakeazure.Tenant{fakeazure.Demo(), second}})
@@ -361,6 +368,7 @@ func TestTwoTenantsSideBySide(t *testing.T) {
 }
 
 func TestDeviceCodeSignIn(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFake(t, fakeazure.Options{})
 	s := newSession(t, f, fakeazure.DemoTenantID, nil, noBrowser(t))
@@ -392,6 +400,7 @@ func TestDeviceCodeSignIn(t *testing.T) {
 }
 
 func TestDeviceCodeNeedsAPrompt(t *testing.T) {
+	t.Parallel()
 	f := newFake(t, fakeazure.Options{})
 	s := newSession(t, f, fakeazure.DemoTenantID, nil, noBrowser(t))
 	if _, err := s.SignIn(context.Background(), auth.SignInOptions{DeviceCode: true}); err == nil {
@@ -416,6 +425,7 @@ func assertQuickSentence(t *testing.T, err error, want string) {
 }
 
 func TestCancelledSignIn(t *testing.T) {
+	t.Parallel()
 	f := newFake(t, fakeazure.Options{})
 	s := newSession(t, f, fakeazure.DemoTenantID, nil, f.BrowserWith(fakeazure.BrowserOptions{Cancel: true}))
 	_, err := s.SignIn(context.Background(), auth.SignInOptions{})
@@ -429,6 +439,7 @@ func TestCancelledSignIn(t *testing.T) {
 }
 
 func TestWrongTenant(t *testing.T) {
+	t.Parallel()
 	f := newFake(t, fakeazure.Options{})
 	b := &browser{open: f.Browser()}
 	for _, tenant := range []string{"11111111-2222-3333-4444-555555555555", "nowhere.example"} {
@@ -447,6 +458,7 @@ func TestWrongTenant(t *testing.T) {
 }
 
 func TestClosedLoopbackPort(t *testing.T) {
+	t.Parallel()
 	f := newFake(t, fakeazure.Options{})
 	// The browser is told to post the answer to a loopback port nobody listens on (a firewall,
 	// a proxy, a browser on another machine): it fails, and so does the sign-in, at once.
@@ -475,6 +487,7 @@ func TestClosedLoopbackPort(t *testing.T) {
 }
 
 func TestLoopbackPortInUse(t *testing.T) {
+	t.Parallel()
 	f := newFake(t, fakeazure.Options{})
 	l, err := net.Listen("tcp", "localhost:0")
 	if err != nil {
@@ -492,6 +505,7 @@ func TestLoopbackPortInUse(t *testing.T) {
 }
 
 func TestAbandonedSignInTimesOut(t *testing.T) {
+	t.Parallel()
 	f := newFake(t, fakeazure.Options{})
 	// The browser opens but the user walks away.
 	s := newSession(t, f, fakeazure.DemoTenantID, nil, func(string) error { return nil },
@@ -507,6 +521,7 @@ func TestAbandonedSignInTimesOut(t *testing.T) {
 }
 
 func TestSignOutForgetsEverything(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFake(t, fakeazure.Options{})
 	ks := newKeyStore(t)
@@ -547,6 +562,7 @@ func (c *fakeCLI) GetToken(_ context.Context, o policy.TokenRequestOptions) (azc
 }
 
 func TestARMFromTheAzureCLI(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFake(t, fakeazure.Options{})
 	cli := &fakeCLI{}
@@ -576,6 +592,7 @@ func TestARMFromTheAzureCLI(t *testing.T) {
 }
 
 func TestKeyringUnavailableStillSignsInForThisRun(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFake(t, fakeazure.Options{})
 	dir := t.TempDir()
@@ -604,6 +621,7 @@ func (failingKeyring) Get(string, string) (string, error) { return "", errors.Ne
 func (failingKeyring) Delete(string, string) error        { return errors.New("no secret service") }
 
 func TestConcurrentGraphAndARMTokens(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFake(t, fakeazure.Options{})
 	ks := newKeyStore(t)
@@ -715,6 +733,7 @@ func TestSecretsNeverReachLogsOrFiles(t *testing.T) {
 }
 
 func TestHungKeyringSignsInWithinSeconds(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFake(t, fakeazure.Options{})
 	release := make(chan struct{})
@@ -745,6 +764,7 @@ func (h hungKeyring) Get(string, string) (string, error) {
 func (h hungKeyring) Delete(string, string) error { <-h.release; return nil }
 
 func TestConcurrentInteractiveRequestsOpenOneBrowser(t *testing.T) {
+	t.Parallel()
 	ctx := auth.Interactive(context.Background())
 	f := newFake(t, fakeazure.Options{})
 	b := &browser{open: f.Browser()}
@@ -767,6 +787,7 @@ func TestConcurrentInteractiveRequestsOpenOneBrowser(t *testing.T) {
 // "Exchange Administrator" (authentication context c1) fails in the background with the claims,
 // and the user's own retry signs in once with them and gets the role.
 func TestStepUpEndsInAGrantedActivation(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFake(t, fakeazure.Options{})
 	b := &browser{open: f.Browser()}
