@@ -93,6 +93,8 @@ type Client struct {
 	graphNoScopeExpand atomic.Bool
 	// graphNoOrFilter: Graph refused `status eq 'PendingApproval' or status eq 'Granted'` (400) once.
 	graphNoOrFilter atomic.Bool
+	// graphNoDateFilter: Graph refused `createdDateTime ge …` on requests (400) once.
+	graphNoDateFilter atomic.Bool
 }
 
 var _ API = (*Client)(nil)

@@ -42,6 +42,12 @@ type wireRef struct {
 	Type        string `json:"type"`
 }
 
+// wireTicketIn is a request's ticketInfo as Azure returns it.
+type wireTicketIn struct {
+	TicketNumber string `json:"ticketNumber"`
+	TicketSystem string `json:"ticketSystem"`
+}
+
 type wireSchedule struct {
 	StartDateTime string `json:"startDateTime"`
 	Expiration    struct {
@@ -298,6 +304,8 @@ type graphRequest struct {
 	GroupID          string       `json:"groupId"`
 	CreatedDateTime  string       `json:"createdDateTime"`
 	Justification    string       `json:"justification"`
+	ApprovalID       string       `json:"approvalId"`
+	TicketInfo       wireTicketIn `json:"ticketInfo"`
 	TargetScheduleID string       `json:"targetScheduleId"`
 	ScheduleInfo     wireSchedule `json:"scheduleInfo"`
 	RoleDefinition   *wireRef     `json:"roleDefinition"`
@@ -472,6 +480,9 @@ type armItem struct {
 		RoleAssignmentScheduleID        string       `json:"roleAssignmentScheduleId"`
 		LinkedRoleEligibilityScheduleID string       `json:"linkedRoleEligibilityScheduleId"`
 		ScheduleInfo                    wireSchedule `json:"scheduleInfo"`
+		Justification                   string       `json:"justification"`
+		ApprovalID                      string       `json:"approvalId"`
+		TicketInfo                      wireTicketIn `json:"ticketInfo"`
 		ExpandedProperties              *armExpanded `json:"expandedProperties"`
 	} `json:"properties"`
 }

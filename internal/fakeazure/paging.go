@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // queryValue reads a query parameter by name, ignoring case ($filter, $Filter, $skipToken...).
@@ -66,7 +67,9 @@ func nonNil(items []obj) []obj {
 }
 
 // odataFilter is a parsed OData $filter of the simple kind PIM clients send:
-// `field eq 'value'` terms joined by `and` / `or` (no parentheses nesting beyond a wrapping pair).
+// `field eq 'value'` terms joined by `and` / `or` (no parentheses nesting beyond a wrapping pair),
+// and comparisons of date-times (`createdDateTime ge 2026-11-01T00:00:00Z`, unquoted as OData
+// writes them) with ge, gt, le, lt.
 type odataFilter struct {
 	any [][]filterTerm // disjunction of conjunctions
 }
@@ -75,7 +78,10 @@ type filterTerm struct {
 	field, op, value string
 }
 
-var filterTermRe = regexp.MustCompile(`^\s*\(?\s*([A-Za-z][A-Za-z0-9_/]*)\s+(eq|ne)\s+'((?:[^']|'')*)'\s*\)?\s*$`)
+var (
+	filterTermRe = regexp.MustCompile(`^\s*\(?\s*([A-Za-z][A-Za-z0-9_/]*)\s+(eq|ne)\s+'((?:[^']|'')*)'\s*\)?\s*$`)
+	filterTimeRe = regexp.MustCompile(`^\s*\(?\s*([A-Za-z][A-Za-z0-9_/]*)\s+(ge|gt|le|lt)\s+(\d{4}-\d\d-\d\dT[0-9:.]+(?:Z|[+-]\d\d:\d\d))\s*\)?\s*$`)
+)
 
 // parseFilter parses $filter; an empty filter matches everything.
 func parseFilter(f string) (*odataFilter, error) {
@@ -88,6 +94,13 @@ func parseFilter(f string) (*odataFilter, error) {
 		var terms []filterTerm
 		for _, part := range splitWord(alt, "and") {
 			m := filterTermRe.FindStringSubmatch(part)
+			if m == nil {
+				if m = filterTimeRe.FindStringSubmatch(part); m != nil {
+					if _, err := time.Parse(time.RFC3339Nano, m[3]); err != nil {
+						m = nil
+					}
+				}
+			}
 			if m == nil {
 				return nil, errors.New("Invalid filter clause: " + strings.TrimSpace(part))
 			}
@@ -147,9 +160,31 @@ func (f *odataFilter) match(item obj) (bool, error) {
 				return false, errors.New("Could not find a property named '" + t.field + "' on type.")
 			}
 			sv, _ := v.(string)
-			eq := strings.EqualFold(sv, t.value)
-			if (t.op == "eq") != eq {
-				all = false
+			switch t.op {
+			case "eq", "ne":
+				if eq := strings.EqualFold(sv, t.value); (t.op == "eq") != eq {
+					all = false
+				}
+			default: // a date-time comparison
+				have, err := time.Parse(time.RFC3339Nano, sv)
+				if err != nil {
+					return false, errors.New("The property '" + t.field + "' is not a date-time.")
+				}
+				want, _ := time.Parse(time.RFC3339Nano, t.value)
+				var ok bool
+				switch t.op {
+				case "ge":
+					ok = !have.Before(want)
+				case "gt":
+					ok = have.After(want)
+				case "le":
+					ok = !have.After(want)
+				case "lt":
+					ok = have.Before(want)
+				}
+				if !ok {
+					all = false
+				}
 			}
 		}
 		if all {
