@@ -67,7 +67,16 @@ func (c *Client) History(ctx context.Context, since time.Time, planes ...Plane) 
 		})
 	}
 	wg.Wait()
-	slices.SortStableFunc(out, func(a, b HistoryEntry) int { return b.CreatedAt.Compare(a.CreatedAt) })
+	order := func(p Plane) int { return slices.Index(Planes(), p) }
+	slices.SortFunc(out, func(a, b HistoryEntry) int {
+		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+			return c
+		}
+		if c := order(a.Role.Plane) - order(b.Role.Plane); c != 0 {
+			return c // made at the same moment: in the planes' display order
+		}
+		return strings.Compare(a.RequestID, b.RequestID)
+	})
 	return out, errs
 }
 

@@ -59,6 +59,7 @@ func newRootCmd(r *runner) *cobra.Command {
 		newCmdActivate(r, nil),
 		newCmdDeactivate(r, nil),
 		newCmdCancel(r, nil),
+		newCmdHistory(r, nil),
 		newCmdStatus(r, nil),
 		newCmdApprovals(r, nil),
 		newCmdApprove(r, nil),

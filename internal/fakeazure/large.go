@@ -266,6 +266,10 @@ func (t *Tenant) history(now time.Time) []*pimRequest {
 			if plane == "azure" {
 				r.Scope = e.scope
 			}
+			if e.policy.Approval && r.Action == "selfActivate" && r.Status != "Canceled" {
+				// It went to an approver (decided, or left to time out).
+				r.ApprovalID = stableGUID(t.ID, "approval", plane, fmt.Sprint(i))
+			}
 			out = append(out, r)
 		}
 	}
