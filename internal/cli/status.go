@@ -47,7 +47,9 @@ func (r *runner) status(o *statusOptions) int {
 		return code
 	}
 	code := ExitOK
-	refreshErr := r.eng.RefreshNow(r.ctx, r.g.Tenant)
+	// What is known lately is the starting point, as for every command: only planes older
+	// than the refresh interval are read.
+	refreshErr := r.eng.RefreshStale(r.ctx, r.g.Tenant)
 	if engine.IsInput(refreshErr) {
 		return r.fail(ExitUsage, engine.HumanError(refreshErr))
 	}

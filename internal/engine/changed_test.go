@@ -94,7 +94,7 @@ func TestChangedWithSeveralReaders(t *testing.T) {
 }
 
 // The background refreshes read the policies of the roles that are not favourites too, a few
-// per refresh (otherPolicyBudget), so every label comes to say what a click asks for, capped
+// per refresh (policyReadBudget), so every label comes to say what a click asks for, capped
 // by the policy; then once per otherPolicyMaxAge.
 func TestNonFavouritesShowTheirDuration(t *testing.T) {
 	h := newHarness(t, withFavourites(fav(roleGA)), func(o *Options, _ *fakeAPI) {
@@ -102,7 +102,7 @@ func TestNonFavouritesShowTheirDuration(t *testing.T) {
 	}).start()
 	h.settle()
 	others := len(h.api.roles) - 1
-	for range (others + otherPolicyBudget - 1) / otherPolicyBudget {
+	for range others + 1 { // at worst one a refresh
 		h.advance(time.Hour)
 		h.settle()
 	}
@@ -159,7 +159,7 @@ func TestUnreadablePoliciesAreNotRetriedEveryRefresh(t *testing.T) {
 		api.policyErr = &pim.Error{Kind: pim.KindPermission, Text: "You may not read policies."}
 	}).start()
 	h.settle()
-	h.advance(time.Hour) // several refreshes: each tries a few (otherPolicyBudget)
+	h.advance(time.Hour) // several refreshes: each tries a few (policyReadBudget)
 	h.settle()
 	tried := h.api.count("policy")
 	if tried != len(h.api.roles) {

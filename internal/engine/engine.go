@@ -253,6 +253,8 @@ type Engine struct {
 	policies      map[string]policyEntry
 	// policyTried is when the background last tried to read a non-favourite's policy.
 	policyTried map[string]time.Time
+	// favouritePolicyReads is how many policy reads the last refresh spent on favourites.
+	favouritePolicyReads int
 	inflight    map[string]ItemState
 	recent      map[string]recentEntry
 	problems    map[string]itemProblem

@@ -158,7 +158,10 @@ func (e *Engine) refreshTenants(ctx context.Context, tenants []*tenantState, pla
 	wg.Wait()
 	pctx, cancel := context.WithTimeout(ctx, e.refreshTimeout())
 	defer cancel()
-	e.fetchFavouritePolicies(pctx)
+	n := e.fetchFavouritePolicies(pctx)
+	e.mu.Lock()
+	e.favouritePolicyReads = n // what fetchOtherPolicies leaves out of its budget
+	e.mu.Unlock()
 	return errs
 }
 
@@ -427,7 +430,7 @@ func planeProblem(p pim.Plane, err error) string {
 // fetchFavouritePolicies reads the policies of the favourites that have none cached (or an
 // old one), so a click needs a single request and the menu shows the capped duration. Roles
 // one read answers together (an Entra tenant's, a group's two) are read together.
-func (e *Engine) fetchFavouritePolicies(ctx context.Context) {
+func (e *Engine) fetchFavouritePolicies(ctx context.Context) int {
 	e.mu.Lock()
 	now := e.now()
 	byTenant := map[*tenantState][]pim.Role{}
@@ -449,6 +452,7 @@ func (e *Engine) fetchFavouritePolicies(ctx context.Context) {
 		}
 	}
 	e.readPolicies(ctx, jobs, policyFetchers)
+	return len(jobs)
 }
 
 // policyJob is one policy read: the roles of one tenant it answers.
@@ -464,11 +468,12 @@ const (
 	commandPolicyFetchers = 8
 )
 
-// otherPolicyBudget is how many policy reads (each an Entra tenant's roles, a group's, or one
-// Azure role) a background refresh spends on roles that are not favourites. Everything else of
-// a refresh is the listings (a dozen requests at 440 roles): the two stay within 15 requests,
-// and the roles' policies fill in over the first refreshes, then last otherPolicyMaxAge.
-const otherPolicyBudget = 3
+// policyReadBudget is how many policy reads (each an Entra tenant's roles, a group's, or one
+// Azure role) a background refresh spends, the favourites' first (they are read whenever
+// theirs are old), the other roles' in what is left. Everything else of a refresh is the
+// listings (13 requests at 440 roles): the two stay within 15 requests, and the roles'
+// policies fill in over the refreshes, then last otherPolicyMaxAge.
+const policyReadBudget = 2
 
 // otherPolicyMaxAge is how long a policy of a role that is not a favourite is trusted: policies
 // rarely change, and a stale one is safe (Azure checks every activation against the real one,
@@ -484,7 +489,7 @@ func (e *Engine) policyFreshLocked(key string, p policyEntry, now time.Time) boo
 	return now.Sub(p.FetchedAt) < age && !now.Before(p.FetchedAt.Add(-time.Minute))
 }
 
-// fetchOtherPolicies reads, within otherPolicyBudget, the policies of eligible roles that are
+// fetchOtherPolicies reads, within what policyReadBudget leaves, the policies of eligible roles that are
 // not favourites and have none cached, and returns how many roles it read. Each role is tried
 // at most once per otherPolicyMaxAge, read or not (an eligible-only user may not be allowed to
 // read policies). Roles used lately (their policy cached but old) come before the others.
@@ -522,8 +527,9 @@ func (e *Engine) fetchOtherPolicies(ctx context.Context) int {
 		}
 	}
 	sort.SliceStable(jobs, func(i, j int) bool { return len(jobs[i].roles) > len(jobs[j].roles) })
-	if len(jobs) > otherPolicyBudget {
-		jobs = jobs[:otherPolicyBudget]
+	budget := max(0, policyReadBudget-e.favouritePolicyReads)
+	if len(jobs) > budget {
+		jobs = jobs[:budget]
 	}
 	for _, j := range jobs {
 		for _, r := range j.roles {
