@@ -43,6 +43,7 @@ bench tray-idle . 'BenchmarkIdle' 1x
 bench engine-large ./internal/engine 'BenchmarkLargeTenant' 1x
 bench cli-activate ./internal/cli 'BenchmarkCLIActivate' 20x
 bench tray-large . 'BenchmarkLargeTray' 3x
+bench engine-approver ./internal/engine 'BenchmarkApproverPolling' 1x
 
 # m FILE BENCH UNIT: the value reported with UNIT on the line of benchmark BENCH.
 m() {
@@ -76,6 +77,7 @@ slow=$(m engine-refresh BenchmarkRefreshThreePlanes ms-slowest-plane)
 ratio=$(m engine-refresh BenchmarkRefreshThreePlanes ratio)
 
 bg() { m engine-background "BenchmarkBackground/$1" "$2"; }
+ap() { m engine-approver "BenchmarkApproverPolling/$1" "$2"; }
 
 cold=$(m tray-coldstart BenchmarkColdStart/keyring ms-to-menu)
 coldmax=$(m tray-coldstart BenchmarkColdStart/keyring ms-to-menu-max)
@@ -137,4 +139,5 @@ load average at the end: $(cut -d' ' -f1-3 /proc/loadavg).
 | Large tenant: requests per click on a favourite | $(fmt 0 "$lclick") | 1 | $(le "$lclick" 1) |
 | Large tenant: memory (RSS) of the real tray after its start (VmRSS; anon / file) | $trss MB (worst $trssmax MB; $tanon / $tfile MB) | < 30 MB | $(lt "$trssmax" 30) |
 | Background requests per hour when nothing changes (fake clock; nothing active / a countdown / pending approval) | $(fmt 0 "$(bg nothing_active requests/hour)") / $(fmt 0 "$(bg countdown_running requests/hour)") / $(fmt 0 "$(bg waiting_for_approval requests/hour)") | — | — |
+| Approver polling, requests per hour of the approval listings (5-min refresh, fake clock): Graph refuses them (403) / nothing waits anywhere / 2 waiting / 50 waiting | $(fmt 0 "$(ap 'Graph_refuses_the_approvals_(403),_nothing_waits_in_Azure' approver-requests/hour)") / $(fmt 0 "$(ap nothing_waiting_on_any_plane approver-requests/hour)") / $(fmt 0 "$(ap 2_waiting approver-requests/hour)") / $(fmt 0 "$(ap 50_waiting approver-requests/hour)") | ≤ 1 per plane per refresh where something waits; ≤ 1 per plane per hour elsewhere | $(le "$(ap 50_waiting approver-requests/hour)" 36) |
 EOF
