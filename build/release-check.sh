@@ -12,15 +12,17 @@
 #   overrides, each with its reason: build/linux/lintian-overrides, build/linux/rpmlint.toml);
 #   the .deb and .rpm hold the same program files;
 # - the winget manifests and the Homebrew cask (build/tools/pkgcheck: the fields their
-#   repositories require, checksums against the zips);
-# - the GitHub workflows, with actionlint (they run only on GitHub: this keeps them correct);
+#   repositories require, checksums against the zips; ruby parses and evaluates the cask);
+# - the GitHub workflows, with actionlint and shellcheck (they run only on GitHub: this keeps
+#   them correct);
 # - the .deb installed with apt and removed again, in a throw-away overlay of this machine's
 #   root (a private mount namespace: nothing is written to the real /, even if a step fails):
 #   `pimtray --version`, the menu entry, icons, metainfo and manual page in place, then
 #   `apt-get remove` and `dpkg --purge` leave no file behind (file lists compared).
 #
-# Needs the Debian packages lintian, rpmlint, rpm, desktop-file-utils and appstream (build/test.sh
-# installs them), and root for the install check (skipped otherwise, except in CI).
+# Needs the Debian packages lintian, rpmlint, rpm, cpio, desktop-file-utils, appstream, ruby and
+# shellcheck (build/test.sh installs them), and root for the install check (skipped otherwise,
+# except in CI).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,10 +36,10 @@ bad() { say "FAIL: $*"; fail=1; }
 die() { say "$*"; exit 1; }
 
 missing=()
-for tool in lintian rpmlint rpm2cpio desktop-file-validate appstreamcli dpkg-deb; do
+for tool in lintian rpmlint rpm2cpio desktop-file-validate appstreamcli dpkg-deb ruby shellcheck; do
   command -v "$tool" >/dev/null || missing+=("$tool")
 done
-[ ${#missing[@]} -eq 0 ] || die "missing ${missing[*]}: apt-get install lintian rpmlint rpm desktop-file-utils appstream"
+[ ${#missing[@]} -eq 0 ] || die "missing ${missing[*]}: apt-get install lintian rpmlint rpm cpio desktop-file-utils appstream ruby shellcheck"
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
@@ -83,15 +85,18 @@ if (cd "$WORK/broken" && "$WORK/bin/actionlint" -shellcheck= -pyflakes= >/dev/nu
   bad "actionlint accepted a job without runs-on"
 fi
 
-# The manual page describes every command the binary lists in its help.
+# The manual page (its commands written from the binary's help) names every command the
+# binary lists, and man renders it without a warning.
 help=$(timeout 20 "$WORK/deb/usr/bin/pimtray" --help 2>&1 </dev/null || true)
-commands=$(grep -oE '^  pimtray [a-z][a-z-]+' <<<"$help" | awk '{print $2}' | sort -u)
-commands+=$'\n'$(awk '/^Available Commands:/ {on=1; next} on && /^  [a-z]/ {print $1} on && /^$/ {on=0}' <<<"$help" | grep -vxE 'help|completion' || true)
-commands=$(grep . <<<"$commands" | sort -u)
+commands=$(awk '/^Available Commands:/ {on=1; next} on && /^  [a-z]/ {print $1} on && /^$/ {on=0}' <<<"$help" | grep -vx help || true)
 [ -n "$commands" ] || bad "found no commands in 'pimtray --help'"
+page=$(zcat "$WORK/deb/usr/share/man/man1/pimtray.1.gz")
 for c in $commands; do
-  grep -qE "^\.(B|BR|BI) \"?$c\b" build/linux/pimtray.1 || bad "build/linux/pimtray.1 does not describe the command '$c' that 'pimtray --help' lists"
+  grep -qF ".B \"pimtray $c" <<<"$page" || bad "the manual page does not describe the command '$c' that 'pimtray --help' lists"
 done
+! grep -qx '@COMMANDS@' <<<"$page" || bad "the manual page still says @COMMANDS@"
+warnings=$(MANWIDTH=80 man --warnings -E UTF-8 -l "$WORK/deb/usr/share/man/man1/pimtray.1.gz" 2>&1 >/dev/null || true)
+[ -z "$warnings" ] || bad "man warns about the manual page: $warnings"
 
 # --- lintian and rpmlint ----------------------------------------------------------------
 for deb in "${debs[@]}"; do
@@ -141,6 +146,23 @@ done
 # --- winget, Homebrew, workflows ----------------------------------------------------------
 "$WORK/bin/pkgcheck" -winget "$DIST/winget" -cask "$DIST/homebrew/Casks/pimtray.rb" -dist "$DIST" >&2 ||
   bad "the winget manifests or the cask"
+# Ruby itself reads the cask: its syntax, and what its stanzas evaluate to, through a stub of
+# Homebrew's DSL that prints each one.
+cask=$DIST/homebrew/Casks/pimtray.rb
+ruby -c "$cask" >/dev/null || bad "ruby -c: the cask is not Ruby"
+stanzas=$(ruby -e '
+  class Stanzas
+    def method_missing(name, *args, **kw) = puts("#{name} #{(args + (kw.empty? ? [] : [kw])).join(" ")}")
+    def respond_to_missing?(*) = true
+    def version(v = nil) = v.nil? ? @version : (puts("version #{v}"); @version = v)
+  end
+  def cask(token, &block) = (puts "cask #{token}"; Stanzas.new.instance_eval(&block))
+  load ARGV[0]' "$cask" 2>&1) || bad "ruby could not evaluate the cask: $stanzas"
+for want in "cask pimtray" "version ${VERSION#v}" "app pimtray.app" \
+  "url https://github.com/pimtray/pimtray/releases/download/$VERSION/pimtray-$VERSION-macos.zip"; do
+  grep -qxF "$want" <<<"$stanzas" || bad "the cask, evaluated by ruby, lacks '$want':"$'\n'"$stanzas"
+done
+# actionlint runs shellcheck on every run: step.
 if "$WORK/bin/actionlint" -color=false .github/workflows/*.yml >"$WORK/actionlint.log" 2>&1; then
   say "actionlint: $(ls .github/workflows/*.yml | wc -l) workflows are clean"
 else

@@ -175,8 +175,20 @@ if [ ${#linux_stages[@]} -gt 0 ]; then
   mkdir -p "$meta"
   sed -e "s/@VERSION@/$PKG_VERSION/g" -e "s/@DATE@/$day/g" -e "s/@TAG@/$VERSION/g" \
     build/linux/io.github.pimtray.pimtray.metainfo.xml >"$meta/io.github.pimtray.pimtray.metainfo.xml"
+  # The manual page's commands and options come from the binary's own help.
+  host_bin=""
+  for entry in "${linux_stages[@]}"; do
+    if [ "$(go env GOOS)" = linux ] && [ "${entry%%=*}" = "$(go env GOARCH)" ]; then host_bin=${entry#*=}/pimtray; fi
+  done
+  if [ -z "$host_bin" ]; then
+    host_bin=$WORK/bin/pimtray-host
+    (cd "$SRC" && CGO_ENABLED=0 go build -trimpath -buildvcs=false -o "$host_bin" .)
+  fi
+  build/linux/man-commands.sh "$host_bin" >"$meta/commands.roff" || die "could not write the manual page's commands"
   sed -e "s/^\.TH PIMTRAY 1 \"\"/.TH PIMTRAY 1 \"$day\" \"pimtray $VERSION\"/" build/linux/pimtray.1 |
+    awk -v f="$meta/commands.roff" '$0 == "@COMMANDS@" { while ((getline l < f) > 0) print l; next } { print }' |
     gzip -9n >"$meta/pimtray.1.gz"
+  rm "$meta/commands.roff"
   { printf 'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n'
     printf 'Upstream-Name: pimtray\nSource: https://github.com/pimtray/pimtray\n\n'
     printf 'Files: *\nCopyright: The pimtray developers\nLicense: MIT\n'

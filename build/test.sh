@@ -64,7 +64,7 @@ FUZZTIME=${FUZZTIME:-5s} build/fuzz.sh
 # --- release: archives, .deb/.rpm, winget/Homebrew manifests, workflows (issue 17) ---------
 step "release: packages, manifests and workflows (build/release-check.sh)"
 release_need=()
-for bin in lintian rpmlint rpm2cpio desktop-file-validate appstreamcli; do
+for bin in lintian rpmlint rpm2cpio desktop-file-validate appstreamcli ruby shellcheck; do
   command -v "$bin" >/dev/null 2>&1 || release_need+=("$bin")
 done
 if [ ${#release_need[@]} -gt 0 ]; then
@@ -73,7 +73,7 @@ if [ ${#release_need[@]} -gt 0 ]; then
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
-    --no-install-recommends lintian rpmlint rpm cpio desktop-file-utils appstream >/dev/null
+    --no-install-recommends lintian rpmlint rpm cpio desktop-file-utils appstream ruby shellcheck >/dev/null
 fi
 (cd build/tools && go vet ./... && gotest -count=1 ./...)
 build/release-check.sh
