@@ -41,6 +41,9 @@ const (
 	actQuit
 	actApprove // key: the waiting request's id
 	actDeny
+	actActivateAt // key: the role; the core asks when
+	actCancel     // key: the role whose scheduled activation (or open request) to withdraw
+	actLoadRecent
 )
 
 // action is a click turned into a message for the tray's event loop.
@@ -77,6 +80,9 @@ type menuEnv struct {
 	openLog    bool
 	// about is the line above Quit naming the program and its version; "": none.
 	about string
+	// planner: the core schedules activations and reads the recent activity ("Activate at …",
+	// "Cancel", "Recent activity").
+	planner bool
 }
 
 // Titles of the fixed entries; tests and the desktop harness look for them.
@@ -102,6 +108,13 @@ const (
 	titleApprovals          = "Waiting for your approval (%d)"
 	titleApprove            = "Approve…"
 	titleDeny               = "Deny…"
+	titleActivateAt         = "Activate at…"
+	titleCancelScheduled    = "Cancel"
+	titleRecent             = "Recent activity"
+	titleShowRecent         = "Show recent activity"
+	titleRefreshRecent      = "Refresh recent activity (read %s)"
+	titleReadingRecent      = "Reading recent activity…"
+	titleNoRecent           = "No requests in the last 30 days"
 )
 
 // maxMenuDepth is how deep the menu goes: the top level and one level of submenus. Some
@@ -148,11 +161,17 @@ func buildMenu(s engine.Snapshot, now time.Time, env menuEnv) []entry {
 		disabled: !slices.ContainsFunc(s.Favourites, func(it engine.Item) bool { return activatable(it, now) }),
 		action:   action{kind: actActivateFavourites},
 	})
+	if at, ok := activateAtEntry(s, now, env); ok {
+		m = append(m, at)
+	}
 	m = append(m, allRolesEntry(roleSections(s, s.All), now, env))
 	if d, ok := deactivateEntry(s, now); ok {
 		m = append(m, d)
 	}
 	m = append(m, favouritesEntry(roleSections(s, starrable(s))))
+	if env.planner {
+		m = append(m, recentEntry(s, now))
+	}
 
 	m = append(m, separator("sep/session"))
 	refresh := entry{id: "refresh", title: titleRefresh, action: action{kind: actRefresh}}
@@ -299,6 +318,8 @@ func favouriteEntry(it engine.Item, now time.Time, env menuEnv) entry {
 		e.action = action{kind: actActivate, key: it.Key}
 	case stateAt(it, now) == engine.StateActive:
 		e.children = []entry{{id: e.id + "/deactivate", title: titleDeactivate, action: action{kind: actDeactivate, key: it.Key}}}
+	case stateAt(it, now) == engine.StateScheduled && env.planner:
+		e.children = []entry{{id: e.id + "/cancel", title: titleCancelScheduled, action: action{kind: actCancel, key: it.Key}}}
 	default:
 		e.disabled = true
 	}
@@ -317,11 +338,74 @@ func activatable(it engine.Item, now time.Time) bool {
 
 // stateAt is the item's state at now. An active role whose end has passed counts as
 // eligible again, as engine.Label shows it, until the core's next snapshot says more.
+// A scheduled one whose start has come is active (Azure starts it on its own).
 func stateAt(it engine.Item, now time.Time) engine.ItemState {
-	if it.State == engine.StateActive && !it.ExpiresAt.IsZero() && !it.ExpiresAt.After(now) {
-		return engine.StateEligible
+	return engine.EffectiveState(it, now)
+}
+
+// activateAtEntry is the "Activate at…" submenu: a line per favourite that can be activated;
+// a click asks when (the core's dialog, pre-filled with the next working morning) and sends
+// one activation for that start. None without favourites to offer.
+func activateAtEntry(s engine.Snapshot, now time.Time, env menuEnv) (entry, bool) {
+	if !env.planner {
+		return entry{}, false
 	}
-	return it.State
+	e := entry{id: "activate-at", title: titleActivateAt}
+	for _, it := range s.Favourites {
+		if activatable(it, now) && it.State != engine.StateUnknown {
+			e.children = append(e.children, entry{id: "activate-at/" + it.Key, title: engine.ItemName(it) + "…",
+				action: action{kind: actActivateAt, key: it.Key}})
+		}
+	}
+	return e, len(e.children) > 0
+}
+
+// recentEntry is the "Recent activity" submenu: the user's last requests as last read, and
+// a line to read them (again). They are read only on that click: the tray is not told when
+// a submenu opens, and the refresh never reads the history.
+func recentEntry(s engine.Snapshot, now time.Time) entry {
+	r := s.Recent
+	e := entry{id: "recent", title: titleRecent}
+	for i, h := range r.Entries {
+		e.children = append(e.children, info(fmt.Sprintf("recent/%d", i), recentLine(h, now)))
+	}
+	if r.Problem != "" {
+		e.children = append(e.children, info("recent/problem", r.Problem))
+	}
+	switch {
+	case r.Reading:
+		e.children = append(e.children, info("recent/reading", titleReadingRecent))
+	case r.ReadAt.IsZero():
+		e.children = append(e.children, entry{id: "recent/load", title: titleShowRecent, action: action{kind: actLoadRecent}})
+	default:
+		if len(r.Entries) == 0 && r.Problem == "" {
+			e.children = append(e.children, info("recent/none", titleNoRecent))
+		}
+		e.children = append(e.children, separator("recent/sep"),
+			entry{id: "recent/load", title: fmt.Sprintf(titleRefreshRecent, clockTime(r.ReadAt, now)), action: action{kind: actLoadRecent}})
+	}
+	return e
+}
+
+// recentLine is "Tue 09:00 · Owner · IT — activated (2h)".
+func recentLine(h engine.HistoryEntry, now time.Time) string {
+	out := clockTime(h.CreatedAt, now) + " · " + h.Role.Label() + " — " + h.Outcome
+	if h.Duration > 0 && h.Action == "activate" {
+		out += " (" + engine.FormatDuration(h.Duration) + ")"
+	}
+	return out
+}
+
+// clockTime is "09:00" today, "Tue 09:00" within the week, else "2 Dec 09:00".
+func clockTime(t, now time.Time) string {
+	lt, ln := t.In(now.Location()), now
+	switch {
+	case lt.YearDay() == ln.YearDay() && lt.Year() == ln.Year():
+		return lt.Format("15:04")
+	case ln.Sub(lt) < 6*24*time.Hour && lt.Before(ln):
+		return lt.Format("Mon 15:04")
+	}
+	return lt.Format("2 Jan 15:04")
 }
 
 // roleSection is the roles of one tenant, plane and scope, under a line naming them.

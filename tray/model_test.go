@@ -107,7 +107,7 @@ func describe(a action) string {
 		actActivate: "activate", actDeactivate: "deactivate", actActivateFavourites: "activate-favourites",
 		actToggleFavourite: "toggle-favourite", actRefresh: "refresh", actSignIn: "sign-in", actSignOut: "sign-out",
 		actToggleAutostart: "toggle-autostart", actOpenConfig: "open-config", actOpenLog: "open-log", actQuit: "quit",
-		actApprove: "approve", actDeny: "deny",
+		actApprove: "approve", actDeny: "deny", actActivateAt: "activate-at", actCancel: "cancel", actLoadRecent: "load-recent",
 	}[a.kind]
 	var args []string
 	if a.key != "" {
@@ -768,5 +768,61 @@ Alan Turing · Contributor · rg-web · 3 h ago — deciding… [disabled]
 	s.Approvals = nil
 	if got := dump(buildMenu(s, t0, env())); strings.Contains(got, "Waiting for your approval") {
 		t.Errorf("an empty section shows:\n%s", got)
+	}
+}
+
+// With a core that plans: "Activate at…" offers the favourites that can be activated; a
+// scheduled favourite reads "— starts 12:00" (engine.Label) and opens a submenu to cancel it;
+// "Recent activity" offers to read, then shows the last requests and a line to read again.
+func TestBuildMenuSchedulingAndRecentActivity(t *testing.T) {
+	sched := fav(itemOf(rGlobalAdmin, engine.StateScheduled))
+	sched.StartsAt, sched.ExpiresAt = t0.Add(3*time.Hour), t0.Add(11*time.Hour)
+	s := engine.Snapshot{Accounts: []engine.Account{signedIn}, Header: "admin@contoso.example · Contoso",
+		Favourites: []engine.Item{sched, fav(itemOf(rOwnerIT, engine.StateEligible)), fav(activeUntil(rMember, t0.Add(time.Hour)))}}
+	e := menuEnv{label: engine.Label, planner: true}
+	got := dump(buildMenu(s, t0, e))
+	want := `admin@contoso.example · Contoso [disabled]
+---
+Global Administrator — starts 12:00
+  Cancel -> cancel Global Administrator
+Owner · IT — activate (8h) -> activate Owner · IT
+Member · PIM-Admins — 1h 00m left
+  Deactivate -> deactivate Member · PIM-Admins
+Activate all favourites -> activate-favourites
+Activate at…
+  Owner · IT… -> activate-at Owner · IT
+`
+	if !strings.HasPrefix(got, want) {
+		t.Errorf("menu:\n%s\nwant it to start:\n%s", got, want)
+	}
+	if !strings.Contains(got, "Recent activity\n  Show recent activity -> load-recent\n") {
+		t.Errorf("no way to read the recent activity:\n%s", got)
+	}
+
+	s.Recent = engine.RecentActivity{ReadAt: t0.Add(-time.Minute), Entries: []engine.HistoryEntry{
+		{HistoryEntry: pim.HistoryEntry{Role: rOwnerIT, Action: "activate", CreatedAt: t0.Add(-2 * time.Hour), Duration: 2 * time.Hour}, Outcome: "activated"},
+		{HistoryEntry: pim.HistoryEntry{Role: rUserAdmin, Action: "activate", CreatedAt: t0.Add(-50 * time.Hour), Duration: time.Hour}, Outcome: "denied"},
+		{HistoryEntry: pim.HistoryEntry{Role: rMember, Action: "deactivate", CreatedAt: t0.Add(-30 * 24 * time.Hour)}, Outcome: "deactivated"},
+	}}
+	got = dump(buildMenu(s, t0, e))
+	wantRecent := `Recent activity
+  07:00 · Owner · IT — activated (2h) [disabled]
+  Wed 07:00 · User Administrator — denied (1h) [disabled]
+  12 Feb 09:00 · Member · PIM-Admins — deactivated [disabled]
+  ---
+  Refresh recent activity (read 08:59) -> load-recent
+`
+	if !strings.Contains(got, wantRecent) {
+		t.Errorf("menu:\n%s\nwant:\n%s", got, wantRecent)
+	}
+	s.Recent = engine.RecentActivity{Reading: true}
+	if got := dump(buildMenu(s, t0, e)); !strings.Contains(got, "Recent activity\n  Reading recent activity… [disabled]\n") {
+		t.Errorf("while reading:\n%s", got)
+	}
+
+	// A core that does not plan: none of it.
+	got = dump(buildMenu(s, t0, menuEnv{label: engine.Label}))
+	if strings.Contains(got, "Activate at") || strings.Contains(got, "Recent activity") || strings.Contains(got, "Cancel") {
+		t.Errorf("without a planner:\n%s", got)
 	}
 }

@@ -74,6 +74,16 @@ type Core interface {
 	SignOut(tenantID string)
 }
 
+// Planner is a Core that also schedules activations for a later start and reads the user's
+// recent requests (the engine does); each returns at once.
+type Planner interface {
+	ActivateAt(key string) // asks when, then sends one activation for that start
+	Cancel(key string)     // withdraws the scheduled activation (or open request)
+	LoadRecentActivity()   // reads the latest requests for "Recent activity"
+}
+
+var _ Planner = (*engine.Engine)(nil)
+
 // Approver is a Core that also decides the requests waiting for the user's approval (the
 // engine does); each asks for the approver's justification and returns at once.
 type Approver interface {
@@ -281,7 +291,9 @@ func (a *app) loop(ctx context.Context) {
 }
 
 func (a *app) env() menuEnv {
-	env := menuEnv{label: a.opts.Label, openConfig: a.opts.OpenConfig != nil, openLog: a.opts.OpenLog != nil, about: a.opts.About}
+	_, planner := a.core.(Planner)
+	env := menuEnv{label: a.opts.Label, openConfig: a.opts.OpenConfig != nil, openLog: a.opts.OpenLog != nil, about: a.opts.About,
+		planner: planner}
 	if a.opts.Autostart != nil {
 		on := a.opts.Autostart.Enabled()
 		env.autostart = &on
@@ -505,6 +517,17 @@ func (a *app) handle(act action) (quit bool) {
 				ap.Approve(act.key)
 			} else {
 				ap.Deny(act.key)
+			}
+		}
+	case actActivateAt, actCancel, actLoadRecent:
+		if p, ok := a.core.(Planner); ok {
+			switch act.kind {
+			case actActivateAt:
+				p.ActivateAt(act.key)
+			case actCancel:
+				p.Cancel(act.key)
+			default:
+				p.LoadRecentActivity()
 			}
 		}
 	case actActivateFavourites:

@@ -260,6 +260,8 @@ type Engine struct {
 	problems    map[string]itemProblem
 	awaiting    map[string]awaitEntry
 	scheduled   map[string]scheduledEntry
+	// recentActivity is "Recent activity": the user's latest requests, read when asked.
+	recentActivity RecentActivity
 	tracked     map[string]reminders.Activation
 	keptAlive   map[string]time.Time // key → the end a keep-alive already handled
 	sent        map[string]time.Time

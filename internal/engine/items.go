@@ -286,6 +286,8 @@ func (e *Engine) snapshotLocked(now time.Time) Snapshot {
 		s.Favourites = append(s.Favourites, e.unknownFavouriteLocked(f, now))
 	}
 	s.Approvals, s.ApprovalPlanes = e.approvalsLocked()
+	s.Recent = e.recentActivity
+	s.Recent.Entries = slices.Clone(s.Recent.Entries)
 	s.Icon = Icon(append(append([]Item(nil), s.All...), s.Favourites...), s.Accounts, now, e.expiringWindow())
 	if len(s.Approvals) > 0 && s.Icon == IconIdle {
 		s.Icon = IconPending // something waits for the user's decision (the tooltip says it always)

@@ -78,3 +78,82 @@ func TestScheduledActivationIsCancelled(t *testing.T) {
 		t.Fatalf("cancel with nothing open: %v, want an input error", err)
 	}
 }
+
+// "Activate at …" asks when, pre-filled with the next working morning (Tuesday 08:30 on a
+// Monday at 09:00), sends one activation for that start and says so; "Cancel" withdraws it;
+// "Show recent activity" reads the requests (and only them) and shows both.
+func TestActivateAtAsksWhenThenCancelAndRecentActivity(t *testing.T) {
+	h := newAzureHarness(t, fakeazure.Options{})
+	h.start()
+	role := h.role("Security Reader", "")
+	h.prompt.mu.Lock()
+	h.prompt.answers = []string{"2025-03-11 08:30"}
+	h.prompt.mu.Unlock()
+	h.fake.ResetLog()
+	h.e.ActivateAt(role.Key())
+	n := h.notice(NoticeScheduled)
+	if n.Title != "Security Reader scheduled" || n.Body != "It starts at Tue 08:30 and runs until 16:30; Azure starts it then, even with this computer off." {
+		t.Errorf("notice = %+v", n)
+	}
+	q := h.prompt.questions()
+	if len(q) != 1 || q[0].Field != FieldStart || q[0].Default != "2025-03-11 08:30" {
+		t.Fatalf("asked %+v", q)
+	}
+	s := h.stateIs(role, StateScheduled)
+	if got := Label(item(s, role), h.clk.Now()); got != "Security Reader — starts Tue 08:30" {
+		t.Errorf("label = %q", got)
+	}
+	if w := h.writes(); len(w) != 1 {
+		t.Fatalf("writes = %+v", w)
+	}
+
+	h.fake.ResetLog()
+	h.e.LoadRecentActivity()
+	deadline := time.Now().Add(30 * time.Second)
+	for h.e.Snapshot().Recent.ReadAt.IsZero() && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	r := h.e.Snapshot().Recent
+	if len(r.Entries) != 1 || r.Entries[0].Outcome != "scheduled" || r.Problem != "" {
+		t.Fatalf("recent activity %+v", r)
+	}
+	reads := map[string]int{}
+	for _, q := range h.fake.Requests() {
+		if q.Method != "GET" && q.Plane != "identity" {
+			t.Errorf("recent activity sent %s %s", q.Method, q.Path)
+		}
+		if strings.Contains(strings.ToLower(q.Path), "schedulerequests") {
+			reads[q.Plane]++
+		}
+	}
+	if reads["entra"] != 1 || reads["group"] != 1 || reads["azure"] < 1 {
+		t.Errorf("request lists read: %v, want each plane's", reads)
+	}
+
+	h.fake.ResetLog()
+	h.e.Cancel(role.Key())
+	h.stateIs(role, StateEligible)
+	h.settle()
+	if w := h.writes(); len(w) != 1 || !strings.HasSuffix(w[0].Path, "/cancel") {
+		t.Fatalf("writes = %+v", w)
+	}
+}
+
+// A start typed in the past is refused in one sentence, and nothing is sent.
+func TestActivateAtRefusesThePast(t *testing.T) {
+	h := newAzureHarness(t, fakeazure.Options{})
+	h.start()
+	role := h.role("Security Reader", "")
+	h.prompt.mu.Lock()
+	h.prompt.answers = []string{"08:00"}
+	h.prompt.mu.Unlock()
+	h.fake.ResetLog()
+	h.e.ActivateAt(role.Key())
+	n := h.notice(NoticeFailed)
+	if n.Body != "08:00 is in the past (it is 09:00 now): give a later time, such as 2025-03-11 08:30." {
+		t.Errorf("notice = %+v", n)
+	}
+	if w := h.writes(); len(w) != 0 {
+		t.Fatalf("writes = %+v", w)
+	}
+}

@@ -99,6 +99,8 @@ type Snapshot struct {
 	// next sign-in).
 	Approvals      []Approval      `json:"approvals,omitempty"`
 	ApprovalPlanes []ApprovalPlane `json:"approvalPlanes,omitempty"`
+	// Recent is "Recent activity": the user's latest requests, as last read (LoadRecentActivity).
+	Recent RecentActivity `json:"recent"`
 }
 
 // NoticeKind sorts the moments that deserve a desktop notification.
