@@ -255,17 +255,17 @@ type Engine struct {
 	policyTried map[string]time.Time
 	// favouritePolicyReads is how many policy reads the last refresh spent on favourites.
 	favouritePolicyReads int
-	inflight    map[string]ItemState
-	recent      map[string]recentEntry
-	problems    map[string]itemProblem
-	awaiting    map[string]awaitEntry
-	scheduled   map[string]scheduledEntry
+	inflight             map[string]ItemState
+	recent               map[string]recentEntry
+	problems             map[string]itemProblem
+	awaiting             map[string]awaitEntry
+	scheduled            map[string]scheduledEntry
 	// recentActivity is "Recent activity": the user's latest requests, read when asked.
 	recentActivity RecentActivity
-	tracked     map[string]reminders.Activation
-	keptAlive   map[string]time.Time // key → the end a keep-alive already handled
-	sent        map[string]time.Time
-	noticeRef   map[string]noticeRef
+	tracked        map[string]reminders.Activation
+	keptAlive      map[string]time.Time // key → the end a keep-alive already handled
+	sent           map[string]time.Time
+	noticeRef      map[string]noticeRef
 	// answers are the justification and ticket last sent for each role, for re-activations.
 	answers map[string]Answers
 	// live are the notices on screen (by notice ID), withdrawn when no longer true.
