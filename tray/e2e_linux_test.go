@@ -260,6 +260,7 @@ func trayChild(countdown bool) int {
 		Autostart:  &fakeAutostart{},
 		OpenConfig: func() { report("CALL OpenConfig") },
 		OpenLog:    func() { report("CALL OpenLog") },
+		About:      "pimtray v9.9.9-test",
 	})
 	report("RUN RETURNED %v", err)
 	if err != nil {
@@ -413,6 +414,7 @@ func TestTrayMenuOverDBus(t *testing.T) {
 			"Start at login",
 			"Open configuration",
 			"Open log",
+			"pimtray v9.9.9-test",
 			"---",
 			"Quit",
 		}
@@ -427,7 +429,7 @@ func TestTrayMenuOverDBus(t *testing.T) {
 		}
 		for prefix, enabled := range map[string]bool{
 			"admin@contoso.example": false, "User Administrator": false, "Global Administrator": true,
-			"Activate all favourites": true, "Refresh": true, "Quit": true,
+			"Activate all favourites": true, "Refresh": true, "Quit": true, "pimtray v9.9.9-test": false,
 		} {
 			if n := mustFind(t, menu, prefix); n.Enabled != enabled {
 				t.Errorf("%q enabled = %v, want %v", n.Label, n.Enabled, enabled)
