@@ -153,25 +153,23 @@ func TestRealKeyringHungSecretServiceTimesOut(t *testing.T) {
 	}
 	const timeout = 500 * time.Millisecond
 	k := NewKeyring(timeout)
-	start := time.Now()
+	// The Secret Service hangs until the test ends: the call returns by the keyring's own
+	// time-out (it says so), not by the wall clock of a loaded machine.
 	_, err := k.Get(context.Background(), "pimtray-test", "acct")
-	if !errors.Is(err, ErrKeyringUnavailable) || !strings.Contains(err.Error(), "no answer") {
-		t.Fatalf("got %v", err)
-	}
-	if took := time.Since(start); took > timeout+time.Second {
-		t.Fatalf("a hung keyring held the caller %s (timeout %s)", took, timeout)
+	if !errors.Is(err, ErrKeyringUnavailable) || !strings.Contains(err.Error(), "no answer from the keyring within 500ms") {
+		t.Fatalf("got %v, want the keyring's time-out", err)
 	}
 	assertMemoryWithinSeconds(t, k)
 }
 
 // assertMemoryWithinSeconds: a sign-in cache on this keyring falls back to memory with the
-// warning, quickly, and writes nothing to disk.
+// warning, and writes nothing to disk. (Quickly: a keyring that hangs would hold it until the
+// test's deadline; no wall-clock bound on a loaded machine.)
 func assertMemoryWithinSeconds(t *testing.T, k *Keyring) {
 	t.Helper()
 	ctx := context.Background()
 	dir := os.Getenv(envDir)
 	c := newTestCache(t, k, dir, "tenant-a", nil)
-	start := time.Now()
 	if err := c.Replace(ctx, &blob{}, cache.ReplaceHints{}); err != nil {
 		t.Fatal(err)
 	}
@@ -181,9 +179,6 @@ func assertMemoryWithinSeconds(t *testing.T, k *Keyring) {
 	got := &blob{}
 	if err := c.Replace(ctx, got, cache.ReplaceHints{}); err != nil || !bytes.Equal(got.data, secretCache()) {
 		t.Fatalf("memory round trip: %q, %v", got.data, err)
-	}
-	if took := time.Since(start); took > k.Timeout()+2*time.Second {
-		t.Fatalf("took %s", took)
 	}
 	if c.Storage() != StorageMemory || c.Warning() != WarningKeyringUnavailable {
 		t.Fatalf("storage %q, warning %q", c.Storage(), c.Warning())
