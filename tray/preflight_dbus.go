@@ -21,9 +21,10 @@ import (
 // silently with no icon. It never starts a bus (godbus would run dbus-launch when none is
 // known: a private bus no tray host is on, and a daemon left behind). A missing tray host
 // (GNOME without the AppIndicator extension, a panel that starts after pimtray at login) is
-// said at once on stderr, in one sentence; systray registers the icon as soon as a host
-// appears (it watches for org.kde.StatusNotifierWatcher).
-func preflight(log *slog.Logger, stderr io.Writer) error {
+// said at once on stderr, in one sentence, and preflight waits for one to appear (or for ctx):
+// systray registers its icon once, when it starts, and a host that appears while it is
+// starting would be missed.
+func preflight(ctx context.Context, log *slog.Logger, stderr io.Writer) error {
 	if !sessionbus.Known() {
 		return errors.New("the tray needs a desktop session (no D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set); use the command line here: pimtray list, pimtray activate")
 	}
@@ -32,11 +33,46 @@ func preflight(log *slog.Logger, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("the tray needs a desktop session (no D-Bus session bus: %w)", err)
 	}
-	var hasWatcher bool
-	err = conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, watcherName).Store(&hasWatcher)
-	if err == nil && !hasWatcher {
-		fmt.Fprintln(stderr, noTrayHost)
-		log.Warn(noTrayHost)
+	if hostRunning(conn) {
+		return nil
+	}
+	fmt.Fprintln(stderr, noTrayHost)
+	log.Warn(noTrayHost)
+	if err := waitForWatcher(ctx, conn); err != nil {
+		return err
+	}
+	log.Info("a system tray host appeared; showing the icon")
+	return nil
+}
+
+// hostRunning: someone owns the watcher's name (an error counts as yes: systray will try).
+func hostRunning(conn *dbus.Conn) bool {
+	var has bool
+	err := conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, watcherName).Store(&has)
+	return err != nil || has
+}
+
+// waitForWatcher returns once a tray host owns the watcher's name, or ctx's error.
+func waitForWatcher(ctx context.Context, conn *dbus.Conn) error {
+	signals := make(chan *dbus.Signal, 8)
+	conn.Signal(signals)
+	defer conn.RemoveSignal(signals)
+	match := []dbus.MatchOption{dbus.WithMatchSender("org.freedesktop.DBus"), dbus.WithMatchMember("NameOwnerChanged"),
+		dbus.WithMatchArg(0, watcherName)}
+	if err := conn.AddMatchSignal(match...); err != nil {
+		return fmt.Errorf("watch for a system tray host: %w", err)
+	}
+	defer conn.RemoveMatchSignal(match...)
+	// Polled too, slowly: a bus that drops the signal must not leave pimtray waiting forever.
+	poll := time.NewTicker(2 * time.Second)
+	defer poll.Stop()
+	for !hostRunning(conn) { // after AddMatchSignal: a host that came meanwhile is seen here
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-signals:
+		case <-poll.C:
+		}
 	}
 	return nil
 }

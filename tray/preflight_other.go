@@ -10,7 +10,7 @@ import (
 )
 
 // preflight has nothing to check where the tray is drawn by the OS itself.
-func preflight(*slog.Logger, io.Writer) error { return nil }
+func preflight(context.Context, *slog.Logger, io.Writer) error { return nil }
 
 // seedBeforeRun does nothing here: Windows and macOS take the icon once the tray runs
 // (onReady), and a title on macOS would be drawn as text beside the icon.

@@ -160,7 +160,10 @@ func Run(ctx context.Context, core Core, opts Options) error {
 		return errors.New("tray: no core to show")
 	}
 	opts = opts.withDefaults()
-	if err := preflight(opts.Log, opts.Stderr); err != nil {
+	if err := preflight(ctx, opts.Log, opts.Stderr); err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while waiting for a tray host
+		}
 		return err
 	}
 	defer quietSystrayLog(opts.Log)()
