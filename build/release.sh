@@ -28,6 +28,11 @@
 #       workflow)
 # SHA256SUMS covers the archives and the packages.
 #
+# Why nfpm and not goreleaser: goreleaser v2.15.1 (the newest the module proxy serves for this
+# Go) took 7m55s to build here from a cold cache (323 modules) against nfpm's 32s, and its
+# winget and cask pipes want archives goreleaser built itself, while the macOS .app comes from
+# build/macos/build-app.sh on a Mac. The archives stay this script's own, byte for byte.
+#
 # The source tree is copied first, so the .syso resource files go-winres writes never land in
 # the working tree. build/check-archives.sh verifies the archives at the end;
 # build/release-check.sh lints and installs the packages and checks the manifests.
