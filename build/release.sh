@@ -240,13 +240,9 @@ mac=()
 (cd "$OUT" && sha256sum "${archives[@]}" ${packages[@]+"${packages[@]}"} ${mac[@]+"${mac[@]}"} >SHA256SUMS)
 say "wrote ${#archives[@]} archives, ${#packages[@]} packages${mac[0]:+, the checksum of ${mac[0]}} and SHA256SUMS to $OUT"
 
-# The winget manifests (and the cask, whose zip comes from a Mac) need a v-tag version.
+# The winget manifests for the Windows zips, and the cask (whose zip comes from a Mac).
 if [ ${#windows_arches[@]} -gt 0 ]; then
-  if [[ $VERSION == v* ]]; then
-    go run ./build/internal/manifests -version "$VERSION" -dist "$OUT" -out "$OUT"
-  else
-    say "no winget manifests or cask: VERSION $VERSION is not a v-tag (v1.2.3)"
-  fi
+  go run ./build/internal/manifests -version "$VERSION" -dist "$OUT" -out "$OUT"
 fi
 
 TARGETS=$TARGETS VERSION=$VERSION "$ROOT/build/check-archives.sh" "$OUT"

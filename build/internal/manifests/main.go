@@ -38,6 +38,7 @@ import (
 type Release struct {
 	Tag         string // the git tag, v1.2.3: in asset names and addresses
 	Version     string // the package version, 1.2.3
+	TagPrefix   string // "v" when Tag is "v" and Version, for the cask's url
 	Repo        string // https://github.com/OWNER/NAME
 	ReleaseDate string // YYYY-MM-DD
 	Windows     []WindowsZip
@@ -122,12 +123,16 @@ func releaseDate(flagValue string) (string, error) {
 	return time.Now().UTC().Format(time.DateOnly), nil
 }
 
+// macZipName is the zip build/macos/build-app.sh writes for the version.
 func macZipName(tag string) string { return "pimtray-" + tag + "-macos.zip" }
 
 // collect hashes the artifacts in dist and checks that each zip holds what the manifests
 // will point into.
 func collect(tag, dist, repo, day string) (Release, error) {
 	rel := Release{Tag: tag, Version: strings.TrimPrefix(tag, "v"), Repo: repo, ReleaseDate: day}
+	if rel.Version != tag {
+		rel.TagPrefix = "v"
+	}
 	for _, a := range []struct{ goarch, winget string }{{"amd64", "x64"}, {"arm64", "arm64"}} {
 		top := "pimtray-" + tag + "-windows-" + a.goarch
 		path := filepath.Join(dist, top+".zip")
@@ -248,7 +253,7 @@ ManifestVersion: 1.9.0
   version {{rb .Version}}
   sha256 {{if .Mac}}{{rb .Mac.SHA256}}{{else}}:no_check{{end}}
 
-  url "{{.Repo}}/releases/download/v#{version}/pimtray-v#{version}-macos.zip"
+  url "{{.Repo}}/releases/download/{{.TagPrefix}}#{version}/pimtray-{{.TagPrefix}}#{version}-macos.zip"
   name "pimtray"
   desc "Activate Azure PIM roles from the menu bar"
   homepage {{rb .Repo}}
@@ -268,10 +273,6 @@ end
 
 // write renders every manifest under out and returns the files written.
 func write(rel Release, out string) ([]string, error) {
-	if !strings.HasPrefix(rel.Tag, "v") {
-		// The cask's url puts the v back in front of its version.
-		return nil, fmt.Errorf("tag %q must start with v (v1.2.3): the cask's address is built from it", rel.Tag)
-	}
 	wingetDir := filepath.Join(out, "winget", "manifests", "p", "pimtray", "pimtray", rel.Version)
 	files := []struct{ tmpl, path string }{
 		{"version", filepath.Join(wingetDir, "pimtray.pimtray.yaml")},

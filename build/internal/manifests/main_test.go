@@ -91,10 +91,6 @@ func TestManifestsRefuseWhatTheyCannotDescribe(t *testing.T) {
 	if err := run([]string{"-version", "v1.2.3", "-dist", dist}, &stderr); err == nil || !strings.Contains(err.Error(), "has no pimtray-v1.2.3-windows-amd64/pimtray.exe") {
 		t.Errorf("a zip without the exe in its folder: %v", err)
 	}
-	writeZip(t, filepath.Join(dist, "pimtray-1.2.3-windows-amd64.zip"), "pimtray-1.2.3-windows-amd64/pimtray.exe")
-	if err := run([]string{"-version", "1.2.3", "-dist", dist}, &stderr); err == nil || !strings.Contains(err.Error(), "must start with v") {
-		t.Errorf("a tag without v: %v", err)
-	}
 	if err := run([]string{"-version", "v1 2", "-dist", dist}, &stderr); err == nil {
 		t.Error("a version with a space was accepted")
 	}
@@ -106,5 +102,23 @@ func TestQuotingKeepsValuesInsideTheirStrings(t *testing.T) {
 	}
 	if got := rubyString(`a "b" #{x} \`); got != `"a \"b\" \#{x} \\"` {
 		t.Errorf("rubyString: %s", got)
+	}
+}
+
+// A build from a commit without a tag (git describe: abcdef0) gets manifests too, with the
+// version as it is in the asset names.
+func TestManifestsForAVersionWithoutV(t *testing.T) {
+	dist := t.TempDir()
+	writeZip(t, filepath.Join(dist, "pimtray-abcdef0-windows-amd64.zip"), "pimtray-abcdef0-windows-amd64/pimtray.exe")
+	var stderr bytes.Buffer
+	if err := run([]string{"-version", "abcdef0", "-dist", dist}, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	cask := read(t, filepath.Join(dist, "homebrew", "Casks", "pimtray.rb"))
+	if !strings.Contains(cask, `url "https://github.com/pimtray/pimtray/releases/download/#{version}/pimtray-#{version}-macos.zip"`) {
+		t.Errorf("the cask's url must not add a v:\n%s", cask)
+	}
+	if _, err := os.Stat(filepath.Join(dist, "winget", "manifests", "p", "pimtray", "pimtray", "abcdef0", "pimtray.pimtray.installer.yaml")); err != nil {
+		t.Error(err)
 	}
 }

@@ -239,7 +239,13 @@ func checkCask(file, dist string, requireMac bool) ([]string, string) {
 		bad("version %q must be a plain version, without spaces or slashes", version.text)
 	}
 
-	zipName := "pimtray-v" + version.text + "-macos.zip"
+	// The tag is v<version>, or the version itself for a build without a v-tag; the zip is
+	// named after the tag (build/macos/build-app.sh).
+	tag := "v" + version.text
+	if u, ok := byName["url"]; ok && len(u.args) == 1 && !strings.Contains(u.args[0].text, "/v#{version}/") {
+		tag = version.text
+	}
+	zipName := "pimtray-" + tag + "-macos.zip"
 	zipPath := filepath.Join(dist, zipName)
 	zipSum, zipErr := fileSHA256(zipPath)
 	haveZip := zipErr == nil
@@ -277,8 +283,8 @@ func checkCask(file, dist string, requireMac bool) ([]string, string) {
 			bad("url %q is not an https address", address)
 		case path.Base(parsed.Path) != zipName:
 			bad("url %q does not name %s, the zip build/macos/build-app.sh makes", address, zipName)
-		case !strings.Contains(parsed.Path, "/releases/download/v"+version.text+"/"):
-			bad("url %q is not the release asset of tag v%s", address, version.text)
+		case !strings.Contains(parsed.Path, "/releases/download/"+tag+"/"):
+			bad("url %q is not the release asset of tag %s", address, tag)
 		}
 	}
 	oneString("name")

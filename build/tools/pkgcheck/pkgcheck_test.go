@@ -261,3 +261,17 @@ func TestParseCaskReadsMultiLineStanzas(t *testing.T) {
 		t.Errorf("zap's list over three lines read as %v", trash)
 	}
 }
+
+// A build without a v-tag names its assets after the bare version; the cask's url then has no v.
+func TestCaskOfAVersionWithoutV(t *testing.T) {
+	r := newRelease(t, false)
+	r.edit(t, "cask", "/v#{version}/pimtray-v#{version}-macos.zip", "/#{version}/pimtray-#{version}-macos.zip")
+	if code, out := check(r, false); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	r = newRelease(t, false)
+	r.edit(t, "cask", "/pimtray-v#{version}-macos.zip", "/pimtray-#{version}-macos.zip")
+	if code, out := check(r, false); code != 1 || !strings.Contains(out, "does not name pimtray-v1.2.3-macos.zip") {
+		t.Fatalf("a url whose tag and zip disagree: exit %d:\n%s", code, out)
+	}
+}
