@@ -8,6 +8,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -113,8 +114,11 @@ func TestE2EApproveFromTheMenuAndFromTheNotification(t *testing.T) {
 
 	// A notification per request, with Approve and Deny buttons.
 	nAlan := notes.WaitForNotification(t, e2eTimeout, "Alan's request", func(n desktoptest.Notification) bool {
-		return n.Summary == "Alan Turing · Contributor · rg-web waits for your approval"
+		return n.Summary == "Alan Turing asks for your approval"
 	})
+	if !strings.HasPrefix(nAlan.Body, "Contributor · rg-web, for 1 hour, asked ") {
+		t.Errorf("body %q", nAlan.Body)
+	}
 	if keys := nAlan.ActionKeys(); len(keys) != 2 || keys[0] != "approve" || keys[1] != "deny" ||
 		nAlan.ActionLabel("approve") != "Approve" || nAlan.ActionLabel("deny") != "Deny" {
 		t.Errorf("actions %q", nAlan.Actions)
@@ -178,6 +182,52 @@ func TestE2EApproveFromTheMenuAndFromTheNotification(t *testing.T) {
 		return m.FindByLabelPrefix("Linus Torvalds · Security Reader · Directory · ") != nil
 	})
 	notes.WaitForNotification(t, e2eTimeout, "Linus's request announced", func(n desktoptest.Notification) bool {
-		return n.Summary == "Linus Torvalds · Security Reader waits for your approval"
+		return n.Summary == "Linus Torvalds asks for your approval" && strings.HasPrefix(n.Body, "Security Reader, ")
 	})
+}
+
+// The same against a real notification daemon: dunst under Xvfb on the private bus. The
+// user picks "Approve" from dunst's action menu (dunstctl context, a dmenu stand-in choosing
+// the first Approve line): one decision reaches the fake, the requester sees it approved and
+// the request leaves the menu.
+func TestE2EApproveFromTheNotificationWithDunst(t *testing.T) {
+	requireTools(t, "apt-get install xvfb dunst", "Xvfb", "dunst", "dunstctl")
+	w := newWorld(t, worldOptions{Approvals: true})
+	w.signIn()
+	answer, _ := w.dialogAnswers(t)
+	answer("approved from dunst")
+	display := startXvfb(t)
+	dunstEnv := startDunst(t, w.bus, display, "Approve")
+	mon := monitorNotify(t, w.bus)
+	watcher := desktoptest.StartWatcher(t, w.bus)
+	w.fake.ResetLog()
+	w.startTray()
+	item := watcher.WaitForItem(t, e2eTimeout)
+	n := mon.waitForCall(t, e2eTimeout, "Grace Hopper asks for your approval")
+	if !slices.Contains(n.Actions, "approve") || !slices.Contains(n.Actions, "Approve") || !slices.Contains(n.Actions, "Deny") {
+		t.Errorf("actions sent to dunst: %q", n.Actions)
+	}
+	waitFor(t, e2eTimeout, "dunst to show both requests", func() bool {
+		out, _ := dunstctl(t, dunstEnv, "count", "displayed")
+		return strings.TrimSpace(out) == "2"
+	})
+	if out, err := dunstctl(t, dunstEnv, "context"); err != nil {
+		t.Fatalf("dunstctl context: %v\n%s", err, out)
+	}
+	waitFor(t, e2eTimeout, "one decision at the fake", func() bool { return len(w.decisions()) == 1 })
+	g, a := w.waiting(fakeazure.DemoWaitingEntraID), w.waiting(fakeazure.DemoWaitingAzureID)
+	approved := g
+	if a.Status == "Provisioned" {
+		approved = a
+	}
+	if approved.Status != "Provisioned" || approved.Justification != "approved from dunst" || (g.Status == "Provisioned") == (a.Status == "Provisioned") {
+		t.Fatalf("requester's side: %+v / %+v, want exactly one approved", g, a)
+	}
+	item.WaitForMenu(t, e2eTimeout, "one request left", func(m *desktoptest.MenuNode) bool {
+		return m.FindByLabel("Waiting for your approval (1)") != nil && m.FindByLabelPrefix(approved.Requester.DisplayName) == nil
+	})
+	time.Sleep(300 * time.Millisecond)
+	if n := len(w.decisions()); n != 1 {
+		t.Errorf("%d decisions, want exactly 1", n)
+	}
 }

@@ -759,11 +759,15 @@ func startXvfb(t *testing.T) string {
 
 // startDunst runs dunst on the bus and display, with an action menu ("dmenu") that
 // picks the Re-activate line, and returns the environment dunstctl needs.
-func startDunst(t *testing.T, bus, display string) []string {
+func startDunst(t *testing.T, bus, display string, choose ...string) []string {
 	t.Helper()
 	dir := t.TempDir()
 	pick := filepath.Join(dir, "pick-reactivate.sh")
-	if err := os.WriteFile(pick, []byte("#!/bin/sh\ngrep -m1 'Re-activate'\n"), 0o700); err != nil {
+	line := "Re-activate" // the context menu's line the dmenu stand-in picks
+	if len(choose) > 0 {
+		line = choose[0]
+	}
+	if err := os.WriteFile(pick, []byte("#!/bin/sh\ngrep -m1 '"+line+"'\n"), 0o700); err != nil {
 		t.Fatal(err)
 	}
 	conf := filepath.Join(dir, "dunstrc")

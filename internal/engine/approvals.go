@@ -223,7 +223,8 @@ func (e *Engine) applyApprovals(ts *tenantState, planes []pim.Plane, l *pim.Appr
 				continue
 			}
 			e.sent[key] = now
-			notices = append(notices, e.newNoticeLocked(NoticeApproval, key, "", a.Label()+" waits for your approval",
+			who := firstNonEmpty(a.Requester.DisplayName, a.Requester.UserPrincipalName, "Someone")
+			notices = append(notices, e.newNoticeLocked(NoticeApproval, key, "", who+" asks for your approval",
 				approvalBody(a, now), []string{ActionApprove, ActionDeny}, time.Time{}))
 		}
 	}
@@ -248,9 +249,10 @@ func (e *Engine) withdrawApprovalLocked(key string) []Notice {
 	return out
 }
 
-// approvalBody is the notice's body: scope, duration, the requester's reason and ticket.
+// approvalBody is the notice's body: the role and scope, the duration, when it was asked, the
+// requester's reason and ticket ("User Administrator, for 2 hours, asked 12 min ago. “…”").
 func approvalBody(a pim.ApprovalRequest, now time.Time) string {
-	var parts []string
+	parts := []string{a.Role.Label()}
 	if a.Duration > 0 {
 		parts = append(parts, "for "+inWords(a.Duration))
 	}

@@ -65,7 +65,7 @@ func TestDemoApprovalsShowAndAreAnnouncedOnce(t *testing.T) {
 	}
 	for range 2 {
 		n := h.notice(NoticeApproval)
-		if len(n.Actions) != 2 || n.Actions[0] != ActionApprove || n.Actions[1] != ActionDeny || !strings.HasSuffix(n.Title, "waits for your approval") {
+		if len(n.Actions) != 2 || n.Actions[0] != ActionApprove || n.Actions[1] != ActionDeny || !strings.HasSuffix(n.Title, " asks for your approval") {
 			t.Errorf("notice %+v", n)
 		}
 	}
@@ -102,7 +102,7 @@ func TestNewRequestShowsWithinOneRefreshAndApproveSendsOneDecision(t *testing.T)
 	for strings.HasPrefix(n.Title, "Grace") || strings.HasPrefix(n.Title, "Alan") {
 		n = h.notice(NoticeApproval)
 	}
-	if n.Title != "Linus Torvalds · Security Reader waits for your approval" || !strings.Contains(n.Body, "“audit”") {
+	if n.Title != "Linus Torvalds asks for your approval" || !strings.HasPrefix(n.Body, "Security Reader, for 1 hour, asked 1 min ago.") || !strings.Contains(n.Body, "“audit”") {
 		t.Errorf("notice %q: %q", n.Title, n.Body)
 	}
 	short := s.Approvals[2].ID
