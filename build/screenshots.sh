@@ -4,7 +4,8 @@
 # tray's dbusmenu with GTK) and a real notification daemon (xfce4-notifyd, which draws a
 # notification's actions as buttons; dunst only lists them in a context menu).
 #
-#   build/screenshots.sh            # writes assets/screenshots/tray-menu.png and reminder.png
+#   build/screenshots.sh            # writes assets/screenshots/tray-menu.png, approvals-menu.png,
+#                                   # approval.png and reminder.png
 #   OUT=/some/dir build/screenshots.sh
 #
 # It takes about a minute and a half: the reminder comes a minute after the activation.
@@ -272,6 +273,8 @@ menus_are() { [[ $(menus | wc -l) -eq $1 ]]; }
 no_empty_menus() { [[ -z $(comm -23 <(windows wrapper-2.0 2) <(menus)) ]]; }
 notifications() { windows xfce4-notifyd 41; }
 has_notification() { [[ -n $(notifications) ]]; }
+has_notifications() { [[ $(notifications | wc -l) -ge $1 ]]; }
+no_notification() { [[ -z $(notifications) ]]; }
 
 capture() { import -window root "$tmp/shots/screen.png"; }
 
@@ -298,15 +301,18 @@ read -r x y w h < <(geometry "$(xdotool search --onlyvisible --name '^wrapper-2.
 icon_x=$((x + w / 2)) icon_y=$((y + h / 2))
 
 # The menu with "All eligible roles" open. The keyboard walks the menu whatever the font:
-# past the three favourites and "Activate all favourites" to "All eligible roles", which
-# GTK opens once selected.
+# past the demo's two requests waiting for approval, the three favourites and "Activate all
+# favourites" to "All eligible roles", which GTK opens once selected (open_menu 7); with 1,
+# the first waiting request's submenu (Approve…, Deny…, the requester's reason and ticket).
 # (The menu is never deeper than two levels: fyne.io/systray v1.12.2 hands libdbusmenu-gtk
 # hosts a third level's items before their parents exist, and they draw it empty.)
 open_menu() {
+	local downs=() i
+	for ((i = 0; i < $1; i++)); do downs+=(Down); done
 	xdotool mousemove "$icon_x" "$icon_y" click 1
 	wait_until 5 menus_are 1 || return 1
 	xdotool mousemove 1 1 # no tooltip over the menu, no item under the pointer
-	xdotool key --delay 120 Down Down Down Down Down
+	xdotool key --delay 120 "${downs[@]}"
 	wait_until 3 menus_are 2 || return 1
 	# Let the submenus settle: GTK opens the selected item's submenu after a short delay.
 	local last="" now _
@@ -328,33 +334,59 @@ close_menu() {
 	wait_for 3 "the menu to close" menus_are 0
 }
 
+# The demo's two requests waiting for approval, each announced with Approve and Deny buttons.
+mkdir -p "$out"
+log "waiting for the approval notifications"
+wait_for 20 "the approval notifications" has_notifications 2
+sleep 1 # xfce4-notifyd fades in
+capture
+crop_to "$out/approval.png" 12 "$(notifications)"
+# A click on a notification's text closes it (pimtray offers no default action), so the
+# reminder is alone on screen later.
+for _ in 1 2 3; do
+	while read -r x y w h; do
+		xdotool mousemove "$((x + w / 2))" "$((y + 12))" click 1
+		sleep 0.3
+	done < <(notifications)
+	has_notification || break
+done
+xdotool mousemove 1 1
+wait_for 10 "the approval notifications to close" no_notification
+
 # A refresh that changes the menu's shape rebuilds it and closes open submenus: a try that a
 # rebuild interrupted is done again.
-mkdir -p "$out"
-log "opening the tray menu"
-for try in 1 2 3 4 5 6; do
-	if open_menu; then
-		before=$(menus)
-		capture
-		if [[ $(menus) == "$before" ]] && no_empty_menus; then
-			crop_to "$out/tray-menu.png" 12 "$before"
-			close_menu
-			break
+# picture_menu OUT DOWNS: the menu with the item DOWNS steps down open.
+picture_menu() {
+	local try before
+	for try in 1 2 3 4 5 6; do
+		if open_menu "$2"; then
+			before=$(menus)
+			capture
+			if [[ $(menus) == "$before" ]] && no_empty_menus; then
+				crop_to "$1" 12 "$before"
+				close_menu
+				return 0
+			fi
 		fi
-	fi
-	((try < 6)) || die "could not picture the open menu"
-	log "no settled menu to picture (try $try); again"
-	close_menu
-done
+		((try < 6)) || die "could not picture the open menu"
+		log "no settled menu to picture (try $try); again"
+		close_menu
+	done
+}
+log "opening the tray menu"
+picture_menu "$out/tray-menu.png" 7
+picture_menu "$out/approvals-menu.png" 1
 
 log "waiting for the reminder"
 wait_for 120 "the reminder" grep -q 'ends in 15 minutes' "$tmp/log/notify-calls"
 wait_for 10 "the reminder on screen" has_notification
 sleep 1 # xfce4-notifyd fades in
-[[ $(grep -c 'member=Notify' "$tmp/log/notify-calls") -eq 1 && $(notifications | wc -l) -eq 1 ]] ||
+[[ $(grep -c 'member=Notify' "$tmp/log/notify-calls") -eq 3 && $(notifications | wc -l) -eq 1 ]] ||
 	die "expected the reminder alone on screen; the tray sent: $(grep -A4 'member=Notify' "$tmp/log/notify-calls")"
 capture
 crop_to "$out/reminder.png" 12 "$(notifications)"
 
-optipng -quiet -o3 "$out/tray-menu.png" "$out/reminder.png"
-log "wrote $out/tray-menu.png ($(stat -c %s "$out/tray-menu.png") bytes) and $out/reminder.png ($(stat -c %s "$out/reminder.png") bytes)"
+optipng -quiet -o3 "$out/tray-menu.png" "$out/approvals-menu.png" "$out/approval.png" "$out/reminder.png"
+for f in tray-menu approvals-menu approval reminder; do
+	log "wrote $out/$f.png ($(stat -c %s "$out/$f.png") bytes)"
+done
