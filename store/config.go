@@ -68,6 +68,21 @@ type Favourite struct {
 	TicketSystem  string   `json:"ticketSystem,omitempty"`
 	// KeepActiveUntil "HH:MM" (local time): re-activate automatically until then each day. Off when empty.
 	KeepActiveUntil string `json:"keepActiveUntil,omitempty"`
+	// Schedule is "start my day": an activation each of its days at its time, sent ahead
+	// (from the evening before). nil: none.
+	Schedule *Schedule `json:"schedule,omitempty"`
+}
+
+// Schedule is a favourite's daily activation.
+type Schedule struct {
+	// Days are the days it runs: "Mon-Fri", "Mon,Wed,Fri", "daily" (English names, 3 letters or whole).
+	Days string `json:"days"`
+	// At is the start, "HH:MM" local time.
+	At string `json:"at"`
+	// Off keeps the schedule but sends nothing (the menu's on/off).
+	Off bool `json:"off,omitempty"`
+	// PausedUntil "YYYY-MM-DD": nothing is sent for that day or any before it (a holiday).
+	PausedUntil string `json:"pausedUntil,omitempty"`
 }
 
 // Duration is a time.Duration written as Go duration text in JSON ("8h", "15m", "1h30m").

@@ -303,8 +303,54 @@ func (c *Config) problem() *problem {
 		if f.KeepActiveUntil != "" && !hhmmRE.MatchString(f.KeepActiveUntil) {
 			return at(p+".keepActiveUntil", `"keepActiveUntil": %q is not a time of day (use HH:MM, like "18:00")`, f.KeepActiveUntil)
 		}
+		if sc := f.Schedule; sc != nil {
+			if sc.Days == "" {
+				return at(p+".schedule", `"schedule" needs "days" (like "Mon-Fri")`)
+			}
+			if bad := badDay(sc.Days); bad != "" {
+				return at(p+".schedule.days", `"days": %q is not a day of the week (use names like "Mon-Fri" or "Mon,Wed,Fri", or "daily")`, bad)
+			}
+			if !hhmmRE.MatchString(sc.At) {
+				return at(p+".schedule.at", `"at": %q is not a time of day (use HH:MM, like "08:30")`, sc.At)
+			}
+			if sc.PausedUntil != "" {
+				if _, err := time.Parse("2006-01-02", sc.PausedUntil); err != nil {
+					return at(p+".schedule.pausedUntil", `"pausedUntil": %q is not a date (use YYYY-MM-DD, like "2026-12-31")`, sc.PausedUntil)
+				}
+			}
+		}
 	}
 	return nil
+}
+
+// badDay is the first part of a schedule's days that names no day of the week ("" if all do).
+func badDay(days string) string {
+	d := strings.TrimSpace(days)
+	if l := strings.ToLower(d); l == "daily" || l == "every day" {
+		return ""
+	}
+	for _, part := range strings.Split(d, ",") {
+		from, to, isRange := strings.Cut(part, "-")
+		for _, name := range []string{from, to} {
+			if name == to && !isRange {
+				continue
+			}
+			if !isWeekday(strings.ToLower(strings.TrimSpace(name))) {
+				return strings.TrimSpace(name)
+			}
+		}
+	}
+	return ""
+}
+
+func isWeekday(s string) bool {
+	for w := time.Sunday; w <= time.Saturday; w++ {
+		n := strings.ToLower(w.String())
+		if s == n || (len(s) == 3 && s == n[:3]) {
+			return true
+		}
+	}
+	return false
 }
 
 // ---- a JSON tree that knows its lines, for strict checking with good messages ----

@@ -264,6 +264,7 @@ type Engine struct {
 	recentActivity RecentActivity
 	tracked        map[string]reminders.Activation
 	keptAlive      map[string]time.Time // key → the end a keep-alive already handled
+	dailySent      map[string]string    // key → the last day ("2026-12-02") its daily schedule sent for
 	sent           map[string]time.Time
 	noticeRef      map[string]noticeRef
 	// answers are the justification and ticket last sent for each role, for re-activations.
@@ -408,6 +409,7 @@ func New(opts Options) (*Engine, error) {
 		scheduled:   map[string]scheduledEntry{},
 		tracked:     map[string]reminders.Activation{},
 		keptAlive:   map[string]time.Time{},
+		dailySent:   map[string]string{},
 		sent:        map[string]time.Time{},
 		noticeRef:   map[string]noticeRef{},
 		answers:     map[string]Answers{},
@@ -691,6 +693,8 @@ func (e *Engine) tick(now time.Time, timer bool) time.Time {
 		e.goBackground(func(ctx context.Context) { e.runKeepAlive(ctx, key) })
 	}
 	at(e.nextKeepAliveLocked(now))
+	// Start my day: the favourites' daily schedules.
+	at(e.dailyLocked(now))
 	// Display changes: an activation ending, entering the "expiring" window, an overlay lapsing.
 	at(e.nextDisplayChangeLocked(now))
 	// Reminders.

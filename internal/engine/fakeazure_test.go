@@ -31,6 +31,13 @@ func newAzureHarness(t *testing.T, fo fakeazure.Options, favs ...store.Favourite
 		t.Fatal(err)
 	}
 	t.Cleanup(fake.Close)
+	return newAzureHarnessOn(t, fake, clk, "", favs...)
+}
+
+// newAzureHarnessOn is an engine on an existing fake Azure and clock, with a state file
+// (empty: none): a second one on the same file is the tray restarted.
+func newAzureHarnessOn(t *testing.T, fake *fakeazure.Server, clk *clocktest.Fake, stateFile string, favs ...store.Favourite) *azureHarness {
+	t.Helper()
 	client, err := pim.NewClient(fake.Credential(fakeazure.DemoTenantID), &pim.ClientOptions{
 		ClientOptions: azcore.ClientOptions{Transport: fake.HTTPClient()},
 		Cloud:         fake.Cloud(), TenantID: fakeazure.DemoTenantID, Now: clk.Now,
@@ -43,7 +50,7 @@ func newAzureHarness(t *testing.T, fo fakeazure.Options, favs ...store.Favourite
 	cfg.RefreshInterval = store.Duration(time.Hour) // fewer listings while the clock runs through hours
 	h := &harness{t: t, clk: clk, prompt: &fakePrompter{}, saved: make(chan *store.Config, 16)}
 	e, err := New(Options{
-		Clock: clk, Config: cfg, Location: time.UTC, Prompter: h.prompt, Jitter: func() float64 { return 0.5 },
+		Clock: clk, Config: cfg, Location: time.UTC, Prompter: h.prompt, Jitter: func() float64 { return 0.5 }, StateFile: stateFile,
 		Tenants: []TenantBackend{{ID: fakeazure.DemoTenantID, Name: fakeazure.DemoTenantName, API: client}},
 		Log:     slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})

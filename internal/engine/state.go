@@ -27,6 +27,8 @@ type savedState struct {
 	Scheduled     map[string]scheduledEntry `json:"scheduled,omitempty"`
 	RemindersSent map[string]time.Time      `json:"remindersSent,omitempty"`
 	KeptAlive     map[string]time.Time      `json:"keptAlive,omitempty"`
+	// DailySent: per favourite, the last day its daily schedule sent a request for.
+	DailySent map[string]string `json:"dailySent,omitempty"`
 	// Answers: the justification and ticket last sent per role, for re-activations.
 	Answers map[string]Answers `json:"answers,omitempty"`
 }
@@ -109,6 +111,7 @@ func (e *Engine) loadState() error {
 		}
 	}
 	copyMap(e.keptAlive, st.KeptAlive)
+	copyMap(e.dailySent, st.DailySent)
 	copyMap(e.answers, st.Answers)
 	return nil
 }
@@ -134,7 +137,7 @@ func (e *Engine) saveState() {
 	st := savedState{Version: stateVersion, SavedAt: e.now(), LastRefresh: e.lastRefresh,
 		Policies: map[string]policyEntry{}, Recent: map[string]recentEntry{}, Awaiting: map[string]awaitEntry{},
 		Scheduled: map[string]scheduledEntry{}, RemindersSent: map[string]time.Time{}, KeptAlive: map[string]time.Time{},
-		Answers: map[string]Answers{}}
+		DailySent: map[string]string{}, Answers: map[string]Answers{}}
 	for _, ts := range e.tenants {
 		t := savedTenant{ID: ts.b.ID, LearnedID: ts.learnedID, OrgName: ts.orgName, User: ts.user, Fetched: map[pim.Plane]time.Time{},
 			Eligible: append([]pim.Role{}, ts.eligible...), Active: append([]pim.Activation(nil), ts.active...),
@@ -152,6 +155,7 @@ func (e *Engine) saveState() {
 	copyMap(st.Scheduled, e.scheduled)
 	copyMap(st.RemindersSent, e.sent)
 	copyMap(st.KeptAlive, e.keptAlive)
+	copyMap(st.DailySent, e.dailySent)
 	copyMap(st.Answers, e.answers)
 	e.mu.Unlock()
 	data, err := json.MarshalIndent(st, "", " ")

@@ -1,0 +1,101 @@
+package engine
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/pimtray/pimtray/internal/fakeazure"
+	"github.com/pimtray/pimtray/pim"
+	"github.com/pimtray/pimtray/store"
+)
+
+// Start my day on the fake Azure and a fake clock, from Monday 09:00 (t0) to the next
+// Tuesday: Monday's request goes at once (pimtray started late: 08:30 has passed), each
+// working day's the evening before at 18:00, to start at 08:30; none for the weekend; one
+// request a day, each becoming active at 08:30 with no request of its own.
+func TestStartMyDayOnTheFakeAzure(t *testing.T) {
+	reader := demoFav(pim.PlaneEntra, fakeazure.RoleSecurityReader, "/", func(f *store.Favourite) {
+		f.Duration = store.Duration(time.Hour)
+		f.Schedule = &store.Schedule{Days: "Mon-Fri", At: "08:30"}
+	})
+	h := newAzureHarness(t, fakeazure.Options{}, reader)
+	h.start()
+	h.settle()
+	role := h.role("Security Reader", "")
+	if w := h.writes(); len(w) != 1 {
+		t.Fatalf("Monday 09:00, late: writes %+v, want one", w)
+	}
+	h.stateIs(role, StateActive)
+
+	var sentAt []string
+	seen := 1
+	for h.clk.Now().Before(t0.Add(8 * 24 * time.Hour)) {
+		h.advance(30 * time.Minute)
+		if w := h.writes(); len(w) > seen {
+			seen = len(w)
+			sentAt = append(sentAt, h.clk.Now().Format("Mon 15:04"))
+		}
+		if now := h.clk.Now(); now.Hour() == 8 && now.Minute() == 30 && now.Weekday() != time.Saturday && now.Weekday() != time.Sunday {
+			h.settle()
+			if st := EffectiveState(item(h.e.Snapshot(), role), now); st != StateActive {
+				t.Errorf("%s: %s, want active", now.Format("Mon 15:04"), st)
+			}
+		}
+	}
+	want := []string{"Mon 18:00", "Tue 18:00", "Wed 18:00", "Thu 18:00", "Sun 18:00", "Mon 18:00"}
+	if len(sentAt) != len(want) {
+		t.Fatalf("requests sent at %v, want %v", sentAt, want)
+	}
+	for i := range want {
+		if sentAt[i] != want[i] {
+			t.Fatalf("requests sent at %v, want %v", sentAt, want)
+		}
+	}
+}
+
+// The day's request went (Monday 09:00, late); the user ended the role at 09:06 and pimtray
+// restarts at 09:10, while Monday's window (08:30 + 1h) is still open: no second request for
+// Monday (the day is kept in the state file). The next is Monday 18:00's, for Tuesday.
+func TestStartMyDayRestartSendsNoDuplicate(t *testing.T) {
+	reader := demoFav(pim.PlaneEntra, fakeazure.RoleSecurityReader, "/", func(f *store.Favourite) {
+		f.Duration = store.Duration(time.Hour)
+		f.Schedule = &store.Schedule{Days: "Mon-Fri", At: "08:30"}
+	})
+	first := newAzureHarness(t, fakeazure.Options{}, reader)
+	state := filepath.Join(t.TempDir(), "state.json")
+	h := newAzureHarnessOn(t, first.fake, first.clk, state, reader)
+	h.start()
+	h.settle()
+	activations := func(h *azureHarness) int {
+		n := 0
+		for _, w := range h.writes() {
+			if bodyHas(w, "selfactivate") {
+				n++
+			}
+		}
+		return n
+	}
+	if n := activations(h); n != 1 {
+		t.Fatalf("%d activations, want Monday's", n)
+	}
+	h.advance(6 * time.Minute)
+	if _, err := h.e.DeactivateNow(context.Background(), h.role("Security Reader", "").Key()); err != nil {
+		t.Fatal(err)
+	}
+	h.advance(4 * time.Minute)
+	h.stop()
+
+	again := newAzureHarnessOn(t, first.fake, first.clk, state, reader)
+	again.start()
+	again.settle()
+	again.advance(10 * time.Minute)
+	if n := activations(again); n != 1 {
+		t.Fatalf("after a restart: %d activations, want still Monday's alone", n)
+	}
+	again.advance(9 * time.Hour) // past 18:00
+	if n := activations(again); n != 2 {
+		t.Fatalf("Monday evening: %d activations, want Tuesday's too", n)
+	}
+}
