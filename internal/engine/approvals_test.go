@@ -256,3 +256,19 @@ func TestPlaneWithoutPermissionIsSaidOnceAndNotAskedAgain(t *testing.T) {
 		t.Errorf("after the 403 the listings were %v: entra must not be asked again", got)
 	}
 }
+
+// A Windows toast from an earlier run carries its request in its arguments: its Approve still
+// acts once the request is listed again.
+func TestApproveFromAToastOfAnEarlierRun(t *testing.T) {
+	h := newAzureHarness(t, fakeazure.Options{})
+	h.start()
+	s := h.approvals(2)
+	key := "approval|" + strings.ToLower(s.Approvals[1].TenantID+"|"+s.Approvals[1].RequestID)
+	h.fake.ResetLog()
+	h.prompt.answers = []string{"ok"}
+	h.e.NoticeActionFor("toast-of-yesterday", ActionApprove, key)
+	h.notice(NoticeDecided)
+	if w := waitingStatus(h.fake, fakeazure.DemoWaitingAzureID); w.Status != "Provisioned" || stageDecisions(h.fake) != 1 {
+		t.Errorf("requester sees %+v after %d decisions", w, stageDecisions(h.fake))
+	}
+}
