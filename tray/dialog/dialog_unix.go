@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 )
 
@@ -76,6 +77,77 @@ func ask(ctx context.Context, q Question) (string, bool, error) {
 		return runDialog(ctx, exec.CommandContext(ctx, path, args...), "kdialog", cancelledOnExit1)
 	}
 	return "", false, fmt.Errorf("%w: install zenity or kdialog", ErrUnavailable)
+}
+
+// tool finds zenity (GNOME and most desktops), else kdialog (KDE); err says what is missing.
+func tool() (name, path string, err error) {
+	if err := available(); err != nil {
+		return "", "", err
+	}
+	for _, name := range []string{"zenity", "kdialog"} {
+		if path, err := exec.LookPath(name); err == nil {
+			return name, path, nil
+		}
+	}
+	return "", "", fmt.Errorf("%w: install zenity or kdialog", ErrUnavailable)
+}
+
+// choose shows a zenity list (a hidden last column holds the row number, which is what
+// it prints; typing searches the first column, so that one is the name), else a kdialog
+// menu (the row number is the tag, the cells joined the text).
+func choose(ctx context.Context, l List) (string, bool, error) {
+	name, path, err := tool()
+	if err != nil {
+		return "", false, err
+	}
+	var args []string
+	switch name {
+	case "zenity":
+		args = []string{"--list", "--title", l.Title, "--text", l.Prompt, "--ok-label", l.OK,
+			"--width", "720", "--height", "520"}
+		for _, c := range l.Columns {
+			args = append(args, "--column", c)
+		}
+		last := strconv.Itoa(len(l.Columns) + 1)
+		args = append(args, "--column", "#", "--hide-column", last, "--print-column", last)
+		for i, r := range l.Rows {
+			args = append(args, r...)
+			args = append(args, strconv.Itoa(i))
+		}
+	default:
+		args = []string{"--title", l.Title, "--ok-label", l.OK, "--menu", l.Prompt}
+		for i, r := range l.Rows {
+			args = append(args, strconv.Itoa(i), strings.Join(nonEmpty(r), " · "))
+		}
+	}
+	return runDialog(ctx, exec.CommandContext(ctx, path, args...), name, cancelledOnExit1)
+}
+
+// confirm is zenity --question, else kdialog --yesno.
+func confirm(ctx context.Context, c Confirmation) (bool, error) {
+	name, path, err := tool()
+	if err != nil {
+		return false, err
+	}
+	var args []string
+	switch name {
+	case "zenity":
+		args = []string{"--question", "--title", c.Title, "--text", c.Prompt, "--ok-label", c.OK, "--cancel-label", "Cancel"}
+	default:
+		args = []string{"--title", c.Title, "--yes-label", c.OK, "--no-label", "Cancel", "--yesno", c.Prompt}
+	}
+	_, ok, err := runDialog(ctx, exec.CommandContext(ctx, path, args...), name, cancelledOnExit1)
+	return ok, err
+}
+
+func nonEmpty(cells []string) []string {
+	var out []string
+	for _, c := range cells {
+		if c != "" {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // cancelledOnExit1 is how zenity and kdialog say "cancelled": exit status 1.
