@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -237,12 +238,17 @@ func TestListJSON(t *testing.T) {
 	if len(roles) != 11 {
 		t.Fatalf("%d roles, want the demo's 11", len(roles))
 	}
-	keys := []string{"plane", "role", "roleId", "scope", "scopeName", "scopeType", "status", "startsAt", "expiresAt", "policy"}
+	keys := []string{"plane", "role", "roleId", "scope", "scopeName", "scopeType", "status", "startsAt", "expiresAt", "policy", "key"}
 	for _, ro := range roles {
 		for _, k := range keys {
 			if _, ok := ro[k]; !ok {
 				t.Fatalf("%v lacks %q", ro["role"], k)
 			}
+		}
+		// The favourite key is what favourites[].key takes: plane|tenant|roleId|scope.
+		wantKey := strings.ToLower(fmt.Sprintf("%v|%v|%v|%v", ro["plane"], ro["tenantId"], ro["roleId"], ro["scope"]))
+		if ro["key"] != wantKey {
+			t.Errorf("%v key = %v, want %s", ro["role"], ro["key"], wantKey)
 		}
 	}
 	find := func(role, scope string) map[string]any {

@@ -191,18 +191,21 @@ func editDistance(a, b string) int {
 
 // roleJSON is one role for scripts.
 type roleJSON struct {
-	Plane     string      `json:"plane"`
-	Role      string      `json:"role"`
-	RoleID    string      `json:"roleId"`
-	Scope     string      `json:"scope"`
-	ScopeName string      `json:"scopeName"`
-	ScopeType string      `json:"scopeType"`
-	TenantID  string      `json:"tenantId"`
-	Status    string      `json:"status"` // eligible, active, pending, scheduled
-	StartsAt  *time.Time  `json:"startsAt"`
-	ExpiresAt *time.Time  `json:"expiresAt"`
-	Favourite bool        `json:"favourite"`
-	Policy    *policyJSON `json:"policy"`
+	Plane     string     `json:"plane"`
+	Role      string     `json:"role"`
+	RoleID    string     `json:"roleId"`
+	Scope     string     `json:"scope"`
+	ScopeName string     `json:"scopeName"`
+	ScopeType string     `json:"scopeType"`
+	TenantID  string     `json:"tenantId"`
+	Status    string     `json:"status"` // eligible, active, pending, scheduled
+	StartsAt  *time.Time `json:"startsAt"`
+	ExpiresAt *time.Time `json:"expiresAt"`
+	Favourite bool       `json:"favourite"`
+	// Key is the role's favourite key ("plane|tenant|roleId|scope"), as favourites[].key
+	// in the configuration takes it.
+	Key    string      `json:"key"`
+	Policy *policyJSON `json:"policy"`
 	// PolicyReadAt is when the policy was read from Azure (it is cached; null when unknown).
 	PolicyReadAt *time.Time `json:"policyReadAt"`
 }
@@ -241,7 +244,7 @@ type problemJSON struct {
 func toJSON(it engine.Item, now time.Time) roleJSON {
 	r := it.Role
 	j := roleJSON{Plane: string(r.Plane), Role: r.RoleName, RoleID: r.RoleID, Scope: r.Scope, ScopeName: r.ScopeName,
-		ScopeType: r.ScopeType, TenantID: r.TenantID, Status: string(status(it, now)), Favourite: it.Favourite}
+		ScopeType: r.ScopeType, TenantID: r.TenantID, Status: string(status(it, now)), Favourite: it.Favourite, Key: it.Key}
 	if j.Status != string(pim.StatusEligible) {
 		if !it.StartsAt.IsZero() {
 			t := it.StartsAt.UTC()
