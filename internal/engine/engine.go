@@ -30,6 +30,7 @@ import (
 	"errors"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -798,7 +799,7 @@ func cloneConfig(c *store.Config) *store.Config {
 	cp := *c
 	cp.Tenants = append([]store.TenantConfig(nil), c.Tenants...)
 	cp.Favourites = append([]store.Favourite(nil), c.Favourites...)
-	cp.Reminders = append([]store.Duration(nil), c.Reminders...)
+	cp.Reminders = slices.Clone(c.Reminders) // an empty list (reminders off) stays empty, not nil (the default)
 	return &cp
 }
 

@@ -203,7 +203,7 @@ func (e *Engine) itemLocked(ts *tenantState, role pim.Role, now time.Time) Item 
 	}
 	if f, ok := e.favouriteLocked(key); ok {
 		it.Favourite = true
-		it.KeepActiveUntil = f.KeepActiveUntil
+		savedSettings(&it, f)
 	} else if it.Policy == nil {
 		// The cap is not known until its policy is read (the background refresh reads every
 		// role's, favourites first): until then the label says just "activate" rather than
@@ -294,7 +294,16 @@ func (e *Engine) snapshotLocked(now time.Time) Snapshot {
 	}
 	s.Tooltip = Tooltip(s, now)
 	s.Header = Header(s)
+	s.Settings = e.settingsLocked()
 	return s
+}
+
+// savedSettings copies a favourite's own settings to its item.
+func savedSettings(it *Item, f store.Favourite) {
+	it.KeepActiveUntil = f.KeepActiveUntil
+	it.SavedDuration = f.Duration.D()
+	it.SavedJustification = f.Justification
+	it.SavedTicket = f.TicketNumber
 }
 
 // unknownFavouriteLocked is a favourite not among the eligible roles (yet): before the first
@@ -302,8 +311,8 @@ func (e *Engine) snapshotLocked(now time.Time) Snapshot {
 func (e *Engine) unknownFavouriteLocked(f store.Favourite, now time.Time) Item {
 	role := favouriteRole(f)
 	ts := e.tenant(f.Tenant)
-	it := Item{Key: f.Key, Role: role, State: StateUnknown, Favourite: true, Duration: e.durationLocked(f.Key),
-		KeepActiveUntil: f.KeepActiveUntil}
+	it := Item{Key: f.Key, Role: role, State: StateUnknown, Favourite: true, Duration: e.durationLocked(f.Key)}
+	savedSettings(&it, f)
 	if ts == nil {
 		it.Problem = "This favourite's tenant " + f.Tenant + " is not configured."
 		return it

@@ -57,6 +57,11 @@ type Item struct {
 	Waiting bool `json:"waiting,omitempty"`
 	// KeepActiveUntil is the favourite's keep-alive time ("18:00"), empty when off.
 	KeepActiveUntil string `json:"keepActiveUntil,omitempty"`
+	// SavedDuration, SavedJustification and SavedTicket are the favourite's own settings
+	// (0 and "": none saved; Duration then follows the default).
+	SavedDuration      time.Duration `json:"savedDuration,omitempty"`
+	SavedJustification string        `json:"savedJustification,omitempty"`
+	SavedTicket        string        `json:"savedTicket,omitempty"`
 }
 
 // Account is one tenant's sign-in as the UI shows it.
@@ -101,6 +106,8 @@ type Snapshot struct {
 	ApprovalPlanes []ApprovalPlane `json:"approvalPlanes,omitempty"`
 	// Recent is "Recent activity": the user's latest requests, as last read (LoadRecentActivity).
 	Recent RecentActivity `json:"recent"`
+	// Settings are the global choices (default duration, reminders).
+	Settings Settings `json:"settings"`
 }
 
 // NoticeKind sorts the moments that deserve a desktop notification.

@@ -1,0 +1,170 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/pimtray/pimtray/pim"
+	"github.com/pimtray/pimtray/store"
+)
+
+// withConfigFile makes the harness save its configuration to a real file, as pimtray does,
+// and still report each save on h.saved.
+func withConfigFile(path string, saved chan<- *store.Config) harnessOpt {
+	return func(o *Options, _ *fakeAPI) {
+		o.SaveConfig = func(c *store.Config) error {
+			err := store.SaveConfig(path, c)
+			saved <- c
+			return err
+		}
+	}
+}
+
+func TestSettingsFromTheMenuAreWrittenToTheConfigFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.json")
+	saved := make(chan *store.Config, 16)
+	h := newHarness(t, withFavourites(fav(roleGA), fav(roleContrib)), withConfigFile(path, saved)).start()
+	wait := func() {
+		t.Helper()
+		select {
+		case <-saved:
+		case <-time.After(5 * time.Second):
+			t.Fatal("the configuration was not saved")
+		}
+	}
+	for _, change := range []func() error{
+		func() error { return h.e.SetFavouriteDuration(roleGA.Key(), 2*time.Hour) },
+		func() error { return h.e.SetFavouriteJustification(roleGA.Key(), "  Daily operations ") },
+		func() error { return h.e.SetFavouriteTicket(roleContrib.Key(), "CHG-1", "ServiceNow") },
+		func() error { return h.e.SetKeepActiveUntil(roleGA.Key(), "18:00") },
+		func() error { return h.e.SetDefaultDuration(4 * time.Hour) },
+		func() error { return h.e.SetReminders([]time.Duration{10 * time.Minute}) },
+	} {
+		if err := change(); err != nil {
+			t.Fatal(err)
+		}
+		wait()
+	}
+	c, err := store.LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ga, contrib := c.Favourites[0], c.Favourites[1]
+	if ga.Duration.D() != 2*time.Hour || ga.Justification != "Daily operations" || ga.KeepActiveUntil != "18:00" {
+		t.Errorf("Global Administrator in the file = %+v", ga)
+	}
+	if contrib.TicketNumber != "CHG-1" || contrib.TicketSystem != "ServiceNow" || contrib.Duration != 0 {
+		t.Errorf("Contributor in the file = %+v", contrib)
+	}
+	if c.DefaultDuration.D() != 4*time.Hour || !slices.Equal(c.Reminders, []store.Duration{store.Duration(10 * time.Minute)}) {
+		t.Errorf("file defaultDuration %v reminders %v", c.DefaultDuration, c.Reminders)
+	}
+	// The snapshot shows them too: the menu's settings lines read from here.
+	s := h.e.Snapshot()
+	if it := s.Favourites[0]; it.SavedDuration != 2*time.Hour || it.Duration != 2*time.Hour || it.SavedJustification != "Daily operations" || it.KeepActiveUntil != "18:00" {
+		t.Errorf("snapshot favourite = %+v", it)
+	}
+	if it := s.Favourites[1]; it.SavedTicket != "CHG-1" || it.Duration != 4*time.Hour { // the new default, within the 4h max
+		t.Errorf("snapshot favourite = %+v", it)
+	}
+	if s.Settings.DefaultDuration != 4*time.Hour || !slices.Equal(s.Settings.Reminders, []time.Duration{10 * time.Minute}) {
+		t.Errorf("snapshot settings = %+v", s.Settings)
+	}
+
+	// Clearing: the reason and the ticket go, the keep-alive turns off, reminders off stay off.
+	for _, change := range []func() error{
+		func() error { return h.e.SetFavouriteJustification(roleGA.Key(), "") },
+		func() error { return h.e.SetFavouriteTicket(roleContrib.Key(), "", "ServiceNow") },
+		func() error { return h.e.SetKeepActiveUntil(roleGA.Key(), "") },
+		func() error { return h.e.SetReminders(nil) },
+	} {
+		if err := change(); err != nil {
+			t.Fatal(err)
+		}
+		wait()
+	}
+	if c, err = store.LoadConfig(path); err != nil {
+		t.Fatal(err)
+	}
+	if f := c.Favourites[0]; f.Justification != "" || f.KeepActiveUntil != "" || f.Duration.D() != 2*time.Hour {
+		t.Errorf("cleared Global Administrator = %+v", f)
+	}
+	if f := c.Favourites[1]; f.TicketNumber != "" || f.TicketSystem != "" {
+		t.Errorf("cleared Contributor = %+v", f)
+	}
+	if c.Reminders == nil || len(c.Reminders) != 0 {
+		t.Errorf("reminders off came back as %v", c.Reminders)
+	}
+}
+
+func TestSettingsRefuseWhatCannotWork(t *testing.T) {
+	h := newHarness(t, withFavourites(fav(roleContrib))).start()
+	h.e.Policy(context.Background(), roleContrib.Key()) // max 4h
+	var in *InputError
+	if err := h.e.SetFavouriteDuration(roleContrib.Key(), 8*time.Hour); !errors.As(err, &in) {
+		t.Errorf("8h over a 4h maximum: %v", err)
+	}
+	if err := h.e.SetKeepActiveUntil(roleContrib.Key(), "6pm"); !errors.As(err, &in) {
+		t.Errorf("keep active until 6pm: %v", err)
+	}
+	if err := h.e.SetFavouriteJustification(roleSR.Key(), "x"); !errors.Is(err, ErrNotFavourite) {
+		t.Errorf("a setting for a role not a favourite: %v", err)
+	}
+	if err := h.e.SetDefaultDuration(0); !errors.As(err, &in) {
+		t.Errorf("default duration 0: %v", err)
+	}
+	select {
+	case c := <-h.saved:
+		t.Fatalf("a refused setting was saved: %+v", c)
+	default:
+	}
+}
+
+func TestDurationChoices(t *testing.T) {
+	h := time.Hour
+	for _, tc := range []struct {
+		max  time.Duration
+		want []time.Duration
+	}{
+		{8 * h, []time.Duration{30 * time.Minute, h, 2 * h, 4 * h, 8 * h}},
+		{3 * h, []time.Duration{30 * time.Minute, h, 2 * h, 3 * h}},
+		{0, []time.Duration{30 * time.Minute, h, 2 * h, 4 * h, 8 * h}},
+		{24 * h, []time.Duration{30 * time.Minute, h, 2 * h, 4 * h, 8 * h, 12 * h, 24 * h}},
+	} {
+		if got := DurationChoices(tc.max); !slices.Equal(got, tc.want) {
+			t.Errorf("DurationChoices(%v) = %v, want %v", tc.max, got, tc.want)
+		}
+	}
+	if got := FormatReminders([]time.Duration{15 * time.Minute, 5 * time.Minute}); got != "15m and 5m before the end" {
+		t.Errorf("FormatReminders = %q", got)
+	}
+	if got := FormatReminders(nil); got != "off" {
+		t.Errorf("FormatReminders(nil) = %q", got)
+	}
+}
+
+func TestCancelWithdrawsTheRequestOnly(t *testing.T) {
+	h := newHarness(t).start()
+	h.e.Activate(roleUA.Key()) // needs approval: pending
+	h.stateIs(roleUA, StatePending)
+	h.e.Cancel(roleUA.Key())
+	s := h.stateIs(roleUA, StateEligible)
+	if n, d := h.api.count("cancel"), h.api.count("deactivate"); n != 1 || d != 0 {
+		t.Fatalf("%d cancels and %d deactivations, want 1 and 0", n, d)
+	}
+	if it := item(s, roleUA); it.RequestID != "" {
+		t.Errorf("after cancel: %+v", it)
+	}
+	// Nothing open: Cancel sends nothing, and says so.
+	if err := h.e.CancelNow(context.Background(), roleUA.Key()); !IsInput(err) {
+		t.Errorf("cancel with nothing open: %v", err)
+	}
+	if n := h.api.count("cancel"); n != 1 {
+		t.Errorf("%d cancels, want still 1", n)
+	}
+	_ = pim.StatusPending
+}
