@@ -16,6 +16,8 @@ import (
 type recordingCore struct {
 	mu    sync.Mutex
 	calls []string
+	snap  engine.Snapshot
+	err   error // what the settings return
 }
 
 func (c *recordingCore) record(format string, args ...any) {
@@ -30,7 +32,11 @@ func (c *recordingCore) Calls() []string {
 	return slices.Clone(c.calls)
 }
 
-func (c *recordingCore) Snapshot() engine.Snapshot  { return engine.Snapshot{} }
+func (c *recordingCore) Snapshot() engine.Snapshot {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.snap
+}
 func (c *recordingCore) Changed() <-chan struct{}   { return nil }
 func (c *recordingCore) Activate(key string)        { c.record("Activate %s", key) }
 func (c *recordingCore) Deactivate(key string)      { c.record("Deactivate %s", key) }
@@ -41,6 +47,32 @@ func (c *recordingCore) SignIn(tenant string)       { c.record("SignIn %s", tena
 func (c *recordingCore) SignOut(tenant string)      { c.record("SignOut %s", tenant) }
 func (c *recordingCore) Approve(id string)          { c.record("Approve %s", id) }
 func (c *recordingCore) Deny(id string)             { c.record("Deny %s", id) }
+func (c *recordingCore) Reactivate(key string)      { c.record("Reactivate %s", key) }
+func (c *recordingCore) Cancel(key string)          { c.record("Cancel %s", key) }
+func (c *recordingCore) SetFavouriteDuration(key string, d time.Duration) error {
+	c.record("SetFavouriteDuration %s %v", key, d)
+	return c.err
+}
+func (c *recordingCore) SetFavouriteJustification(key, j string) error {
+	c.record("SetFavouriteJustification %s %q", key, j)
+	return c.err
+}
+func (c *recordingCore) SetFavouriteTicket(key, n, sys string) error {
+	c.record("SetFavouriteTicket %s %q %q", key, n, sys)
+	return c.err
+}
+func (c *recordingCore) SetKeepActiveUntil(key, hhmm string) error {
+	c.record("SetKeepActiveUntil %s %q", key, hhmm)
+	return c.err
+}
+func (c *recordingCore) SetDefaultDuration(d time.Duration) error {
+	c.record("SetDefaultDuration %v", d)
+	return c.err
+}
+func (c *recordingCore) SetReminders(ds []time.Duration) error {
+	c.record("SetReminders %v", ds)
+	return c.err
+}
 
 func TestHandleForwardsClicksToTheCore(t *testing.T) {
 	tests := []struct {
@@ -56,13 +88,16 @@ func TestHandleForwardsClicksToTheCore(t *testing.T) {
 		{action{kind: actSignOut, tenant: "t2"}, "SignOut t2"},
 		{action{kind: actApprove, key: "r1"}, "Approve r1"},
 		{action{kind: actDeny, key: "r2"}, "Deny r2"},
+		{action{kind: actReactivate, key: "k4"}, "Reactivate k4"},
+		{action{kind: actCancel, key: "k5"}, "Cancel k5"},
 	}
 	for _, tc := range tests {
 		core := &recordingCore{}
-		a := newApp(core, Options{}.withDefaults())
+		a := newApp(core, Options{Dialogs: &fakeDialogs{t: t}}.withDefaults()) // no dialog expected
 		if quit := a.handle(tc.act); quit {
 			t.Errorf("%s made the tray quit", tc.want)
 		}
+		a.waitDialogs()
 		if got := core.Calls(); !slices.Equal(got, []string{tc.want}) {
 			t.Errorf("calls = %q, want [%q]", got, tc.want)
 		}

@@ -18,6 +18,8 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -43,6 +45,8 @@ func TestMain(m *testing.M) {
 		os.Exit(trayChild(true))
 	case "tray-idle":
 		os.Exit(trayChild(false))
+	case "tray-big":
+		os.Exit(bigTrayChild())
 	case "lock":
 		os.Exit(lockChild())
 	default:
@@ -137,6 +141,50 @@ func newScriptedCore(now time.Time, countdown bool) *scriptedCore {
 			Icon:       engine.IconPending,
 			Tooltip:    "pimtray DEMO — 1 active; 1 pending approval",
 			Header:     "admin@contoso.example · Contoso — DEMO",
+			Settings:   engine.Settings{DefaultDuration: 8 * time.Hour, Reminders: []time.Duration{15 * time.Minute, 5 * time.Minute}},
+		},
+	}
+}
+
+// bigRoles is the size of the "tray-big" child's tenant: the 440 eligible roles over 200
+// scopes that made one flat submenu of 861 entries (issue 10).
+const bigRoles, bigScopes = 440, 200
+
+// newBigCore is a signed-in tenant of bigRoles roles: 40 Entra directory roles, 40 group
+// memberships, the rest Azure roles over bigScopes scopes; two favourites.
+func newBigCore() *scriptedCore {
+	var all []engine.Item
+	for i := range bigRoles {
+		var r pim.Role
+		switch {
+		case i < 40:
+			r = pim.Role{Plane: pim.PlaneEntra, TenantID: tenant, RoleID: fmt.Sprintf("entra-role-%03d", i),
+				RoleName: fmt.Sprintf("Directory Role %03d", i), Scope: "/", ScopeName: "Directory", ScopeType: pim.ScopeDirectory}
+		case i < 80:
+			r = pim.Role{Plane: pim.PlaneGroup, TenantID: tenant, RoleID: "member",
+				RoleName: "Member", Scope: fmt.Sprintf("group-%03d", i), ScopeName: fmt.Sprintf("PIM-Group-%03d", i), ScopeType: pim.ScopeGroup}
+		default:
+			k := i - 80
+			sc := k % bigScopes
+			r = pim.Role{Plane: pim.PlaneAzure, TenantID: tenant,
+				RoleID:   fmt.Sprintf("/subscriptions/s/resourceGroups/rg-%03d/providers/Microsoft.Authorization/roleDefinitions/r%d", sc, k),
+				RoleName: []string{"Owner", "Contributor"}[k/bigScopes], Scope: fmt.Sprintf("/subscriptions/s/resourceGroups/rg-%03d", sc),
+				ScopeName: fmt.Sprintf("rg-%03d", sc), ScopeType: pim.ScopeResourceGroup}
+		}
+		all = append(all, engine.Item{Key: r.Key(), Role: r, State: engine.StateEligible, Duration: 8 * time.Hour})
+	}
+	all[0].Favourite, all[100].Favourite = true, true
+	return &scriptedCore{
+		changed: make(chan struct{}, 1),
+		snap: engine.Snapshot{
+			Now:        time.Now(),
+			Accounts:   []engine.Account{{TenantID: tenant, TenantName: "Contoso", User: "admin@contoso.example", SignedIn: true, Storage: "keyring"}},
+			Favourites: []engine.Item{all[0], all[100]},
+			All:        all,
+			Icon:       engine.IconIdle,
+			Tooltip:    "pimtray — nothing active",
+			Header:     "admin@contoso.example · Contoso",
+			Settings:   engine.Settings{DefaultDuration: 8 * time.Hour, Reminders: []time.Duration{15 * time.Minute, 5 * time.Minute}},
 		},
 	}
 }
@@ -228,6 +276,32 @@ func (c *scriptedCore) SignIn(tenantID string) { report("CALL SignIn %s", tenant
 func (c *scriptedCore) SignOut(tenantID string) {
 	report("CALL SignOut %s", tenantID)
 }
+func (c *scriptedCore) Reactivate(key string) { report("CALL Reactivate %s", key) }
+func (c *scriptedCore) Cancel(key string)     { report("CALL Cancel %s", key) }
+func (c *scriptedCore) SetFavouriteDuration(key string, d time.Duration) error {
+	report("CALL SetFavouriteDuration %s %v", key, d)
+	return nil
+}
+func (c *scriptedCore) SetFavouriteJustification(key, j string) error {
+	report("CALL SetFavouriteJustification %s %q", key, j)
+	return nil
+}
+func (c *scriptedCore) SetFavouriteTicket(key, n, sys string) error {
+	report("CALL SetFavouriteTicket %s %q %q", key, n, sys)
+	return nil
+}
+func (c *scriptedCore) SetKeepActiveUntil(key, hhmm string) error {
+	report("CALL SetKeepActiveUntil %s %q", key, hhmm)
+	return nil
+}
+func (c *scriptedCore) SetDefaultDuration(d time.Duration) error {
+	report("CALL SetDefaultDuration %v", d)
+	return nil
+}
+func (c *scriptedCore) SetReminders(ds []time.Duration) error {
+	report("CALL SetReminders %v", ds)
+	return nil
+}
 
 // fakeAutostart records "Start at login" changes.
 type fakeAutostart struct {
@@ -269,6 +343,40 @@ func trayChild(countdown bool) int {
 	return 0
 }
 
+// bigTrayChild runs tray.Run on the big tenant, with the desktop's dialogs (a fake zenity
+// on PATH, see fakeZenity).
+func bigTrayChild() int {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	err := tray.Run(ctx, newBigCore(), tray.Options{Icons: testIcons()})
+	report("RUN RETURNED %v", err)
+	if err != nil {
+		return 1
+	}
+	return 0
+}
+
+// fakeZenity puts a zenity on a PATH of its own that records each call's arguments, one a
+// line, in a file, and answers: --question with OK, --list with the row number in
+// $FAKE_ZENITY_PICK (0 when unset), anything else with Cancel. It returns the child's
+// environment additions and the arguments file.
+func fakeZenity(t *testing.T) (env []string, argsFile string) {
+	t.Helper()
+	dir := t.TempDir()
+	argsFile = filepath.Join(dir, "args")
+	script := "#!/bin/sh\n" +
+		"for a in \"$@\"; do printf '%s\\n' \"$a\"; done >> '" + argsFile + "'\n" +
+		"echo '--end--' >> '" + argsFile + "'\n" +
+		"case \"$1\" in\n" +
+		"--question) exit 0 ;;\n" +
+		"--list) echo \"${FAKE_ZENITY_PICK:-0}\"; exit 0 ;;\n" +
+		"esac\nexit 1\n"
+	if err := os.WriteFile(filepath.Join(dir, "zenity"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return []string{"PATH=" + dir, "DISPLAY=:99", "WAYLAND_DISPLAY="}, argsFile
+}
+
 // lockChild takes the single-instance lock in the directory named by its first stdin
 // line, says LOCKED (or the error), and holds the lock until stdin closes or it is killed.
 func lockChild() int {
@@ -289,7 +397,7 @@ func lockChild() int {
 }
 
 // startChild runs this test binary again in the given child mode on the bus at busAddr.
-func startChild(t *testing.T, mode, busAddr string) *desktoptest.Process {
+func startChild(t *testing.T, mode, busAddr string, extraEnv ...string) *desktoptest.Process {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
@@ -297,6 +405,10 @@ func startChild(t *testing.T, mode, busAddr string) *desktoptest.Process {
 	}
 	cmd := exec.Command(exe)
 	cmd.Env = desktoptest.SetEnv(desktoptest.BusEnv(busAddr), childModeEnv, mode)
+	for _, kv := range extraEnv {
+		k, v, _ := strings.Cut(kv, "=")
+		cmd.Env = desktoptest.SetEnv(cmd.Env, k, v)
+	}
 	return desktoptest.StartProcess(t, cmd)
 }
 
@@ -320,6 +432,21 @@ func mustFind(t *testing.T, n *desktoptest.MenuNode, prefix string) *desktoptest
 
 // topLevel finds a top-level entry by its exact label (FindByLabel searches depth first,
 // so it may find a submenu's entry of the same name first).
+// endsAt is the first line of an active role's submenu.
+var endsAt = regexp.MustCompile(`^Ends at \d\d:\d\d$`)
+
+// topLevelPrefix is the top-level entry whose label starts with prefix.
+func topLevelPrefix(t *testing.T, m *desktoptest.MenuNode, prefix string) *desktoptest.MenuNode {
+	t.Helper()
+	for _, n := range m.Children {
+		if strings.HasPrefix(n.Label, prefix) {
+			return n
+		}
+	}
+	t.Fatalf("no top-level entry starting %q in:\n%s", prefix, m)
+	return nil
+}
+
 func topLevel(t *testing.T, m *desktoptest.MenuNode, label string) *desktoptest.MenuNode {
 	t.Helper()
 	for _, c := range m.Children {
@@ -381,7 +508,8 @@ func TestTrayMenuOverDBus(t *testing.T) {
 	requireNoRace(t)
 	bus := desktoptest.StartBus(t)
 	watcher := desktoptest.StartWatcher(t, bus)
-	child := startChild(t, "tray", bus)
+	zenityEnv, zenityArgs := fakeZenity(t)
+	child := startChild(t, "tray", bus, zenityEnv...)
 	item := watcher.WaitForItem(t, timeout)
 
 	t.Run("icon, title and tooltip", func(t *testing.T) {
@@ -404,9 +532,10 @@ func TestTrayMenuOverDBus(t *testing.T) {
 			"Owner · IT — <countdown>",
 			"User Administrator — pending approval",
 			"Activate all favourites",
+			"Find a role…",
 			"All eligible roles",
-			"Deactivate",
 			"Favourites",
+			"Settings",
 			"---",
 			"Refresh",
 			"Sign out",
@@ -424,11 +553,15 @@ func TestTrayMenuOverDBus(t *testing.T) {
 		if !strings.HasSuffix(owner.Label, "s left") {
 			t.Errorf("active favourite with under two minutes left reads %q, want a countdown in seconds", owner.Label)
 		}
-		if owner.ChildrenDisplay != "submenu" || len(owner.Children) != 1 || owner.Children[0].Label != "Deactivate" {
-			t.Errorf("an active favourite should open a submenu with just Deactivate:\n%s", menu)
+		if got := owner.Labels(); owner.ChildrenDisplay != "submenu" || len(got) != 3 || !endsAt.MatchString(got[0]) ||
+			got[1] != "Re-activate now" || got[2] != "Deactivate" {
+			t.Errorf("an active favourite's submenu = %q, want its end (Ends at HH:MM), Re-activate now, Deactivate:\n%s", got, menu)
+		}
+		if ua := mustFind(t, menu, "User Administrator — pending"); !slices.Equal(ua.Labels(), []string{"Waiting for approval", "Cancel request"}) {
+			t.Errorf("a pending favourite's submenu = %q, want its Cancel request", ua.Labels())
 		}
 		for prefix, enabled := range map[string]bool{
-			"admin@contoso.example": false, "User Administrator": false, "Global Administrator": true,
+			"admin@contoso.example": false, "User Administrator": true, "Global Administrator": true,
 			"Activate all favourites": true, "Refresh": true, "Quit": true, "pimtray v9.9.9-test": false,
 		} {
 			if n := mustFind(t, menu, prefix); n.Enabled != enabled {
@@ -467,8 +600,10 @@ func TestTrayMenuOverDBus(t *testing.T) {
 			}
 		}
 
-		if got, want := topLevel(t, menu, "Deactivate").Labels(), []string{"Owner · IT"}; !slices.Equal(got, want) {
-			t.Errorf("Deactivate = %q, want the active role %q", got, want)
+		wantSettings := []string{"Global Administrator: default duration…", "Owner · IT: default duration…",
+			"User Administrator: default duration…", "---", "Default duration: 8h…", "Reminders: 15m and 5m before the end…"}
+		if got := topLevel(t, menu, "Settings").Labels(); !slices.Equal(got, wantSettings) {
+			t.Errorf("Settings = %q\nwant %q", got, wantSettings)
 		}
 
 		stars := topLevel(t, menu, "Favourites")
@@ -523,8 +658,10 @@ func TestTrayMenuOverDBus(t *testing.T) {
 			n := m.FindByLabelPrefix("Global Administrator — ")
 			return n != nil && strings.HasSuffix(n.Label, " left")
 		})
-		if n := mustFind(t, m, "Global Administrator — "); n.ChildrenDisplay != "submenu" || mustFind(t, n, "Deactivate") == nil {
-			t.Errorf("the activated favourite should now open a submenu with Deactivate:\n%s", m)
+		if n := mustFind(t, m, "Global Administrator — "); n.ChildrenDisplay != "submenu" || mustFind(t, n, "Deactivate (available at ") == nil {
+			t.Errorf("the activated favourite should now open a submenu with Deactivate, greyed for 5 minutes:\n%s", m)
+		} else if d := mustFind(t, n, "Deactivate"); d.Enabled {
+			t.Errorf("Deactivate is offered in the first 5 minutes: %+v", d)
 		}
 		item.WaitForProperties(t, timeout, "the active icon and new tooltip", func(p desktoptest.ItemProperties) bool {
 			return pixelIs(engine.IconActive)(p) && p.ToolTip.Title == "pimtray DEMO — 2 active"
@@ -534,14 +671,29 @@ func TestTrayMenuOverDBus(t *testing.T) {
 		}
 	})
 
-	t.Run("an active favourite is deactivated from its submenu", func(t *testing.T) {
+	t.Run("an active favourite is re-activated and deactivated from its submenu", func(t *testing.T) {
 		ga := mustFind(t, item.Menu(t), "Global Administrator — ")
-		deactivate := mustFind(t, ga, "Deactivate")
-		item.Click(t, deactivate.ID)
-		child.WaitForLine(t, timeout, "CALL Deactivate "+globalAdmin.Key())
-		item.WaitForMenu(t, timeout, "Global Administrator back to activate", func(m *desktoptest.MenuNode) bool {
-			return m.FindByLabel("Global Administrator — activate (8h)") != nil
+		item.Click(t, mustFind(t, ga, "Deactivate").ID) // greyed: in its first 5 minutes
+		item.Click(t, mustFind(t, ga, "Re-activate now").ID)
+		child.WaitForLine(t, timeout, "CALL Reactivate "+globalAdmin.Key())
+		if n := child.CountLines("CALL Deactivate "); n != 0 {
+			t.Errorf("a click on the greyed Deactivate deactivated")
+		}
+		owner := mustFind(t, item.Menu(t), "Owner · IT — ")
+		if owner.ChildrenDisplay != "submenu" { // the countdown may have ended it already
+			t.Skip("Owner · IT has ended")
+		}
+		item.Click(t, mustFind(t, owner, "Deactivate").ID)
+		child.WaitForLine(t, timeout, "CALL Deactivate "+ownerIT.Key())
+		item.WaitForMenu(t, timeout, "Owner · IT back to activate", func(m *desktoptest.MenuNode) bool {
+			return m.FindByLabel("Owner · IT — activate (8h)") != nil
 		})
+	})
+
+	t.Run("a pending request is cancelled from its submenu", func(t *testing.T) {
+		ua := mustFind(t, item.Menu(t), "User Administrator — pending")
+		item.Click(t, mustFind(t, ua, "Cancel request").ID)
+		child.WaitForLine(t, timeout, "CALL Cancel "+userAdmin.Key())
 	})
 
 	t.Run("ticking a role under Favourites makes it a favourite", func(t *testing.T) {
@@ -563,16 +715,22 @@ func TestTrayMenuOverDBus(t *testing.T) {
 		member := mustFind(t, topLevel(t, item.Menu(t), "All eligible roles"), "Member · PIM-Admins — activate")
 		item.Click(t, member.ID)
 		child.WaitForLine(t, timeout, "CALL Activate "+memberAdmins.Key())
-		m := item.WaitForMenu(t, timeout, "Member · PIM-Admins under Deactivate", func(m *desktoptest.MenuNode) bool {
-			return slices.Contains(topLevel(t, m, "Deactivate").Labels(), "Member · PIM-Admins")
+		// In use, it is on the top level too (not a favourite), with its submenu.
+		m := item.WaitForMenu(t, timeout, "Member · PIM-Admins in use on the top level", func(m *desktoptest.MenuNode) bool {
+			for _, n := range m.Children {
+				if strings.HasPrefix(n.Label, "Member · PIM-Admins — ") && n.ChildrenDisplay == "submenu" {
+					return true
+				}
+			}
+			return false
 		})
 		// An active role in the list only shows its countdown: a click there ends nothing.
 		member = mustFind(t, topLevel(t, m, "All eligible roles"), "Member · PIM-Admins — ")
 		item.Click(t, member.ID)
-		item.Click(t, topLevel(t, m, "Deactivate").FindByLabel("Member · PIM-Admins").ID)
-		child.WaitForLine(t, timeout, "CALL Deactivate "+memberAdmins.Key())
-		if n := child.CountLines("CALL Deactivate " + memberAdmins.Key()); n != 1 {
-			t.Errorf("a click on the active role in All eligible roles and one on Deactivate made %d Deactivate calls, want 1", n)
+		item.Click(t, mustFind(t, topLevelPrefix(t, m, "Member · PIM-Admins — "), "Re-activate now").ID)
+		child.WaitForLine(t, timeout, "CALL Reactivate "+memberAdmins.Key())
+		if n := child.CountLines("CALL Deactivate " + memberAdmins.Key()); n != 0 {
+			t.Errorf("a click on the active role in All eligible roles made %d Deactivate calls, want 0", n)
 		}
 		if n := child.CountLines("CALL Activate " + memberAdmins.Key()); n != 1 {
 			t.Errorf("%d Activate calls for Member · PIM-Admins, want 1", n)
@@ -583,7 +741,7 @@ func TestTrayMenuOverDBus(t *testing.T) {
 		for _, tc := range []struct{ label, line string }{
 			{"Activate all favourites", "CALL ActivateFavourites"},
 			{"Refresh", "CALL Refresh"},
-			{"Sign out", "CALL SignOut " + tenant},
+			{"Sign out", "CALL SignOut " + tenant}, // after the fake zenity's OK to its question
 			{"Open configuration", "CALL OpenConfig"},
 			{"Open log", "CALL OpenLog"},
 			{"Start at login", "CALL SetEnabled true"},
@@ -595,6 +753,10 @@ func TestTrayMenuOverDBus(t *testing.T) {
 			n := m.FindByLabel("Start at login")
 			return n != nil && n.Checked()
 		})
+		b, err := os.ReadFile(zenityArgs)
+		if err != nil || !strings.Contains(string(b), "--question\n--title\nSign out\n") {
+			t.Errorf("Sign out did not ask first (zenity calls: %q, %v)", b, err)
+		}
 	})
 
 	t.Run("Quit ends Run and removes the icon", func(t *testing.T) {
@@ -605,6 +767,64 @@ func TestTrayMenuOverDBus(t *testing.T) {
 		}
 		watcher.WaitForItems(t, 0, timeout)
 	})
+}
+
+// At 440 roles over 200 scopes (issue 10) no menu level is longer than 40 entries, the
+// menu is two levels deep, every role is in it, and "Find a role…" lists every role in the
+// desktop's searchable list and activates the one picked.
+func TestBigTenantMenuOverDBus(t *testing.T) {
+	requireNoRace(t)
+	bus := desktoptest.StartBus(t)
+	watcher := desktoptest.StartWatcher(t, bus)
+	zenityEnv, zenityArgs := fakeZenity(t)
+	const pick = 123
+	child := startChild(t, "tray-big", bus, append(zenityEnv, fmt.Sprintf("FAKE_ZENITY_PICK=%d", pick))...)
+	item := watcher.WaitForItem(t, timeout)
+	menu := item.WaitForMenu(t, timeout, "the menu", func(m *desktoptest.MenuNode) bool { return m.FindByLabel("Quit") != nil })
+
+	roles := newBigCore().snap.All
+	labels := map[string]bool{}
+	longest, where := len(menu.Children), "the top level"
+	for _, top := range menu.Children {
+		if len(top.Children) > longest {
+			longest, where = len(top.Children), top.Label
+		}
+		for _, sub := range top.Children {
+			if len(sub.Children) > 0 || sub.ChildrenDisplay == "submenu" {
+				t.Errorf("%q ▸ %q opens a third level", top.Label, sub.Label)
+			}
+			labels[sub.Label] = true
+		}
+		labels[top.Label] = true
+	}
+	if longest > 40 {
+		t.Errorf("%s has %d entries, at most 40 allowed:\n%s", where, longest, menu)
+	}
+	missing := 0
+	for _, it := range roles {
+		if !labels[engine.Label(it, time.Now())] {
+			missing++
+		}
+	}
+	if missing > 0 {
+		t.Errorf("%d of %d roles are not in the menu:\n%s", missing, len(roles), menu)
+	}
+	t.Logf("%d roles: %d entries on the top level, the longest level %d (%s); all in the menu", len(roles), len(menu.Children), longest, where)
+
+	item.ClickLabel(t, "Find a role…")
+	child.WaitForLine(t, timeout, "CALL Activate "+roles[pick].Key)
+	b, err := os.ReadFile(zenityArgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := strings.Split(strings.TrimSuffix(string(b), "--end--\n"), "\n")
+	i := slices.Index(args, "--print-column")
+	if args[0] != "--list" || i < 0 || len(args[i+2:])-1 != 5*len(roles) { // 4 cells and the row number each (and the last "")
+		t.Fatalf("Find a role showed %d cells for %d roles: %q…", len(args[i+2:])-1, len(roles), args[:min(len(args), 30)])
+	}
+	if row := args[i+2+5*pick : i+2+5*pick+5]; row[0] != roles[pick].Role.RoleName || row[4] != fmt.Sprint(pick) {
+		t.Errorf("row %d = %q, want %s", pick, row, roles[pick].Role.Label())
+	}
 }
 
 func TestTrayStopsWhenItsContextEnds(t *testing.T) {

@@ -44,6 +44,12 @@ const (
 	actActivateAt // key: the role; the core asks when
 	actCancel     // key: the role whose scheduled activation (or open request) to withdraw
 	actLoadRecent
+	actReactivate        // "Re-activate now" in an active role's submenu
+	actFindRole          // "Find a role…": the searchable chooser
+	actAddFavourite      // "Add a favourite…": the chooser over roles not yet favourites
+	actFavouriteSettings // a favourite's line under Settings: choose what to change
+	actDefaultDuration   // "Default duration: 8h…"
+	actReminders         // "Reminders: …"
 )
 
 // action is a click turned into a message for the tray's event loop.
@@ -83,6 +89,13 @@ type menuEnv struct {
 	// planner: the core schedules activations and reads the recent activity ("Activate at …",
 	// "Cancel", "Recent activity").
 	planner bool
+	// chooser: a list dialog can be shown ("Find a role…", "Add a favourite…", Settings).
+	chooser bool
+	// problem is the tray's own last failure (a dialog that could not be shown, a setting
+	// refused), shown as a line under the header until the next dialog works.
+	problem string
+	// loc is the time zone of clock times ("ends at 17:42"); default time.Local.
+	loc *time.Location
 }
 
 // Titles of the fixed entries; tests and the desktop harness look for them.
@@ -101,6 +114,11 @@ const (
 	titleQuit               = "Quit"
 	titleDeactivate         = "Deactivate"
 	titleNoFavourites       = "No favourites yet: tick roles under “Favourites”"
+	titleFindRole           = "Find a role…"
+	titleAddFavourite       = "Add a favourite…"
+	titleSettings           = "Settings"
+	titleReactivateNow      = "Re-activate now"
+	titleCancelRequest      = "Cancel request"
 	titleNoRoles            = "No eligible roles"
 	titleOffline            = "Offline: showing the last known state"
 	titleMemoryOnly         = "Sign-in not remembered: keyring unavailable"
@@ -122,86 +140,240 @@ const (
 // Cinnamon's, fed by fyne.io/systray: "Children but no menu"), so the menu never has one.
 const maxMenuDepth = 2
 
-// buildMenu turns a snapshot into the whole menu, never more than two levels deep:
+// maxEntries is the most entries one menu level holds: about a screenful. The top level
+// and every submenu stay within it at 10 roles as at 500 (issue 10); what does not fit is
+// reached through "Find a role…".
+const maxEntries = 40
+
+// Caps of the role lines on the top level: favourites beyond maxTopFavourites go to a
+// "More favourites" submenu, and at most maxInUse other roles in use are shown there.
+const (
+	maxTopFavourites = 12
+	maxInUse         = 8
+)
+
+// buildMenu turns a snapshot into the whole menu, never more than two levels deep and
+// never more than maxEntries entries on a level:
 //
 //	header (account · tenant, or "Sign in…"), offline, plane-problem and configuration lines
-//	favourites (click: activate; an active one is a submenu with "Deactivate")
+//	favourites (click: activate; active: a submenu with its end, "Re-activate now" and
+//	  "Deactivate"; pending: a submenu with "Cancel request"; failed: its reason below)
+//	other roles in use (active, pending, failed), the same way
 //	Activate all favourites
-//	All eligible roles ▸ section lines (plane · scope), each followed by its roles
-//	                     (click: activate; an active role only shows its countdown)
-//	Deactivate ▸ every active role (only while something is active)
-//	Favourites ▸ a check box per role: ticked = a favourite
+//	Find a role…   (a searchable list of every eligible role)
+//	All eligible roles ▸ (small tenants: a line per plane and scope, then its roles), or
+//	  one submenu per plane, split in ranges of scopes when a plane has more than fit
+//	Favourites ▸ a check box per role (small tenants), or the favourites and "Add a favourite…"
+//	Settings ▸ a line per favourite (duration, reason, ticket, keep-alive), default
+//	  duration, reminders
 //	Refresh, Sign out
 //	Start at login, Open configuration, Open log
 //	Quit
 func buildMenu(s engine.Snapshot, now time.Time, env menuEnv) []entry {
-	var m []entry
-	m = append(m, headerEntries(s)...)
+	if env.loc == nil {
+		env.loc = time.Local
+	}
+	var top []entry
+	top = append(top, headerEntries(s)...)
+	if env.problem != "" {
+		top = append(top, info("tray-problem", env.problem))
+	}
 	if s.Offline {
-		m = append(m, info("offline", titleOffline))
+		top = append(top, info("offline", titleOffline))
 	}
 	for i, p := range s.Problems {
-		m = append(m, info(fmt.Sprintf("problem/%d", i), p.Message))
+		top = append(top, info(fmt.Sprintf("problem/%d", i), p.Message))
 	}
 	if s.ConfigProblem != "" {
-		m = append(m, info("problem/config", s.ConfigProblem))
+		top = append(top, info("problem/config", s.ConfigProblem))
 	}
-	m = append(m, approvalEntries(s, now)...)
+	top = append(top, approvalEntries(s, now)...)
 
-	m = append(m, separator("sep/favourites"))
+	top = append(top, separator("sep/favourites"))
 	if len(s.Favourites) == 0 {
-		m = append(m, info("fav/none", titleNoFavourites))
+		top = append(top, info("fav/none", titleNoFavourites))
 	}
-	for _, it := range s.Favourites {
-		m = append(m, favouriteEntry(it, now, env))
+	var moreFavs []entry
+	for i, it := range s.Favourites {
+		if i < maxTopFavourites {
+			top = append(top, roleEntries("fav", it, now, env)...)
+		} else {
+			moreFavs = append(moreFavs, roleLeaves("fav", it, now, env)...)
+		}
 	}
-	m = append(m, entry{
+	if len(moreFavs) > 0 {
+		top = append(top, entry{id: "fav-more", title: "More favourites", children: capEntries("fav-more", moreFavs)})
+	}
+	top = append(top, inUseEntries(s, now, env)...)
+	top = append(top, entry{
 		id:       "activate-favourites",
 		title:    titleActivateFavourites,
 		disabled: !slices.ContainsFunc(s.Favourites, func(it engine.Item) bool { return activatable(it, now) }),
 		action:   action{kind: actActivateFavourites},
 	})
 	if at, ok := activateAtEntry(s, now, env); ok {
-		m = append(m, at)
+		at.children = capEntries("activate-at", at.children)
+		top = append(top, at)
 	}
-	m = append(m, allRolesEntry(roleSections(s, s.All), now, env))
-	if d, ok := deactivateEntry(s, now); ok {
-		m = append(m, d)
-	}
-	m = append(m, favouritesEntry(roleSections(s, starrable(s))))
-	if env.planner {
-		m = append(m, recentEntry(s, now))
+	if env.chooser && len(s.All) > 0 {
+		top = append(top, entry{id: "find", title: titleFindRole, action: action{kind: actFindRole}})
 	}
 
-	m = append(m, separator("sep/session"))
+	var tail []entry
+	tail = append(tail, favouritesEntry(s, env))
+	tail = append(tail, settingsEntry(s, env))
+	if env.planner {
+		tail = append(tail, recentEntry(s, now))
+	}
+	tail = append(tail, separator("sep/session"))
 	refresh := entry{id: "refresh", title: titleRefresh, action: action{kind: actRefresh}}
 	if s.Refreshing {
 		refresh.title, refresh.disabled = titleRefreshing, true
 	}
-	m = append(m, refresh)
-	m = append(m, sessionEntries(s)...)
-
-	m = append(m, separator("sep/app"))
+	tail = append(tail, refresh)
+	tail = append(tail, sessionEntries(s)...)
+	tail = append(tail, separator("sep/app"))
 	if env.autostart != nil {
-		m = append(m, entry{
+		tail = append(tail, entry{
 			id: "autostart", title: titleStartAtLogin, kind: kindCheckbox, checked: *env.autostart,
 			action: action{kind: actToggleAutostart},
 		})
 	}
 	if env.openConfig {
-		m = append(m, entry{id: "open-config", title: titleOpenConfig, action: action{kind: actOpenConfig}})
+		tail = append(tail, entry{id: "open-config", title: titleOpenConfig, action: action{kind: actOpenConfig}})
 	}
 	if env.openLog {
-		m = append(m, entry{id: "open-log", title: titleOpenLog, action: action{kind: actOpenLog}})
+		tail = append(tail, entry{id: "open-log", title: titleOpenLog, action: action{kind: actOpenLog}})
 	}
 	if env.about != "" {
-		m = append(m, info("about", env.about))
+		tail = append(tail, info("about", env.about))
 	}
 	if env.autostart != nil || env.openConfig || env.openLog || env.about != "" {
-		m = append(m, separator("sep/quit"))
+		tail = append(tail, separator("sep/quit"))
 	}
-	m = append(m, entry{id: "quit", title: titleQuit, action: action{kind: actQuit}})
-	return m
+	tail = append(tail, entry{id: "quit", title: titleQuit, action: action{kind: actQuit}})
+
+	browse := browseEntries(s, now, env, maxEntries-len(top)-len(tail))
+	return append(append(top, browse...), tail...)
+}
+
+// roleTitle is a role's line: its label, and what activating it needs while it can be
+// activated ("Contributor · rg-shop — activate (4h) · ticket · approval").
+func roleTitle(it engine.Item, now time.Time, env menuEnv) string {
+	t := env.label(it, now)
+	if activatable(it, now) {
+		if n := engine.NeedsText(it); n != "" {
+			t += " · " + n
+		}
+	}
+	return t
+}
+
+// roleEntries are one role's lines where a click is one click: an entry that activates it
+// (followed, when its last try failed, by a line with the reason), or a submenu for an
+// active role (its end, "Re-activate now", "Deactivate") or a pending one ("Cancel request").
+func roleEntries(prefix string, it engine.Item, now time.Time, env menuEnv) []entry {
+	id := prefix + "/" + it.Key
+	e := entry{id: id, title: roleTitle(it, now, env), tooltip: it.Problem}
+	switch state := stateAt(it, now); {
+	case activatable(it, now):
+		e.action = action{kind: actActivate, key: it.Key}
+	case state == engine.StateActive:
+		e.children = activeChildren(id, it, now, env)
+	case state == engine.StatePending:
+		e.children = []entry{
+			info(id+"/waiting", "Waiting for approval"),
+			{id: id + "/cancel", title: titleCancelRequest, action: action{kind: actCancel, key: it.Key}},
+		}
+	case state == engine.StateScheduled && env.planner:
+		e.children = []entry{{id: id + "/cancel", title: titleCancelScheduled, action: action{kind: actCancel, key: it.Key}}}
+	default:
+		e.disabled = true
+	}
+	out := []entry{e}
+	if r := reasonLine(id, it, now); r != nil {
+		out = append(out, *r)
+	}
+	return out
+}
+
+// roleLeaves are one role's lines inside a submenu, where a third level can't be drawn:
+// a click activates a role that can be; an active role shows its countdown (ending it
+// takes its line on the top level or "Find a role…", so no click in a long list ends a
+// role by accident); the rest are greyed out; a failure's reason follows on a line.
+func roleLeaves(prefix string, it engine.Item, now time.Time, env menuEnv) []entry {
+	id := prefix + "/" + it.Key
+	e := entry{id: id, title: roleTitle(it, now, env), tooltip: it.Problem}
+	switch {
+	case activatable(it, now):
+		e.action = action{kind: actActivate, key: it.Key}
+	case stateAt(it, now) == engine.StateActive:
+	default:
+		e.disabled = true
+	}
+	out := []entry{e}
+	if r := reasonLine(id, it, now); r != nil {
+		out = append(out, *r)
+	}
+	return out
+}
+
+// reasonLine is the greyed line under a role whose last try failed, saying why: most tray
+// hosts never show a tooltip.
+func reasonLine(id string, it engine.Item, now time.Time) *entry {
+	if stateAt(it, now) != engine.StateFailed || it.Problem == "" {
+		return nil
+	}
+	r := info(id+"/problem", "    ↳ "+it.Problem)
+	return &r
+}
+
+// activeChildren is an active role's submenu: when it ends, "Re-activate now", and
+// "Deactivate" (greyed, saying from when, during the first 5 minutes, when Azure refuses it).
+func activeChildren(id string, it engine.Item, now time.Time, env menuEnv) []entry {
+	end := "Active, with no end"
+	if !it.ExpiresAt.IsZero() {
+		end = "Ends at " + clockTime(it.ExpiresAt, now.In(env.loc))
+	}
+	out := []entry{
+		info(id+"/ends", end),
+		{id: id + "/reactivate", title: titleReactivateNow, action: action{kind: actReactivate, key: it.Key}},
+	}
+	d := entry{id: id + "/deactivate", title: titleDeactivate, action: action{kind: actDeactivate, key: it.Key}}
+	if at := engine.DeactivateAvailableAt(it); now.Before(at) {
+		d.title, d.disabled = titleDeactivate+" (available at "+clockTime(at, now.In(env.loc))+")", true
+	}
+	return append(out, d)
+}
+
+// inUseEntries are the roles in use that are not favourites (active, pending, in flight,
+// failed), on the top level so they can be ended, cancelled or retried; at most maxInUse.
+func inUseEntries(s engine.Snapshot, now time.Time, env menuEnv) []entry {
+	var out []entry
+	n := 0
+	for _, it := range s.All {
+		if it.Favourite || n == maxInUse {
+			continue
+		}
+		switch stateAt(it, now) {
+		case engine.StateActive, engine.StatePending, engine.StateActivating, engine.StateDeactivating, engine.StateFailed:
+			if n == 0 {
+				out = append(out, separator("sep/in-use"))
+			}
+			out = append(out, roleEntries("use", it, now, env)...)
+			n++
+		}
+	}
+	return out
+}
+
+// capEntries keeps a submenu within maxEntries: what doesn't fit is said on its last line.
+func capEntries(prefix string, es []entry) []entry {
+	if len(es) <= maxEntries {
+		return es
+	}
+	out := slices.Clone(es[:maxEntries-1])
+	return append(out, info(prefix+"/more", fmt.Sprintf("%d more: use “%s”", len(es)-(maxEntries-1), titleFindRole)))
 }
 
 // approvalEntries is the section "Waiting for your approval (N)" when N > 0: one entry per
@@ -306,24 +478,6 @@ func sessionEntries(s engine.Snapshot) []entry {
 		}
 	}
 	return out
-}
-
-// favouriteEntry is one favourite: a click activates it when it can be activated; an
-// active favourite opens a submenu whose "Deactivate" ends it; while a request is in
-// flight or waits for approval the line is shown but not clickable.
-func favouriteEntry(it engine.Item, now time.Time, env menuEnv) entry {
-	e := entry{id: "fav/" + it.Key, title: env.label(it, now), tooltip: it.Problem}
-	switch {
-	case activatable(it, now):
-		e.action = action{kind: actActivate, key: it.Key}
-	case stateAt(it, now) == engine.StateActive:
-		e.children = []entry{{id: e.id + "/deactivate", title: titleDeactivate, action: action{kind: actDeactivate, key: it.Key}}}
-	case stateAt(it, now) == engine.StateScheduled && env.planner:
-		e.children = []entry{{id: e.id + "/cancel", title: titleCancelScheduled, action: action{kind: actCancel, key: it.Key}}}
-	default:
-		e.disabled = true
-	}
-	return e
 }
 
 // activatable says whether a click should send an activation: eligible roles, and
@@ -520,57 +674,226 @@ func sectionEntries(prefix string, sections []*roleSection, role func(engine.Ite
 	return out
 }
 
-// allRolesEntry is the "All eligible roles" submenu: a line per plane and scope followed
-// by its roles, each labelled with its state. A click activates a role that can be; an
-// active role only shows its countdown (ending it takes the "Deactivate" submenu, so no
-// click in this long list ends a role by accident); the rest are greyed out.
-func allRolesEntry(sections []*roleSection, now time.Time, env menuEnv) entry {
-	root := entry{id: "all", title: titleAllRoles}
-	root.children = sectionEntries("all", sections, func(it engine.Item) entry {
-		e := entry{id: "all/" + it.Key, title: env.label(it, now), tooltip: it.Problem}
-		switch {
-		case activatable(it, now):
-			e.action = action{kind: actActivate, key: it.Key}
-		case stateAt(it, now) == engine.StateActive:
-		default:
-			e.disabled = true
+// browseEntries are the submenus that list every eligible role, within budget entries on
+// the top level and maxEntries in each submenu:
+//
+//   - when all of them fit in one submenu with a line per plane and scope, "All eligible
+//     roles" as small tenants always had it;
+//   - else one submenu per plane ("Azure roles"), its roles named with their scope, and a
+//     plane with more than fit split in ranges of scopes ("Azure roles: IT – rg-data");
+//   - when even those don't fit the budget, one submenu per plane with its first roles and
+//     a line pointing to "Find a role…", which reaches every one.
+func browseEntries(s engine.Snapshot, now time.Time, env menuEnv, budget int) []entry {
+	leaf := func(it engine.Item) []entry { return roleLeaves("all", it, now, env) }
+	sections := roleSections(s, s.All)
+	var small []entry
+	for i, sec := range sections {
+		if i > 0 {
+			small = append(small, separator("all/sep/"+sec.id))
 		}
-		return e
-	})
-	if len(root.children) == 0 {
-		root.children = []entry{info("all/none", titleNoRoles)}
-	}
-	return root
-}
-
-// deactivateEntry is the "Deactivate" submenu listing every active role; there is none
-// while nothing is active.
-func deactivateEntry(s engine.Snapshot, now time.Time) (entry, bool) {
-	d := entry{id: "deactivate", title: titleDeactivateMenu}
-	for _, it := range starrable(s) {
-		if stateAt(it, now) == engine.StateActive {
-			d.children = append(d.children, entry{
-				id: "deactivate/" + it.Key, title: engine.ItemName(it), action: action{kind: actDeactivate, key: it.Key},
-			})
+		small = append(small, info("all/section/"+sec.id, sec.title))
+		for _, it := range sec.items {
+			small = append(small, leaf(it)...)
 		}
 	}
-	return d, len(d.children) > 0
+	if len(small) == 0 {
+		return []entry{{id: "all", title: titleAllRoles, children: []entry{info("all/none", titleNoRoles)}}}
+	}
+	if len(small) <= maxEntries || budget < 2 {
+		return []entry{{id: "all", title: titleAllRoles, children: capEntries("all", small)}}
+	}
+
+	// Per plane, sorted by scope and role, in chunks of even size of whole roles (a role
+	// and its reason line stay together).
+	type chunk struct {
+		first, last engine.Item
+		entries     []entry
+	}
+	var planes [][]chunk
+	var planeOf []pim.Plane
+	for _, p := range pim.Planes() {
+		var items []engine.Item
+		lines := 0
+		for _, it := range s.All {
+			if it.Role.Plane == p {
+				items = append(items, it)
+				lines += len(leaf(it))
+			}
+		}
+		if len(items) == 0 {
+			continue
+		}
+		slices.SortStableFunc(items, func(a, b engine.Item) int {
+			if c := strings.Compare(strings.ToLower(scopeLabel(a)), strings.ToLower(scopeLabel(b))); c != 0 {
+				return c
+			}
+			return strings.Compare(strings.ToLower(a.Role.RoleName), strings.ToLower(b.Role.RoleName))
+		})
+		size := (lines + (lines+maxEntries-1)/maxEntries - 1) / ((lines + maxEntries - 1) / maxEntries) // even chunks
+		var chunks []chunk
+		for _, it := range items {
+			ls := leaf(it)
+			if len(chunks) == 0 || len(chunks[len(chunks)-1].entries)+len(ls) > size {
+				chunks = append(chunks, chunk{first: it})
+			}
+			c := &chunks[len(chunks)-1]
+			c.last = it
+			c.entries = append(c.entries, ls...)
+		}
+		planes = append(planes, chunks)
+		planeOf = append(planeOf, p)
+	}
+	n := 0
+	for _, cs := range planes {
+		n += len(cs)
+	}
+	var out []entry
+	if n <= budget {
+		for i, cs := range planes {
+			p := planeOf[i]
+			for j, c := range cs {
+				e := entry{id: "all/" + string(p), title: planeTitle(p), children: c.entries}
+				if len(cs) > 1 {
+					e.id = fmt.Sprintf("all/%s/%d", p, j)
+					e.title += ": " + rangeTitle(c.first, c.last)
+				}
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	for i, cs := range planes {
+		p := planeOf[i]
+		var all []entry
+		for _, c := range cs {
+			all = append(all, c.entries...)
+		}
+		out = append(out, entry{id: "all/" + string(p), title: planeTitle(p), children: capEntries("all/"+string(p), all)})
+	}
+	return out
 }
 
-// favouritesEntry is the "Favourites" submenu: a check box per role, ticked for the
-// favourites; a click stars or unstars it.
-func favouritesEntry(sections []*roleSection) entry {
-	root := entry{id: "star", title: titleFavourites}
-	root.children = sectionEntries("star", sections, func(it engine.Item) entry {
+// planeTitle names a plane's roles submenu: "Entra ID roles", "Azure roles", "Group roles".
+func planeTitle(p pim.Plane) string {
+	switch p {
+	case pim.PlaneGroup:
+		return "Group roles"
+	}
+	return p.Title() + " roles"
+}
+
+// rangeTitle names a chunk of a plane's roles by its first and last scope ("IT – rg-data"),
+// or by role names when the chunk is one scope.
+func rangeTitle(first, last engine.Item) string {
+	a, b := scopeLabel(first), scopeLabel(last)
+	if strings.EqualFold(a, b) {
+		a, b = first.Role.RoleName, last.Role.RoleName
+	}
+	return short(a) + " – " + short(b)
+}
+
+func scopeLabel(it engine.Item) string {
+	if it.Role.ScopeName != "" {
+		return it.Role.ScopeName
+	}
+	if it.Role.Scope == "/" || it.Role.Scope == "" {
+		return "Directory"
+	}
+	return it.Role.Scope
+}
+
+// short cuts a name for a submenu title to 24 characters.
+func short(s string) string {
+	r := []rune(s)
+	if len(r) <= 24 {
+		return s
+	}
+	return string(r[:23]) + "…"
+}
+
+// favouritesEntry is the "Favourites" submenu. When every role fits, a check box per role
+// (ticked: a favourite; a click stars or unstars it), grouped by plane and scope; on a big
+// tenant, the favourites ticked (a click unstars) and "Add a favourite…", a list to pick from.
+func favouritesEntry(s engine.Snapshot, env menuEnv) entry {
+	box := func(it engine.Item) entry {
 		return entry{
 			id: "star/" + it.Key, title: engine.ItemName(it), tooltip: it.Problem, kind: kindCheckbox, checked: it.Favourite,
 			action: action{kind: actToggleFavourite, key: it.Key},
 		}
-	})
+	}
+	root := entry{id: "star", title: titleFavourites}
+	root.children = sectionEntries("star", roleSections(s, starrable(s)), box)
 	if len(root.children) == 0 {
 		root.children = []entry{info("star/none", titleNoRoles)}
 	}
+	if len(root.children) <= maxEntries || !env.chooser {
+		root.children = capEntries("star", root.children)
+		return root
+	}
+	root.children = nil
+	for _, f := range s.Favourites {
+		root.children = append(root.children, box(f))
+	}
+	root.children = capEntries("star", root.children)
+	if len(root.children) >= maxEntries-1 {
+		root.children = root.children[:maxEntries-2]
+	}
+	if len(root.children) > 0 {
+		root.children = append(root.children, separator("star/sep/add"))
+	}
+	root.children = append(root.children, entry{id: "star/add", title: titleAddFavourite, action: action{kind: actAddFavourite}})
 	return root
+}
+
+// settingsEntry is the "Settings" submenu: a line per favourite saying what one click
+// asks for (a click chooses what to change), then the default duration and the reminders.
+func settingsEntry(s engine.Snapshot, env menuEnv) entry {
+	root := entry{id: "settings", title: titleSettings}
+	for _, it := range s.Favourites {
+		if len(root.children) == maxEntries-4 {
+			break
+		}
+		root.children = append(root.children, entry{
+			id: "settings/fav/" + it.Key, title: favouriteSettingsTitle(it) + "…",
+			action: action{kind: actFavouriteSettings, key: it.Key},
+		})
+	}
+	if len(root.children) > 0 {
+		root.children = append(root.children, separator("settings/sep"))
+	}
+	d := s.Settings.DefaultDuration
+	if d <= 0 {
+		d = engine.DefaultDuration
+	}
+	root.children = append(root.children,
+		entry{id: "settings/default-duration", title: "Default duration: " + engine.FormatDuration(d) + "…", action: action{kind: actDefaultDuration}},
+		entry{id: "settings/reminders", title: "Reminders: " + engine.FormatReminders(s.Settings.Reminders) + "…", action: action{kind: actReminders}},
+	)
+	if !env.chooser {
+		for i := range root.children {
+			root.children[i].disabled = root.children[i].kind != kindSeparator
+		}
+	}
+	return root
+}
+
+// favouriteSettingsTitle is a favourite's saved settings in a line: "Global Administrator:
+// 4h · reason “Daily operations” · until 18:00".
+func favouriteSettingsTitle(it engine.Item) string {
+	parts := []string{"default duration"}
+	if it.SavedDuration > 0 {
+		parts[0] = engine.FormatDuration(it.SavedDuration)
+	}
+	if it.SavedJustification != "" {
+		parts = append(parts, "reason “"+short(it.SavedJustification)+"”")
+	}
+	if it.SavedTicket != "" {
+		parts = append(parts, "ticket "+short(it.SavedTicket))
+	}
+	if it.KeepActiveUntil != "" {
+		parts = append(parts, "until "+it.KeepActiveUntil)
+	}
+	return engine.ItemName(it) + ": " + strings.Join(parts, " · ")
 }
 
 func planeIndex(p pim.Plane) int {

@@ -34,6 +34,7 @@ var (
 	rContribSub  = role(pim.PlaneAzure, contoso, "Contributor", pim.ScopeSubscription, "MySubscription")
 	rAKSSub      = role(pim.PlaneAzure, contoso, "AKS Contributor", pim.ScopeSubscription, "MySubscription")
 	rContribRG   = role(pim.PlaneAzure, contoso, "Contributor", pim.ScopeResourceGroup, "rg-web")
+	rOwnerRG     = role(pim.PlaneAzure, contoso, "Owner", pim.ScopeResourceGroup, "rg-web")
 	rMember      = role(pim.PlaneGroup, contoso, "Member", pim.ScopeGroup, "PIM-Admins")
 	rReaderFab   = role(pim.PlaneAzure, fabrikam, "Reader", pim.ScopeSubscription, "Prod")
 )
@@ -45,6 +46,16 @@ func itemOf(r pim.Role, state engine.ItemState) engine.Item {
 func activeUntil(r pim.Role, end time.Time) engine.Item {
 	it := itemOf(r, engine.StateActive)
 	it.ExpiresAt = end
+	return it
+}
+
+func failed(it engine.Item, problem string) engine.Item {
+	it.Problem = problem
+	return it
+}
+
+func startedAt(it engine.Item, t time.Time) engine.Item {
+	it.StartsAt = t
 	return it
 }
 
@@ -65,7 +76,7 @@ func testLabel(it engine.Item, now time.Time) string {
 	return s
 }
 
-func env() menuEnv { return menuEnv{label: testLabel} }
+func env() menuEnv { return menuEnv{label: testLabel, loc: time.UTC} }
 
 // dump draws a menu one entry a line, indented by depth, with what a click does:
 //
@@ -108,11 +119,13 @@ func describe(a action) string {
 		actToggleFavourite: "toggle-favourite", actRefresh: "refresh", actSignIn: "sign-in", actSignOut: "sign-out",
 		actToggleAutostart: "toggle-autostart", actOpenConfig: "open-config", actOpenLog: "open-log", actQuit: "quit",
 		actApprove: "approve", actDeny: "deny", actActivateAt: "activate-at", actCancel: "cancel", actLoadRecent: "load-recent",
+		actReactivate: "reactivate", actFindRole: "find-role", actAddFavourite: "add-favourite",
+		actFavouriteSettings: "favourite-settings", actDefaultDuration: "default-duration", actReminders: "reminders",
 	}[a.kind]
 	var args []string
 	if a.key != "" {
 		// Keys are long; the role's label says the same.
-		for _, r := range []pim.Role{rGlobalAdmin, rUserAdmin, rOwnerIT, rContribSub, rAKSSub, rContribRG, rMember, rReaderFab} {
+		for _, r := range []pim.Role{rGlobalAdmin, rUserAdmin, rOwnerIT, rContribSub, rAKSSub, rContribRG, rOwnerRG, rMember, rReaderFab} {
 			if r.Key() == a.key {
 				args = append(args, r.Label())
 			}
@@ -152,6 +165,9 @@ All eligible roles
   No eligible roles [disabled]
 Favourites
   No eligible roles [disabled]
+Settings
+  Default duration: 8h… [disabled] -> default-duration
+  Reminders: off… [disabled] -> reminders
 ---
 Refresh -> refresh
 ---
@@ -177,6 +193,11 @@ All eligible roles
 Favourites
   Entra ID · Contoso [disabled]
   Global Administrator [x] -> toggle-favourite Global Administrator
+Settings
+  Global Administrator: default duration… [disabled] -> favourite-settings Global Administrator
+  ---
+  Default duration: 8h… [disabled] -> default-duration
+  Reminders: off… [disabled] -> reminders
 ---
 Refresh -> refresh
 ---
@@ -194,7 +215,8 @@ Quit -> quit
 					fav(itemOf(rUserAdmin, engine.StatePending)),
 					fav(itemOf(rContribSub, engine.StateActivating)),
 					fav(itemOf(rAKSSub, engine.StateDeactivating)),
-					fav(itemOf(rContribRG, engine.StateFailed)),
+					fav(failed(itemOf(rContribRG, engine.StateFailed), "Azure refused: the ticket number is missing.")),
+					fav(startedAt(activeUntil(rOwnerRG, t0.Add(time.Hour)), t0.Add(-2*time.Minute))),
 					fav(itemOf(rMember, engine.StateUnknown)),
 				},
 			},
@@ -203,17 +225,24 @@ admin@contoso.example · Contoso [disabled]
 ---
 Global Administrator — eligible -> activate Global Administrator
 Owner · IT — active 7h42m0s
+  Ends at 16:42 [disabled]
+  Re-activate now -> reactivate Owner · IT
   Deactivate -> deactivate Owner · IT
-User Administrator — pending [disabled]
+User Administrator — pending
+  Waiting for approval [disabled]
+  Cancel request -> cancel User Administrator
 Contributor · MySubscription — activating [disabled]
 AKS Contributor · MySubscription — deactivating [disabled]
 Contributor · rg-web — failed -> activate Contributor · rg-web
+    ↳ Azure refused: the ticket number is missing. [disabled]
+Owner · rg-web — active 1h0m0s
+  Ends at 10:00 [disabled]
+  Re-activate now -> reactivate Owner · rg-web
+  Deactivate (available at 09:03) [disabled] -> deactivate Owner · rg-web
 Member · PIM-Admins — unknown [disabled]
 Activate all favourites -> activate-favourites
 All eligible roles
   No eligible roles [disabled]
-Deactivate
-  Owner · IT -> deactivate Owner · IT
 Favourites
   Entra ID · Contoso [disabled]
   Global Administrator [x] -> toggle-favourite Global Administrator
@@ -228,9 +257,22 @@ Favourites
   ---
   Azure · rg-web (resource group) [disabled]
   Contributor · rg-web [x] -> toggle-favourite Contributor · rg-web
+  Owner · rg-web [x] -> toggle-favourite Owner · rg-web
   ---
   Groups · PIM-Admins [disabled]
   Member · PIM-Admins [x] -> toggle-favourite Member · PIM-Admins
+Settings
+  Global Administrator: default duration… [disabled] -> favourite-settings Global Administrator
+  Owner · IT: default duration… [disabled] -> favourite-settings Owner · IT
+  User Administrator: default duration… [disabled] -> favourite-settings User Administrator
+  Contributor · MySubscription: default duration… [disabled] -> favourite-settings Contributor · MySubscription
+  AKS Contributor · MySubscription: default duration… [disabled] -> favourite-settings AKS Contributor · MySubscription
+  Contributor · rg-web: default duration… [disabled] -> favourite-settings Contributor · rg-web
+  Owner · rg-web: default duration… [disabled] -> favourite-settings Owner · rg-web
+  Member · PIM-Admins: default duration… [disabled] -> favourite-settings Member · PIM-Admins
+  ---
+  Default duration: 8h… [disabled] -> default-duration
+  Reminders: off… [disabled] -> reminders
 ---
 Refresh -> refresh
 Sign out -> sign-out contoso-tenant
@@ -256,6 +298,11 @@ All eligible roles
 Favourites
   Azure · IT (management group) [disabled]
   Owner · IT [x] -> toggle-favourite Owner · IT
+Settings
+  Owner · IT: default duration… [disabled] -> favourite-settings Owner · IT
+  ---
+  Default duration: 8h… [disabled] -> default-duration
+  Reminders: off… [disabled] -> reminders
 ---
 Refresh -> refresh
 Sign out -> sign-out contoso-tenant
@@ -281,6 +328,16 @@ Quit -> quit
 DEMO · admin@contoso.example · Contoso [disabled]
 ---
 No favourites yet: tick roles under “Favourites” [disabled]
+---
+Contributor · MySubscription — pending
+  Waiting for approval [disabled]
+  Cancel request -> cancel Contributor · MySubscription
+AKS Contributor · MySubscription — activating [disabled]
+Owner · IT — deactivating [disabled]
+Contributor · rg-web — active
+  Active, with no end [disabled]
+  Re-activate now -> reactivate Contributor · rg-web
+  Deactivate -> deactivate Contributor · rg-web
 Activate all favourites [disabled] -> activate-favourites
 All eligible roles
   Entra ID · Contoso [disabled]
@@ -298,8 +355,6 @@ All eligible roles
   ---
   Groups · PIM-Admins [disabled]
   Member · PIM-Admins — eligible -> activate Member · PIM-Admins
-Deactivate
-  Contributor · rg-web -> deactivate Contributor · rg-web
 Favourites
   Entra ID · Contoso [disabled]
   Global Administrator [ ] -> toggle-favourite Global Administrator
@@ -316,6 +371,9 @@ Favourites
   ---
   Groups · PIM-Admins [disabled]
   Member · PIM-Admins [ ] -> toggle-favourite Member · PIM-Admins
+Settings
+  Default duration: 8h… [disabled] -> default-duration
+  Reminders: off… [disabled] -> reminders
 ---
 Refresh -> refresh
 Sign out -> sign-out contoso-tenant
@@ -348,6 +406,9 @@ All eligible roles
   No eligible roles [disabled]
 Favourites
   No eligible roles [disabled]
+Settings
+  Default duration: 8h… [disabled] -> default-duration
+  Reminders: off… [disabled] -> reminders
 ---
 Refreshing… [disabled] -> refresh
 Sign out -> sign-out contoso-tenant
@@ -383,6 +444,9 @@ Favourites
   ---
   Azure · Prod (subscription) · Fabrikam [disabled]
   Reader · Prod [ ] -> toggle-favourite Reader · Prod
+Settings
+  Default duration: 8h… [disabled] -> default-duration
+  Reminders: off… [disabled] -> reminders
 ---
 Refresh -> refresh
 Sign out of Contoso -> sign-out contoso-tenant
@@ -405,6 +469,9 @@ All eligible roles
   No eligible roles [disabled]
 Favourites
   No eligible roles [disabled]
+Settings
+  Default duration: 8h… [disabled] -> default-duration
+  Reminders: off… [disabled] -> reminders
 ---
 Refresh -> refresh
 ---
@@ -428,6 +495,9 @@ All eligible roles
   No eligible roles [disabled]
 Favourites
   No eligible roles [disabled]
+Settings
+  Default duration: 8h… [disabled] -> default-duration
+  Reminders: off… [disabled] -> reminders
 ---
 Refresh -> refresh
 ---
@@ -541,10 +611,11 @@ func TestMenuIsAtMostTwoLevelsDeep(t *testing.T) {
 
 func TestMenuUpdates(t *testing.T) {
 	snap := engine.Snapshot{
-		Accounts:   []engine.Account{signedIn},
-		Favourites: []engine.Item{fav(activeUntil(rOwnerIT, t0.Add(90*time.Second))), fav(itemOf(rGlobalAdmin, engine.StateEligible))},
+		Accounts: []engine.Account{signedIn},
+		Favourites: []engine.Item{fav(activeUntil(rOwnerIT, t0.Add(90*time.Second))), fav(itemOf(rGlobalAdmin, engine.StateEligible)),
+			fav(itemOf(rContribSub, engine.StateActivating)), fav(itemOf(rContribRG, engine.StateFailed))},
 		All: []engine.Item{fav(itemOf(rGlobalAdmin, engine.StateEligible)), fav(activeUntil(rOwnerIT, t0.Add(90*time.Second))),
-			itemOf(rContribSub, engine.StateActivating), itemOf(rContribRG, engine.StateFailed)},
+			fav(itemOf(rContribSub, engine.StateActivating)), fav(itemOf(rContribRG, engine.StateFailed))},
 	}
 	before := buildMenu(snap, t0, env())
 	with := func(f func(s *engine.Snapshot)) engine.Snapshot {
@@ -585,13 +656,19 @@ func TestMenuUpdates(t *testing.T) {
 		},
 		{
 			name: "a request ending retitles and enables the role in place", same: true, now: t0,
-			snap: with(func(s *engine.Snapshot) { s.All[2].State = engine.StateEligible }),
-			want: []string{"all/" + rContribSub.Key() + ": Contributor · MySubscription — eligible"},
+			snap: with(func(s *engine.Snapshot) {
+				s.Favourites[2].State, s.All[2].State = engine.StateEligible, engine.StateEligible
+			}),
+			want: []string{"fav/" + rContribSub.Key() + ": Contributor · MySubscription — eligible",
+				"all/" + rContribSub.Key() + ": Contributor · MySubscription — eligible"},
 		},
 		{
 			name: "a failed role retried and in flight is greyed out in place", same: true, now: t0,
-			snap: with(func(s *engine.Snapshot) { s.All[3].State = engine.StateActivating }),
-			want: []string{"all/" + rContribRG.Key() + ": Contributor · rg-web — activating [disabled]"},
+			snap: with(func(s *engine.Snapshot) {
+				s.Favourites[3].State, s.All[3].State = engine.StateActivating, engine.StateActivating
+			}),
+			want: []string{"fav/" + rContribRG.Key() + ": Contributor · rg-web — activating [disabled]",
+				"all/" + rContribRG.Key() + ": Contributor · rg-web — activating [disabled]"},
 		},
 		{
 			name: "refreshing greys Refresh out in place", same: true, now: t0,
@@ -613,8 +690,10 @@ func TestMenuUpdates(t *testing.T) {
 			snap: with(func(s *engine.Snapshot) { s.Favourites = s.Favourites[:1] }),
 		},
 		{
-			name: "an activation needs a rebuild (Deactivate lists it)", now: t0,
-			snap: with(func(s *engine.Snapshot) { s.All[3] = activeUntil(rContribRG, t0.Add(time.Hour)) }),
+			name: "an activation needs a rebuild (the role gets a submenu)", now: t0,
+			snap: with(func(s *engine.Snapshot) {
+				s.Favourites[3], s.All[3] = fav(activeUntil(rContribRG, t0.Add(time.Hour))), fav(activeUntil(rContribRG, t0.Add(time.Hour)))
+			}),
 		},
 	}
 	for _, tc := range tests {

@@ -23,18 +23,25 @@
 // # The menu
 //
 // A header with the account and tenant (and DEMO in demo mode), or "Sign in…" when
-// signed out; offline and plane-problem lines; the favourites, each with its state in its
-// label; "Activate all favourites"; "All eligible roles", every role with its state under
-// a line per plane and scope, where a click activates; "Deactivate", listing the active
-// roles (only while something is active); "Favourites", a check box per role to star or
-// unstar it; Refresh; Sign out; Start at login; Open configuration; Open log; Quit.
+// signed out; offline and plane-problem lines; the favourites, each with its state and
+// what it needs (ticket, approval, MFA) in its label; other roles in use (active, pending,
+// failed); "Activate all favourites"; "Find a role…", a searchable list of every eligible
+// role; the roles to browse ("All eligible roles" on a small tenant, else a submenu per
+// plane split in ranges of scopes); "Favourites" to star or unstar roles; "Settings" (a
+// favourite's duration, reason, ticket and keep-alive, the default duration, the
+// reminders); Refresh; Sign out (asks first); Start at login; Open configuration; Open
+// log; Quit.
 //
-// The menu is never more than two levels deep: some tray hosts draw a third level empty.
+// The menu is never more than two levels deep (some tray hosts draw a third level empty)
+// and no level holds more than about a screenful (maxEntries), at 10 roles as at 500.
 //
-// Clicking a favourite that can be activated activates it. An active favourite opens a
-// submenu holding "Deactivate", so the most common click never ends a role by accident;
-// in "All eligible roles" an active role only shows its countdown. Roles whose request is
-// in flight or waits for approval are shown greyed out.
+// Clicking a favourite that can be activated activates it. An active role opens a
+// submenu with its end time, "Re-activate now" and "Deactivate" (greyed, saying from
+// when, in its first 5 minutes), so the most common click never ends a role by accident;
+// a pending one opens "Cancel request"; a failed one has its reason on a line below it.
+// In the browsing submenus an active role only shows its countdown. Roles whose request
+// is in flight are shown greyed out. Dialogs run one at a time in their own goroutine;
+// one that can't be shown says why on a line under the header.
 //
 // # Running
 //
@@ -56,6 +63,7 @@ import (
 	"fyne.io/systray"
 
 	"github.com/pimtray/pimtray/internal/engine"
+	"github.com/pimtray/pimtray/tray/dialog"
 )
 
 // Core is what the tray needs of the engine. Every method returns at once: work runs in
@@ -72,6 +80,39 @@ type Core interface {
 	Refresh()
 	SignIn(tenantID string)
 	SignOut(tenantID string)
+	// Reactivate keeps an active role going ("Re-activate now"). (Cancelling a pending
+	// request is Planner's Cancel.)
+	Reactivate(key string)
+	// Settings from the menu; each saves the configuration and returns an error a person
+	// can read when the value is refused.
+	SetFavouriteDuration(key string, d time.Duration) error
+	SetFavouriteJustification(key, justification string) error
+	SetFavouriteTicket(key, number, system string) error
+	SetKeepActiveUntil(key, hhmm string) error
+	SetDefaultDuration(d time.Duration) error
+	SetReminders(ds []time.Duration) error
+}
+
+// Dialogs are the native dialogs the menu opens: package dialog's by default.
+type Dialogs interface {
+	Choose(ctx context.Context, l dialog.List) (index int, ok bool, err error)
+	Ask(ctx context.Context, q dialog.Question) (answer string, ok bool, err error)
+	Confirm(ctx context.Context, c dialog.Confirmation) (bool, error)
+}
+
+// systemDialogs are package dialog's.
+type systemDialogs struct{}
+
+func (systemDialogs) Choose(ctx context.Context, l dialog.List) (int, bool, error) {
+	return dialog.Choose(ctx, l)
+}
+
+func (systemDialogs) Ask(ctx context.Context, q dialog.Question) (string, bool, error) {
+	return dialog.Ask(ctx, q)
+}
+
+func (systemDialogs) Confirm(ctx context.Context, c dialog.Confirmation) (bool, error) {
+	return dialog.Confirm(ctx, c)
 }
 
 // Planner is a Core that also schedules activations for a later start and reads the user's
@@ -131,6 +172,11 @@ type Options struct {
 	// Stderr is told what the person who started the tray must know at once (no tray host
 	// to show the icon); default os.Stderr.
 	Stderr io.Writer
+	// Dialogs open "Find a role…", "Add a favourite…", the settings and the sign-out
+	// question; default package dialog's.
+	Dialogs Dialogs
+	// Location is the time zone of the menu's clock times; default time.Local.
+	Location *time.Location
 }
 
 func (o Options) withDefaults() Options {
@@ -148,6 +194,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Log == nil {
 		o.Log = slog.Default()
+	}
+	if o.Dialogs == nil {
+		o.Dialogs = systemDialogs{}
+	}
+	if o.Location == nil {
+		o.Location = time.Local
 	}
 	return o
 }
@@ -171,6 +223,7 @@ func Run(ctx context.Context, core Core, opts Options) error {
 	defer cancel()
 
 	a := newApp(core, opts)
+	a.ctx = ctx
 	first := core.Snapshot()
 	seedBeforeRun(iconFor(opts.Icons, iconState(first)), tooltipOf(first))
 	var (
@@ -240,6 +293,11 @@ type app struct {
 	republish  chan struct{} // asks the loop to send the icon and tooltip again
 
 	autostartMu sync.Mutex // one autostart change at a time
+	dialogMu    sync.Mutex // one dialog at a time: a click while one is open is ignored
+	ctx         context.Context
+
+	problemMu sync.Mutex
+	problem   string // the tray's own last failure, shown under the header
 
 	// Owned by the loop goroutine (and onReady before the loop starts).
 	snap       engine.Snapshot
@@ -260,6 +318,7 @@ func newApp(core Core, opts Options) *app {
 		clicks:     make(chan string, 16),
 		rebuildReq: make(chan struct{}, 1),
 		republish:  make(chan struct{}, 1),
+		ctx:        context.Background(),
 	}
 }
 
@@ -295,8 +354,11 @@ func (a *app) loop(ctx context.Context) {
 
 func (a *app) env() menuEnv {
 	_, planner := a.core.(Planner)
-	env := menuEnv{label: a.opts.Label, openConfig: a.opts.OpenConfig != nil, openLog: a.opts.OpenLog != nil, about: a.opts.About,
-		planner: planner}
+	a.problemMu.Lock()
+	problem := a.problem
+	a.problemMu.Unlock()
+	env := menuEnv{label: a.opts.Label, openConfig: a.opts.OpenConfig != nil, openLog: a.opts.OpenLog != nil,
+		chooser: a.opts.Dialogs != nil, problem: problem, loc: a.opts.Location, about: a.opts.About, planner: planner}
 	if a.opts.Autostart != nil {
 		on := a.opts.Autostart.Enabled()
 		env.autostart = &on
@@ -380,7 +442,11 @@ func (a *app) rebuild(ctx context.Context, menu []entry) {
 
 func (a *app) schedule(now time.Time) {
 	a.stopTimer()
-	if d, ok := tickDelay(a.opts.NextTick(a.snap, now)); ok {
+	next := a.opts.NextTick(a.snap, now)
+	if d := untilDeactivateAvailable(a.snap, now); d > 0 && (next <= 0 || d < next) {
+		next = d
+	}
+	if d, ok := tickDelay(next); ok {
 		a.timer = time.NewTimer(d)
 	} // else nothing counts down: no wake-ups at all
 }
@@ -542,7 +608,19 @@ func (a *app) handle(act action) (quit bool) {
 	case actSignIn:
 		a.core.SignIn(act.tenant)
 	case actSignOut:
-		a.core.SignOut(act.tenant)
+		a.withDialog(func(ctx context.Context) { a.signOut(ctx, act.tenant) })
+	case actReactivate:
+		a.core.Reactivate(act.key)
+	case actFindRole:
+		a.withDialog(a.findRole)
+	case actAddFavourite:
+		a.withDialog(a.addFavourite)
+	case actFavouriteSettings:
+		a.withDialog(func(ctx context.Context) { a.favouriteSettings(ctx, act.key) })
+	case actDefaultDuration:
+		a.withDialog(a.defaultDuration)
+	case actReminders:
+		a.withDialog(a.reminders)
 	case actToggleAutostart:
 		go a.toggleAutostart()
 	case actOpenConfig:

@@ -90,23 +90,29 @@ func FormatReminders(ds []time.Duration) string {
 // ErrNotFavourite is a setting asked for a role that is not a favourite.
 var ErrNotFavourite = errors.New("not a favourite")
 
-// changeFavourite applies change to the favourite key and saves the configuration; change
-// runs under e.mu.
-func (e *Engine) changeFavourite(key string, change func(f *store.Favourite) error) error {
+// changeFavourite checks a change to the favourite key (check runs under e.mu, on the
+// favourite as the engine has it) and has it made and saved: apply is an edit of the
+// configuration as it is then (store.EditConfig), so hand edits to other fields are kept.
+func (e *Engine) changeFavourite(key string, check func(f store.Favourite) error, apply func(f *store.Favourite)) error {
 	e.mu.Lock()
-	i := slices.IndexFunc(e.cfg.Favourites, func(f store.Favourite) bool { return f.Key == key })
-	if i < 0 {
+	f, ok := e.favouriteLocked(key)
+	if !ok {
 		e.mu.Unlock()
 		return fmt.Errorf("%s: %w", keyLabel(key), ErrNotFavourite)
 	}
-	f := e.cfg.Favourites[i]
-	if err := change(&f); err != nil {
-		e.mu.Unlock()
-		return err
+	if check != nil {
+		if err := check(f); err != nil {
+			e.mu.Unlock()
+			return err
+		}
 	}
-	e.cfg.Favourites = slices.Clone(e.cfg.Favourites)
-	e.cfg.Favourites[i] = f
-	e.saveConfigLocked()
+	e.editConfigLocked(func(c *store.Config) {
+		for i := range c.Favourites {
+			if c.Favourites[i].Key == key {
+				apply(&c.Favourites[i])
+			}
+		}
+	})
 	e.mu.Unlock()
 	e.signal()
 	return nil
@@ -118,35 +124,32 @@ func (e *Engine) SetFavouriteDuration(key string, d time.Duration) error {
 	if d < 0 {
 		return &InputError{Msg: "a duration can't be negative"}
 	}
-	return e.changeFavourite(key, func(f *store.Favourite) error {
+	return e.changeFavourite(key, func(f store.Favourite) error {
 		if p, ok := e.policies[key]; ok && p.Known && p.Policy.MaxDuration > 0 && d > p.Policy.MaxDuration {
-			return &InputError{Msg: fmt.Sprintf("%s can be activated for at most %s", favouriteRole(*f).Label(), FormatDuration(p.Policy.MaxDuration))}
+			return &InputError{Msg: fmt.Sprintf("%s can be activated for at most %s", favouriteRole(f).Label(), FormatDuration(p.Policy.MaxDuration))}
 		}
-		f.Duration = store.Duration(d)
 		return nil
-	})
+	}, func(f *store.Favourite) { f.Duration = store.Duration(d) })
 }
 
 // SetFavouriteJustification saves the favourite's reason ("" clears it: the next click asks
 // when the policy needs one).
 func (e *Engine) SetFavouriteJustification(key, justification string) error {
 	justification = strings.TrimSpace(justification)
-	return e.changeFavourite(key, func(f *store.Favourite) error {
-		f.Justification = justification
-		return nil
-	})
+	return e.changeFavourite(key, nil, func(f *store.Favourite) { f.Justification = justification })
 }
 
 // SetFavouriteTicket saves the favourite's ticket number and system ("" clears them).
 func (e *Engine) SetFavouriteTicket(key, number, system string) error {
 	number, system = strings.TrimSpace(number), strings.TrimSpace(system)
-	return e.changeFavourite(key, func(f *store.Favourite) error {
+	return e.changeFavourite(key, nil, func(f *store.Favourite) {
 		f.TicketNumber = number
-		if number == "" {
-			system = ""
+		switch {
+		case number == "":
+			f.TicketSystem = ""
+		case system != "":
+			f.TicketSystem = system
 		}
-		f.TicketSystem = system
-		return nil
 	})
 }
 
@@ -158,10 +161,7 @@ func (e *Engine) SetKeepActiveUntil(key, hhmm string) error {
 			return &InputError{Msg: fmt.Sprintf("keep active until %q: use a time like 18:00", hhmm)}
 		}
 	}
-	return e.changeFavourite(key, func(f *store.Favourite) error {
-		f.KeepActiveUntil = hhmm
-		return nil
-	})
+	return e.changeFavourite(key, nil, func(f *store.Favourite) { f.KeepActiveUntil = hhmm })
 }
 
 // SetDefaultDuration sets the duration of an activation when a favourite names none.
@@ -170,8 +170,7 @@ func (e *Engine) SetDefaultDuration(d time.Duration) error {
 		return &InputError{Msg: "the default duration must be longer than zero"}
 	}
 	e.mu.Lock()
-	e.cfg.DefaultDuration = store.Duration(d)
-	e.saveConfigLocked()
+	e.editConfigLocked(func(c *store.Config) { c.DefaultDuration = store.Duration(d) })
 	e.mu.Unlock()
 	e.signal()
 	return nil
@@ -187,9 +186,9 @@ func (e *Engine) SetReminders(ds []time.Duration) error {
 		rs = append(rs, store.Duration(d))
 	}
 	slices.SortFunc(rs, func(a, b store.Duration) int { return int(b - a) })
+	rs = slices.Compact(rs)
 	e.mu.Lock()
-	e.cfg.Reminders = slices.Compact(rs)
-	e.saveConfigLocked()
+	e.editConfigLocked(func(c *store.Config) { c.Reminders = slices.Clone(rs) })
 	e.mu.Unlock()
 	e.signal()
 	return nil
@@ -254,7 +253,7 @@ func (e *Engine) cancelNow(ctx context.Context, key string, marked bool) (pim.Ac
 		}
 		ts.pending = slices.DeleteFunc(ts.pending, func(a pim.Activation) bool { return a.Role.Key() == key })
 	case errors.Is(err, pim.ErrSignInNeeded):
-		e.markSignInNeededLocked(ts, key)
+		e.markSignInNeededLocked(ts, key, role.Plane)
 		err = fmt.Errorf("cancel the request for %s: %w", role.Label(), err)
 	default:
 		err = fmt.Errorf("cancel the request for %s: %w", role.Label(), err)

@@ -3,8 +3,10 @@ package engine
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,30 +14,23 @@ import (
 	"github.com/pimtray/pimtray/store"
 )
 
-// withConfigFile makes the harness save its configuration to a real file, as pimtray does,
-// and still report each save on h.saved.
-func withConfigFile(path string, saved chan<- *store.Config) harnessOpt {
-	return func(o *Options, _ *fakeAPI) {
-		o.SaveConfig = func(c *store.Config) error {
-			err := store.SaveConfig(path, c)
-			saved <- c
-			return err
-		}
-	}
-}
-
 func TestSettingsFromTheMenuAreWrittenToTheConfigFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "config.json")
-	saved := make(chan *store.Config, 16)
-	h := newHarness(t, withFavourites(fav(roleGA), fav(roleContrib)), withConfigFile(path, saved)).start()
-	wait := func() {
-		t.Helper()
-		select {
-		case <-saved:
-		case <-time.After(5 * time.Second):
-			t.Fatal("the configuration was not saved")
-		}
+	// A hand-written file, with a comment and a setting the menu doesn't show: both stay.
+	hand := `{
+  // my favourites
+  "favourites": [
+    {"key": "` + roleGA.Key() + `", "tenant": "` + roleGA.TenantID + `", "plane": "entra", "role": "Global Administrator", "roleId": "` + roleGA.RoleID + `", "scope": "/"},
+    {"key": "` + roleContrib.Key() + `", "tenant": "` + roleContrib.TenantID + `", "plane": "azure", "role": "Contributor", "roleId": "` + roleContrib.RoleID + `", "scope": "` + roleContrib.Scope + `"},
+  ],
+  "refreshInterval": "7m",
+}
+`
+	if err := os.WriteFile(path, []byte(hand), 0o600); err != nil {
+		t.Fatal(err)
 	}
+	h := newHarness(t, withConfigFile(t, path)).start()
+	wait := func() { t.Helper(); h.settle() }
 	for _, change := range []func() error{
 		func() error { return h.e.SetFavouriteDuration(roleGA.Key(), 2*time.Hour) },
 		func() error { return h.e.SetFavouriteJustification(roleGA.Key(), "  Daily operations ") },
@@ -52,6 +47,9 @@ func TestSettingsFromTheMenuAreWrittenToTheConfigFile(t *testing.T) {
 	c, err := store.LoadConfig(path)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(path); !strings.Contains(string(data), "// my favourites") || c.RefreshInterval.D() != 7*time.Minute {
+		t.Errorf("the hand edits are gone:\n%s", data)
 	}
 	ga, contrib := c.Favourites[0], c.Favourites[1]
 	if ga.Duration.D() != 2*time.Hour || ga.Justification != "Daily operations" || ga.KeepActiveUntil != "18:00" {
@@ -167,4 +165,23 @@ func TestCancelWithdrawsTheRequestOnly(t *testing.T) {
 		t.Errorf("%d cancels, want still 1", n)
 	}
 	_ = pim.StatusPending
+}
+
+func TestNeedsText(t *testing.T) {
+	h := time.Hour
+	for _, tc := range []struct {
+		p    *pim.Policy
+		d    time.Duration
+		want string
+	}{
+		{nil, 8 * h, ""},
+		{&pim.Policy{MaxDuration: 8 * h, Justification: true}, 8 * h, ""},
+		{&pim.Policy{MaxDuration: 4 * h, Ticket: true, Approval: true}, 4 * h, "ticket · approval"},
+		{&pim.Policy{MaxDuration: 8 * h, MFA: true}, 2 * h, "MFA · max 8h"},
+		{&pim.Policy{MaxDuration: 8 * h, MFA: true, AuthContext: "c1"}, 8 * h, "auth context"},
+	} {
+		if got := NeedsText(Item{Policy: tc.p, Duration: tc.d}); got != tc.want {
+			t.Errorf("NeedsText(%+v, %v) = %q, want %q", tc.p, tc.d, got, tc.want)
+		}
+	}
 }
