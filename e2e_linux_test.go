@@ -88,8 +88,8 @@ func TestE2ETrayClickActivatesCountsDownAndExpires(t *testing.T) {
 		return countdown.MatchString(label(m, "Security Reader — "))
 	})
 	firstLabel := label(first, "Security Reader — ")
-	if n := first.FindByLabel(firstLabel); n == nil || n.FindByLabel("Deactivate") == nil {
-		t.Errorf("the active favourite should open a submenu with Deactivate:\n%s", first)
+	if n := first.FindByLabel(firstLabel); n == nil || n.FindByLabelPrefix("Deactivate (available at ") == nil || n.FindByLabel("Re-activate now") == nil {
+		t.Errorf("the active favourite should open a submenu with Re-activate now and Deactivate (greyed in its first 5 minutes):\n%s", first)
 	}
 	item.WaitForMenu(t, e2eTimeout, "the countdown to tick", func(m *desktoptest.MenuNode) bool {
 		l := label(m, "Security Reader — ")

@@ -22,8 +22,10 @@ func findRows(items []engine.Item, now time.Time) rowSet {
 	for _, it := range items {
 		state := engine.StatusText(it, now)
 		if activatable(it, now) {
-			if n := engine.NeedsText(it); n != "" {
-				state += " · " + n
+			for _, n := range []string{engine.NeedsText(it), engine.MaxText(it)} {
+				if n != "" {
+					state += " · " + n
+				}
 			}
 		}
 		name := it.Role.RoleName

@@ -3,9 +3,7 @@ package engine
 import "strings"
 
 // NeedsText says what activating the role needs beyond a click, from its policy, for its
-// menu label: "ticket · approval · MFA · max 4h" ("" when nothing, or the policy is not
-// known). The maximum is said only when it is more than one click asks for (Duration), so
-// the user knows a longer one can be chosen.
+// menu label: "ticket · approval · MFA" ("" when nothing, or the policy is not known).
 func NeedsText(it Item) string {
 	p := it.Policy
 	if p == nil {
@@ -24,8 +22,14 @@ func NeedsText(it Item) string {
 	case p.MFA:
 		parts = append(parts, "MFA")
 	}
-	if p.MaxDuration > 0 && it.Duration > 0 && p.MaxDuration > it.Duration {
-		parts = append(parts, "max "+FormatDuration(p.MaxDuration))
-	}
 	return strings.Join(parts, " · ")
+}
+
+// MaxText is the role's longest activation, for lists that show it ("max 8h"); "" when
+// the policy is not known.
+func MaxText(it Item) string {
+	if it.Policy == nil || it.Policy.MaxDuration <= 0 {
+		return ""
+	}
+	return "max " + FormatDuration(it.Policy.MaxDuration)
 }

@@ -177,7 +177,7 @@ func TestNeedsText(t *testing.T) {
 		{nil, 8 * h, ""},
 		{&pim.Policy{MaxDuration: 8 * h, Justification: true}, 8 * h, ""},
 		{&pim.Policy{MaxDuration: 4 * h, Ticket: true, Approval: true}, 4 * h, "ticket · approval"},
-		{&pim.Policy{MaxDuration: 8 * h, MFA: true}, 2 * h, "MFA · max 8h"},
+		{&pim.Policy{MaxDuration: 8 * h, MFA: true}, 2 * h, "MFA"},
 		{&pim.Policy{MaxDuration: 8 * h, MFA: true, AuthContext: "c1"}, 8 * h, "auth context"},
 	} {
 		if got := NeedsText(Item{Policy: tc.p, Duration: tc.d}); got != tc.want {
