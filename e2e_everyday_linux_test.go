@@ -244,13 +244,25 @@ func TestE2EAFailureNoticeIsWithdrawnWhenALaterTryWorks(t *testing.T) {
 		t.Fatal("Security Reader is still active at the fake")
 	}
 
-	// Again too early, and then pimtray quits: the failure notice goes with it.
-	w.offset.Store(0)
-	m = item.WaitForMenu(t, e2eTimeout, "the favourite again", func(m *desktoptest.MenuNode) bool { return m.FindByLabel(ready) != nil })
-	item.Click(t, m.FindByLabel(ready).ID)
-	deactivate()
+	// Refused again (an activation this time), and then pimtray quits: the failure notice
+	// goes with it.
+	m := item.WaitForMenu(t, e2eTimeout, "the favourite again", func(m *desktoptest.MenuNode) bool {
+		return m.FindByLabel("Security Reader — activate (1h)") != nil
+	})
+	w.fake.InjectFault(fakeazure.Fault{Kind: fakeazure.FaultStatus, Status: 400, Method: "POST", Path: "roleAssignmentScheduleRequests", Count: 1})
+	item.Click(t, m.FindByLabel("Security Reader — activate (1h)").ID)
 	again := notes.WaitForNotification(t, e2eTimeout, "the second failure notice", func(n desktoptest.Notification) bool {
-		return strings.HasPrefix(n.Summary, "Could not deactivate Security Reader") && n.ID != failed.ID
+		return strings.HasPrefix(n.Summary, "Could not activate Security Reader") && n.ID != failed.ID
+	})
+	// The menu says why, on a line under the role (most tray hosts never show a tooltip).
+	item.WaitForMenu(t, e2eTimeout, "the failure's reason under the role", func(m *desktoptest.MenuNode) bool {
+		for i, n := range m.Children {
+			if strings.HasPrefix(n.Label, "Security Reader — failed") && i+1 < len(m.Children) {
+				next := m.Children[i+1]
+				return strings.HasPrefix(next.Label, "    ↳ ") && len(next.Label) > 10 && !next.Enabled
+			}
+		}
+		return false
 	})
 	if code := tr.stop(); code != 0 {
 		t.Fatalf("tray exit %d", code)
