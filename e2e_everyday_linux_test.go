@@ -293,7 +293,7 @@ func TestE2EDemoShowsApprovalStepUpAndSharesItsClock(t *testing.T) {
 		}
 	})
 
-	const ga = "Global Administrator — activate (8h)"
+	const ga = "Global Administrator — activate (8h) · MFA" // the label says what it needs
 	m := item.WaitForMenu(t, e2eTimeout, "the demo's favourites", func(m *desktoptest.MenuNode) bool { return m.FindByLabel(ga) != nil })
 	item.Click(t, m.FindByLabel(ga).ID)
 	step := notes.WaitForNotification(t, e2eTimeout, "the step-up notice", func(n desktoptest.Notification) bool {

@@ -1,14 +1,12 @@
 package engine
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/pimtray/pimtray/pim"
 	"github.com/pimtray/pimtray/store"
 )
 
@@ -204,62 +202,4 @@ func (e *Engine) settingsLocked() Settings {
 		s.Reminders = []time.Duration{}
 	}
 	return s
-}
-
-// Cancel withdraws the role's open request (waiting for approval) in the background;
-// unlike Deactivate it never ends a running activation of the role.
-func (e *Engine) Cancel(key string) {
-	if !e.markInFlight(key, StateDeactivating) {
-		return
-	}
-	e.goBackground(func(ctx context.Context) {
-		_, err := e.cancelNow(ctx, key, true)
-		e.tellFailure(key, "Could not cancel the request for", err)
-	})
-}
-
-// CancelNow withdraws the role's open request and returns when done.
-func (e *Engine) CancelNow(ctx context.Context, key string) error {
-	_, err := e.cancelNow(ctx, key, false)
-	return err
-}
-
-func (e *Engine) cancelNow(ctx context.Context, key string, marked bool) (pim.Activation, error) {
-	var pend pim.Activation
-	var pending bool
-	role, ts, err := e.begin(key, StateDeactivating, marked, func(ts *tenantState) {
-		pend, pending = e.pendingLocked(ts, key, e.now())
-	})
-	if err != nil {
-		return pend, err
-	}
-	if pending {
-		err = ts.b.API.Cancel(ctx, pend)
-	}
-	e.mu.Lock()
-	delete(e.inflight, key)
-	switch {
-	case !pending:
-		err = &InputError{Msg: role.Label() + " has no open request to cancel."}
-	case err == nil:
-		delete(e.awaiting, key)
-		if r, ok := e.recent[key]; ok && !r.Deactivated {
-			r.Acts = slices.DeleteFunc(slices.Clone(r.Acts), func(a pim.Activation) bool { return a.Status == pim.StatusPending })
-			if len(r.Acts) == 0 {
-				delete(e.recent, key)
-			} else {
-				e.recent[key] = r
-			}
-		}
-		ts.pending = slices.DeleteFunc(ts.pending, func(a pim.Activation) bool { return a.Role.Key() == key })
-	case errors.Is(err, pim.ErrSignInNeeded):
-		e.markSignInNeededLocked(ts, key, role.Plane)
-		err = fmt.Errorf("cancel the request for %s: %w", role.Label(), err)
-	default:
-		err = fmt.Errorf("cancel the request for %s: %w", role.Label(), err)
-	}
-	e.mu.Unlock()
-	e.saveState()
-	e.signal()
-	return pend, err
 }

@@ -158,7 +158,7 @@ func TestCancelWithdrawsTheRequestOnly(t *testing.T) {
 		t.Errorf("after cancel: %+v", it)
 	}
 	// Nothing open: Cancel sends nothing, and says so.
-	if err := h.e.CancelNow(context.Background(), roleUA.Key()); !IsInput(err) {
+	if _, err := h.e.CancelNow(context.Background(), roleUA.Key()); !IsInput(err) {
 		t.Errorf("cancel with nothing open: %v", err)
 	}
 	if n := h.api.count("cancel"); n != 1 {
