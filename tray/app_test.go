@@ -85,7 +85,6 @@ func TestHandleForwardsClicksToTheCore(t *testing.T) {
 		{action{kind: actToggleFavourite, key: "k3"}, "ToggleFavourite k3"},
 		{action{kind: actRefresh}, "Refresh"},
 		{action{kind: actSignIn, tenant: "t1"}, "SignIn t1"},
-		{action{kind: actSignOut, tenant: "t2"}, "SignOut t2"},
 		{action{kind: actApprove, key: "r1"}, "Approve r1"},
 		{action{kind: actDeny, key: "r2"}, "Deny r2"},
 		{action{kind: actReactivate, key: "k4"}, "Reactivate k4"},
