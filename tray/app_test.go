@@ -49,6 +49,8 @@ func (c *recordingCore) Approve(id string)          { c.record("Approve %s", id)
 func (c *recordingCore) Deny(id string)             { c.record("Deny %s", id) }
 func (c *recordingCore) Reactivate(key string)      { c.record("Reactivate %s", key) }
 func (c *recordingCore) Cancel(key string)          { c.record("Cancel %s", key) }
+func (c *recordingCore) ActivateAt(key string)      { c.record("ActivateAt %s", key) }
+func (c *recordingCore) LoadRecentActivity()        { c.record("LoadRecentActivity") }
 func (c *recordingCore) SetFavouriteDuration(key string, d time.Duration) error {
 	c.record("SetFavouriteDuration %s %v", key, d)
 	return c.err

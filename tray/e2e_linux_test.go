@@ -278,6 +278,8 @@ func (c *scriptedCore) SignOut(tenantID string) {
 }
 func (c *scriptedCore) Reactivate(key string) { report("CALL Reactivate %s", key) }
 func (c *scriptedCore) Cancel(key string)     { report("CALL Cancel %s", key) }
+func (c *scriptedCore) ActivateAt(key string) { report("CALL ActivateAt %s", key) }
+func (c *scriptedCore) LoadRecentActivity()   { report("CALL LoadRecentActivity") }
 func (c *scriptedCore) SetFavouriteDuration(key string, d time.Duration) error {
 	report("CALL SetFavouriteDuration %s %v", key, d)
 	return nil
@@ -532,10 +534,12 @@ func TestTrayMenuOverDBus(t *testing.T) {
 			"Owner · IT — <countdown>",
 			"User Administrator — pending approval",
 			"Activate all favourites",
+			"Activate at…",
 			"Find a role…",
 			"All eligible roles",
 			"Favourites",
 			"Settings",
+			"Recent activity",
 			"---",
 			"Refresh",
 			"Sign out",

@@ -373,7 +373,13 @@ func capEntries(prefix string, es []entry) []entry {
 		return es
 	}
 	out := slices.Clone(es[:maxEntries-1])
-	return append(out, info(prefix+"/more", fmt.Sprintf("%d more: use “%s”", len(es)-(maxEntries-1), titleFindRole)))
+	more := 0
+	for _, e := range es[maxEntries-1:] {
+		if !e.inert {
+			more++
+		}
+	}
+	return append(out, info(prefix+"/more", fmt.Sprintf("%d more: use “%s”", more, titleFindRole)))
 }
 
 // approvalEntries is the section "Waiting for your approval (N)" when N > 0: one entry per
@@ -743,32 +749,47 @@ func browseEntries(s engine.Snapshot, now time.Time, env menuEnv, budget int) []
 		planes = append(planes, chunks)
 		planeOf = append(planeOf, p)
 	}
-	n := 0
-	for _, cs := range planes {
-		n += len(cs)
+	// Each plane gets at least one submenu and the budget goes, one at a time, to the plane
+	// with the most left out; a plane that doesn't get all its ranges ends its last
+	// submenu with a line saying how many more "Find a role…" has.
+	alloc := make([]int, len(planes))
+	left := budget
+	for i := range planes {
+		alloc[i] = 1
+		left--
 	}
-	var out []entry
-	if n <= budget {
+	for ; left > 0; left-- {
+		best := -1
 		for i, cs := range planes {
-			p := planeOf[i]
-			for j, c := range cs {
-				e := entry{id: "all/" + string(p), title: planeTitle(p), children: c.entries}
-				if len(cs) > 1 {
-					e.id = fmt.Sprintf("all/%s/%d", p, j)
-					e.title += ": " + rangeTitle(c.first, c.last)
-				}
-				out = append(out, e)
+			if alloc[i] < len(cs) && (best < 0 || len(cs)-alloc[i] > len(planes[best])-alloc[best]) {
+				best = i
 			}
 		}
-		return out
+		if best < 0 {
+			break
+		}
+		alloc[best]++
 	}
+	var out []entry
 	for i, cs := range planes {
 		p := planeOf[i]
-		var all []entry
-		for _, c := range cs {
-			all = append(all, c.entries...)
+		for j := 0; j < alloc[i] && j < len(cs); j++ {
+			c := cs[j]
+			e := entry{id: "all/" + string(p), title: planeTitle(p), children: c.entries}
+			if j == alloc[i]-1 && alloc[i] < len(cs) { // the rest of the plane, cut
+				var rest []entry
+				for _, r := range cs[j:] {
+					rest = append(rest, r.entries...)
+				}
+				e.children = capEntries(fmt.Sprintf("all/%s/%d", p, j), rest)
+				c.last = cs[len(cs)-1].last
+			}
+			if len(cs) > 1 {
+				e.id = fmt.Sprintf("all/%s/%d", p, j)
+				e.title += ": " + rangeTitle(c.first, c.last)
+			}
+			out = append(out, e)
 		}
-		out = append(out, entry{id: "all/" + string(p), title: planeTitle(p), children: capEntries("all/"+string(p), all)})
 	}
 	return out
 }

@@ -858,7 +858,7 @@ func TestBuildMenuSchedulingAndRecentActivity(t *testing.T) {
 	sched.StartsAt, sched.ExpiresAt = t0.Add(3*time.Hour), t0.Add(11*time.Hour)
 	s := engine.Snapshot{Accounts: []engine.Account{signedIn}, Header: "admin@contoso.example · Contoso",
 		Favourites: []engine.Item{sched, fav(itemOf(rOwnerIT, engine.StateEligible)), fav(activeUntil(rMember, t0.Add(time.Hour)))}}
-	e := menuEnv{label: engine.Label, planner: true}
+	e := menuEnv{label: engine.Label, planner: true, loc: time.UTC}
 	got := dump(buildMenu(s, t0, e))
 	want := `admin@contoso.example · Contoso [disabled]
 ---
@@ -866,6 +866,8 @@ Global Administrator — starts 12:00
   Cancel -> cancel Global Administrator
 Owner · IT — activate (8h) -> activate Owner · IT
 Member · PIM-Admins — 1h 00m left
+  Ends at 10:00 [disabled]
+  Re-activate now -> reactivate Member · PIM-Admins
   Deactivate -> deactivate Member · PIM-Admins
 Activate all favourites -> activate-favourites
 Activate at…
