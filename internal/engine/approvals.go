@@ -10,7 +10,9 @@ package engine
 //   - a plane where something waited for the user since pimtray started is listed with every
 //     refresh: one request (more only to follow paging);
 //   - a plane that has had nothing for the user is listed at most once an hour
-//     (ApprovalIdlePoll): an administrator who approves nothing there pays one request an hour.
+//     (ApprovalIdlePoll): an administrator who approves nothing there pays one request an hour;
+//   - a refresh someone asked for (the menu's Refresh, a wake from sleep) lists every plane that
+//     can be listed.
 // The command line lists every plane not unavailable when asked (pimtray approvals).
 
 import (

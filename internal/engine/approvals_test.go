@@ -69,13 +69,13 @@ func TestDemoApprovalsShowAndAreAnnouncedOnce(t *testing.T) {
 			t.Errorf("notice %+v", n)
 		}
 	}
-	// The next refreshes list the planes where something waited, and announce nothing again.
+	// A refresh asked for (the menu's Refresh) lists every plane once, and announces nothing again.
 	h.fake.ResetLog()
 	h.advance(10 * time.Minute)
 	h.e.Refresh()
 	h.settle()
-	if got := approvalListings(h.fake); got["entra"] != 1 || got["azure"] != 1 || got["group"] != 0 {
-		t.Errorf("a refresh listed approvals %v; want entra 1, azure 1, group 0 (nothing ever waited there: hourly)", got)
+	if got := approvalListings(h.fake); got["entra"] != 1 || got["azure"] != 1 || got["group"] != 1 {
+		t.Errorf("a refresh listed approvals %v; want one listing per plane", got)
 	}
 	select {
 	case n := <-h.e.Notices():
@@ -270,5 +270,30 @@ func TestApproveFromAToastOfAnEarlierRun(t *testing.T) {
 	h.notice(NoticeDecided)
 	if w := waitingStatus(h.fake, fakeazure.DemoWaitingAzureID); w.Status != "Provisioned" || stageDecisions(h.fake) != 1 {
 		t.Errorf("requester sees %+v after %d decisions", w, stageDecisions(h.fake))
+	}
+}
+
+// The polling rule of the timed refreshes, pure: what waited is listed each time, what never
+// had anything once an hour, what Azure refused (403/404) never until the next sign-in.
+func TestPollRule(t *testing.T) {
+	now := t0.Add(10 * time.Hour)
+	known := map[pim.Plane]*approverPlane{
+		pim.PlaneEntra: {had: true, polled: now.Add(-5 * time.Minute)},
+		pim.PlaneAzure: {polled: now.Add(-5 * time.Minute)},
+		pim.PlaneGroup: {unavailable: "Groups: no", polled: now.Add(-5 * time.Hour)},
+	}
+	all := pim.Planes()
+	if got := pollRule(all, known, now, false); len(got) != 1 || got[0] != pim.PlaneEntra {
+		t.Errorf("timed refresh polls %v, want entra only", got)
+	}
+	known[pim.PlaneAzure].polled = now.Add(-ApprovalIdlePoll)
+	if got := pollRule(all, known, now, false); len(got) != 2 || got[1] != pim.PlaneAzure {
+		t.Errorf("an hour later polls %v, want entra and azure", got)
+	}
+	if got := pollRule(all, known, now, true); len(got) != 2 {
+		t.Errorf("a refresh asked for polls %v: everything but the unavailable plane", got)
+	}
+	if got := pollRule(all, map[pim.Plane]*approverPlane{}, now, false); len(got) != 3 {
+		t.Errorf("nothing known: %v, want every plane", got)
 	}
 }

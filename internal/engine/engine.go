@@ -278,6 +278,7 @@ type Engine struct {
 
 	refreshing      bool
 	refreshAgain    bool
+	askedRefresh    bool // Refresh was called (not the timer): approvals on every plane
 	refreshFailures int
 	nextRefresh     time.Time
 	lastRefresh     time.Time

@@ -17,6 +17,7 @@ import (
 // Refresh reads every tenant again in the background (coalesced with one running).
 func (e *Engine) Refresh() {
 	e.mu.Lock()
+	e.askedRefresh = true // a refresh someone asked for looks for approvals on every plane
 	if e.refreshing {
 		e.refreshAgain = true
 		e.mu.Unlock()
@@ -64,8 +65,13 @@ func (e *Engine) runRefresh(ctx context.Context) {
 		e.signal()
 
 		errs := e.refreshTenants(ctx, tenants, nil)
-		// What waits for the user's approval, at most one listing per plane (pollRule).
-		e.pollApprovals(ctx, false)
+		// What waits for the user's approval, at most one listing per plane (pollRule); a
+		// refresh asked for (the menu's Refresh, a wake from sleep) lists every plane that can be.
+		e.mu.Lock()
+		asked := e.askedRefresh
+		e.askedRefresh = false
+		e.mu.Unlock()
+		e.pollApprovals(ctx, asked)
 		offline := false
 		for _, err := range errs {
 			if errors.Is(err, pim.ErrUnavailable) {
