@@ -50,6 +50,7 @@ const (
 	actFavouriteSettings // a favourite's line under Settings: choose what to change
 	actDefaultDuration   // "Default duration: 8h…"
 	actReminders         // "Reminders: …"
+	actToggleDaily       // key: the favourite whose "start my day" to turn on (asks the time) or off
 )
 
 // action is a click turned into a message for the tray's event loop.
@@ -89,6 +90,8 @@ type menuEnv struct {
 	// planner: the core schedules activations and reads the recent activity ("Activate at …",
 	// "Cancel", "Recent activity").
 	planner bool
+	// daily: the core keeps the favourites' "start my day" (its submenu).
+	daily bool
 	// chooser: a list dialog can be shown ("Find a role…", "Add a favourite…", Settings).
 	chooser bool
 	// problem is the tray's own last failure (a dialog that could not be shown, a setting
@@ -133,6 +136,7 @@ const (
 	titleRefreshRecent      = "Refresh recent activity (read %s)"
 	titleReadingRecent      = "Reading recent activity…"
 	titleNoRecent           = "No requests in the last 30 days"
+	titleStartMyDay         = "Start my day"
 )
 
 // maxMenuDepth is how deep the menu goes: the top level and one level of submenus. Some
@@ -214,6 +218,10 @@ func buildMenu(s engine.Snapshot, now time.Time, env menuEnv) []entry {
 	if at, ok := activateAtEntry(s, now, env); ok {
 		at.children = capEntries("activate-at", at.children)
 		top = append(top, at)
+	}
+	if d, ok := startMyDayEntry(s, env); ok {
+		d.children = capEntries("start-my-day", d.children)
+		top = append(top, d)
 	}
 	if env.chooser && len(s.All) > 0 {
 		top = append(top, entry{id: "find", title: titleFindRole, action: action{kind: actFindRole}})
@@ -516,6 +524,25 @@ func activateAtEntry(s engine.Snapshot, now time.Time, env menuEnv) (entry, bool
 			e.children = append(e.children, entry{id: "activate-at/" + it.Key, title: engine.ItemName(it) + "…",
 				action: action{kind: actActivateAt, key: it.Key}})
 		}
+	}
+	return e, len(e.children) > 0
+}
+
+// startMyDayEntry is the "Start my day" submenu: a check box per favourite, ticked when its
+// daily activation is on, with its days and time ("Owner · IT — Mon-Fri 08:30"). Ticking
+// asks the time (the core's dialog); unticking turns it off and keeps the days and time.
+func startMyDayEntry(s engine.Snapshot, env menuEnv) (entry, bool) {
+	if !env.daily {
+		return entry{}, false
+	}
+	e := entry{id: "start-my-day", title: titleStartMyDay}
+	for _, it := range s.Favourites {
+		title := engine.ItemName(it)
+		if it.Daily != "" {
+			title += " — " + it.Daily
+		}
+		e.children = append(e.children, entry{id: "start-my-day/" + it.Key, title: title, kind: kindCheckbox,
+			checked: it.DailyOn, action: action{kind: actToggleDaily, key: it.Key}})
 	}
 	return e, len(e.children) > 0
 }

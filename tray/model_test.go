@@ -120,7 +120,7 @@ func describe(a action) string {
 		actToggleAutostart: "toggle-autostart", actOpenConfig: "open-config", actOpenLog: "open-log", actQuit: "quit",
 		actApprove: "approve", actDeny: "deny", actActivateAt: "activate-at", actCancel: "cancel", actLoadRecent: "load-recent",
 		actReactivate: "reactivate", actFindRole: "find-role", actAddFavourite: "add-favourite",
-		actFavouriteSettings: "favourite-settings", actDefaultDuration: "default-duration", actReminders: "reminders",
+		actFavouriteSettings: "favourite-settings", actDefaultDuration: "default-duration", actReminders: "reminders", actToggleDaily: "toggle-daily",
 	}[a.kind]
 	var args []string
 	if a.key != "" {
@@ -856,9 +856,12 @@ Alan Turing · Contributor · rg-web · 3 h ago — deciding… [disabled]
 func TestBuildMenuSchedulingAndRecentActivity(t *testing.T) {
 	sched := fav(itemOf(rGlobalAdmin, engine.StateScheduled))
 	sched.StartsAt, sched.ExpiresAt = t0.Add(3*time.Hour), t0.Add(11*time.Hour)
+	sched.Daily, sched.DailyOn = "Mon-Fri 08:30", true
+	member := fav(activeUntil(rMember, t0.Add(time.Hour)))
+	member.Daily = "Mon,Wed 07:00" // off
 	s := engine.Snapshot{Accounts: []engine.Account{signedIn}, Header: "admin@contoso.example · Contoso",
-		Favourites: []engine.Item{sched, fav(itemOf(rOwnerIT, engine.StateEligible)), fav(activeUntil(rMember, t0.Add(time.Hour)))}}
-	e := menuEnv{label: engine.Label, planner: true, loc: time.UTC}
+		Favourites: []engine.Item{sched, fav(itemOf(rOwnerIT, engine.StateEligible)), member}}
+	e := menuEnv{label: engine.Label, planner: true, daily: true, loc: time.UTC}
 	got := dump(buildMenu(s, t0, e))
 	want := `admin@contoso.example · Contoso [disabled]
 ---
@@ -872,6 +875,10 @@ Member · PIM-Admins — 1h 00m left
 Activate all favourites -> activate-favourites
 Activate at…
   Owner · IT… -> activate-at Owner · IT
+Start my day
+  Global Administrator — Mon-Fri 08:30 [x] -> toggle-daily Global Administrator
+  Owner · IT [ ] -> toggle-daily Owner · IT
+  Member · PIM-Admins — Mon,Wed 07:00 [ ] -> toggle-daily Member · PIM-Admins
 `
 	if !strings.HasPrefix(got, want) {
 		t.Errorf("menu:\n%s\nwant it to start:\n%s", got, want)
@@ -903,7 +910,7 @@ Activate at…
 
 	// A core that does not plan: none of it.
 	got = dump(buildMenu(s, t0, menuEnv{label: engine.Label}))
-	if strings.Contains(got, "Activate at") || strings.Contains(got, "Recent activity") || strings.Contains(got, "Cancel") {
+	if strings.Contains(got, "Activate at") || strings.Contains(got, "Recent activity") || strings.Contains(got, "Cancel") || strings.Contains(got, "Start my day") {
 		t.Errorf("without a planner:\n%s", got)
 	}
 }

@@ -125,6 +125,13 @@ type Planner interface {
 
 var _ Planner = (*engine.Engine)(nil)
 
+// DailyPlanner is a Core that also keeps the favourites' "start my day" (the engine does).
+type DailyPlanner interface {
+	ToggleDaily(key string) // turns the favourite's "start my day" on (asking the time) or off
+}
+
+var _ DailyPlanner = (*engine.Engine)(nil)
+
 // Approver is a Core that also decides the requests waiting for the user's approval (the
 // engine does); each asks for the approver's justification and returns at once.
 type Approver interface {
@@ -354,11 +361,13 @@ func (a *app) loop(ctx context.Context) {
 
 func (a *app) env() menuEnv {
 	_, planner := a.core.(Planner)
+	_, dailyPlanner := a.core.(DailyPlanner)
 	a.problemMu.Lock()
 	problem := a.problem
 	a.problemMu.Unlock()
 	env := menuEnv{label: a.opts.Label, openConfig: a.opts.OpenConfig != nil, openLog: a.opts.OpenLog != nil,
-		chooser: a.opts.Dialogs != nil, problem: problem, loc: a.opts.Location, about: a.opts.About, planner: planner}
+		chooser: a.opts.Dialogs != nil, problem: problem, loc: a.opts.Location, about: a.opts.About, planner: planner,
+		daily: dailyPlanner}
 	if a.opts.Autostart != nil {
 		on := a.opts.Autostart.Enabled()
 		env.autostart = &on
@@ -587,6 +596,10 @@ func (a *app) handle(act action) (quit bool) {
 			} else {
 				ap.Deny(act.key)
 			}
+		}
+	case actToggleDaily:
+		if p, ok := a.core.(DailyPlanner); ok {
+			p.ToggleDaily(act.key)
 		}
 	case actActivateAt, actCancel, actLoadRecent:
 		if p, ok := a.core.(Planner); ok {

@@ -204,6 +204,9 @@ func (e *Engine) itemLocked(ts *tenantState, role pim.Role, now time.Time) Item 
 	if f, ok := e.favouriteLocked(key); ok {
 		it.Favourite = true
 		savedSettings(&it, f)
+		if sc := f.Schedule; sc != nil {
+			it.Daily, it.DailyOn = dailyText(sc), !sc.Off
+		}
 	} else if it.Policy == nil {
 		// The cap is not known until its policy is read (the background refresh reads every
 		// role's, favourites first): until then the label says just "activate" rather than

@@ -62,6 +62,10 @@ type Item struct {
 	SavedDuration      time.Duration `json:"savedDuration,omitempty"`
 	SavedJustification string        `json:"savedJustification,omitempty"`
 	SavedTicket        string        `json:"savedTicket,omitempty"`
+	// Daily is the favourite's "start my day" ("Mon-Fri 08:30"), empty when it has none;
+	// DailyOn says whether it is on.
+	Daily   string `json:"daily,omitempty"`
+	DailyOn bool   `json:"dailyOn,omitempty"`
 }
 
 // Account is one tenant's sign-in as the UI shows it.

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/pimtray/pimtray/internal/engine/daily"
@@ -102,4 +104,86 @@ func (e *Engine) dailyLocked(now time.Time) time.Time {
 		})
 	}
 	return next
+}
+
+// FieldDailyTime is the question "Start my day" asks when it is turned on: the time.
+const FieldDailyTime Field = "daily-time"
+
+// dailyText is a schedule for people: "Mon-Fri 08:30", "Mon-Fri 08:30, paused until 2026-12-31".
+func dailyText(sc *store.Schedule) string {
+	out := sc.Days + " " + sc.At
+	if sc.PausedUntil != "" {
+		out += ", paused until " + sc.PausedUntil
+	}
+	return out
+}
+
+// ToggleDaily turns the favourite's "start my day" off when it is on; when it is off (or
+// there is none) it asks for the time (pre-filled with the one it had, else 08:30) and turns
+// it on, on the days it had (else Mon-Fri). The change is saved to the configuration as an
+// edit of the file (hand edits kept).
+func (e *Engine) ToggleDaily(key string) {
+	e.mu.Lock()
+	f, ok := e.favouriteLocked(key)
+	if ok && f.Schedule != nil && !f.Schedule.Off {
+		sc := *f.Schedule
+		sc.Off = true
+		e.editConfigLocked(setSchedule(key, &sc))
+		e.mu.Unlock()
+		e.signal()
+		return
+	}
+	e.mu.Unlock()
+	if !ok {
+		return
+	}
+	e.goBackground(func(ctx context.Context) {
+		sc := store.Schedule{Days: "Mon-Fri", At: "08:30"}
+		if f.Schedule != nil {
+			sc = *f.Schedule
+			sc.Off = false
+		}
+		label := favouriteRole(f).Label()
+		if e.prompter == nil {
+			e.tellFailure(key, "Could not turn on Start my day for", &Failure{Msg: "pimtray could not ask for the time: no input dialog program is installed. Set \"schedule\": {\"days\": \"Mon-Fri\", \"at\": \"08:30\"} on the favourite in the configuration.", Err: ErrNoDialog})
+			return
+		}
+		q := Question{Key: key, Role: label, Field: FieldDailyTime, Label: "Start",
+			Title:   "Start my day: " + label,
+			Text:    "At what time should " + label + " start each day (" + sc.Days + ")? HH:MM, local time. pimtray sends the request the evening before; Azure starts it on time.",
+			Default: sc.At}
+		e.promptMu.Lock()
+		ans, ok, err := e.prompter.Ask(ctx, q)
+		e.promptMu.Unlock()
+		if err != nil {
+			e.tellFailure(key, "Could not turn on Start my day for", e.promptFailed(favouriteRole(f), "the time", err))
+			return
+		}
+		if !ok || strings.TrimSpace(ans) == "" {
+			return
+		}
+		at, err := daily.ParseClock(ans)
+		if err != nil {
+			e.tellFailure(key, "Could not turn on Start my day for", &InputError{Msg: "Start my day: " + err.Error() + "."})
+			return
+		}
+		sc.At = fmt.Sprintf("%02d:%02d", int(at/time.Hour), int(at%time.Hour/time.Minute))
+		e.mu.Lock()
+		e.editConfigLocked(setSchedule(key, &sc))
+		e.mu.Unlock()
+		e.signal()
+	})
+}
+
+// setSchedule is the edit that gives the favourite key this schedule (a new value: a
+// configuration copy shares nothing with it).
+func setSchedule(key string, sc *store.Schedule) configEdit {
+	return func(c *store.Config) {
+		for i := range c.Favourites {
+			if c.Favourites[i].Key == key {
+				v := *sc
+				c.Favourites[i].Schedule = &v
+			}
+		}
+	}
 }

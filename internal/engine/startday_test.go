@@ -2,7 +2,9 @@ package engine
 
 import (
 	"context"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,5 +99,51 @@ func TestStartMyDayRestartSendsNoDuplicate(t *testing.T) {
 	again.advance(9 * time.Hour) // past 18:00
 	if n := activations(again); n != 2 {
 		t.Fatalf("Monday evening: %d activations, want Tuesday's too", n)
+	}
+}
+
+// "Start my day" from the menu: ticking asks the time (pre-filled 08:30) and writes the
+// schedule into config.json as an edit (a hand comment kept); unticking turns it off and
+// keeps the days and time.
+func TestToggleDailyWritesTheConfiguration(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.json")
+	file := `{
+  // mine
+  "favourites": [
+    {"key": "` + roleGA.Key() + `", "tenant": "` + roleGA.TenantID + `", "plane": "entra", "role": "Global Administrator",
+     "roleId": "` + roleGA.RoleID + `", "scope": "/", "justification": "daily"},
+  ],
+}
+`
+	if err := os.WriteFile(path, []byte(file), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, withConfigFile(t, path)).start()
+	h.prompt.mu.Lock()
+	h.prompt.answers = []string{"7:45"}
+	h.prompt.mu.Unlock()
+	h.e.ToggleDaily(roleGA.Key())
+	h.waitFor("on", func(s Snapshot) bool { return len(s.Favourites) == 1 && s.Favourites[0].DailyOn })
+	h.settle()
+	if q := h.prompt.questions(); len(q) != 1 || q[0].Field != FieldDailyTime || q[0].Default != "08:30" {
+		t.Fatalf("asked %+v", q)
+	}
+	if it := h.e.Snapshot().Favourites[0]; it.Daily != "Mon-Fri 07:45" {
+		t.Errorf("daily %q", it.Daily)
+	}
+	c, err := store.LoadConfig(path)
+	if err != nil || c.Favourites[0].Schedule == nil || *c.Favourites[0].Schedule != (store.Schedule{Days: "Mon-Fri", At: "07:45"}) {
+		t.Fatalf("saved %+v %v", c.Favourites, err)
+	}
+	if data, _ := os.ReadFile(path); !strings.Contains(string(data), "// mine") {
+		t.Errorf("the hand comment is gone:\n%s", data)
+	}
+
+	h.e.ToggleDaily(roleGA.Key())
+	h.waitFor("off", func(s Snapshot) bool { return !s.Favourites[0].DailyOn })
+	h.settle()
+	c, _ = store.LoadConfig(path)
+	if sc := c.Favourites[0].Schedule; sc == nil || !sc.Off || sc.At != "07:45" {
+		t.Fatalf("after unticking: %+v", sc)
 	}
 }
