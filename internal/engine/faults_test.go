@@ -281,13 +281,9 @@ func (f *findings) add(format string, args ...any) {
 func TestFaultMatrix(t *testing.T) {
 	// The cases mostly wait (Retry-After, time-outs): run them side by side, more of them than
 	// -parallel (the number of CPUs) would.
-	// The cases that wait out time-outs start first, so the quick ones fill the slots beside
-	// them instead of leaving the slow ones to run at the end.
-	cases := slices.Clone(faultMatrix)
-	slices.SortStableFunc(cases, func(a, b faultCase) int { return waitsOf(b) - waitsOf(a) })
 	var wg sync.WaitGroup
 	slots := make(chan struct{}, 8)
-	for _, tc := range cases {
+	for _, tc := range faultMatrix {
 		wg.Go(func() {
 			slots <- struct{}{}
 			defer func() { <-slots }()
@@ -295,20 +291,6 @@ func TestFaultMatrix(t *testing.T) {
 		})
 	}
 	wg.Wait()
-}
-
-// waitsOf ranks how long a case waits on real time: hangs (every try runs into its time-out)
-// most, then a single hang or a short Retry-After, then the rest.
-func waitsOf(tc faultCase) int {
-	switch k := tc.fault.Kind; {
-	case (k == fakeazure.FaultHang || k == fakeazure.FaultHangAfterHandling) && tc.fault.Count == 0:
-		return 3
-	case k == fakeazure.FaultHang || k == fakeazure.FaultHangAfterHandling:
-		return 2
-	case tc.fault.RetryAfter > 0 && tc.fault.RetryAfter < time.Minute:
-		return 1
-	}
-	return 0
 }
 
 func runFaultCaseChecked(t *testing.T, tc faultCase) {
