@@ -522,6 +522,9 @@ func (c *Client) readStages(ctx context.Context, req ApprovalRequest, u string, 
 		if errors.As(err, &pe) && pe.StatusCode == http.StatusNotFound {
 			return nil, &DecisionError{Outcome: OutcomeExpired, Request: req.Label(), Err: err}
 		}
+		if errors.As(err, &pe) && pe.StatusCode == http.StatusForbidden {
+			return nil, &DecisionError{Outcome: OutcomeNotYours, Request: req.Label(), Err: err}
+		}
 		return nil, err
 	}
 	stages, err := decodeStages(req.Plane, data)

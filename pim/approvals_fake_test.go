@@ -220,6 +220,16 @@ func TestExpiredAndNotYours(t *testing.T) {
 	if err := c.Decide(context.Background(), stale, pim.Decision{}); !errors.As(err, &de) || de.Outcome != pim.OutcomeExpired {
 		t.Errorf("an approval Azure does not know: %v", err)
 	}
+	// Someone else's approval (the caller is no approver of it): 403, not yours to decide.
+	theirs := pim.ApprovalRequest{Plane: pim.PlaneGroup, ID: id, ApprovalID: waitingOf(s, id).ApprovalID, Requester: pim.Principal{DisplayName: "Linus"}}
+	s.ResetLog()
+	err = c.Decide(context.Background(), theirs, pim.Decision{Approve: true})
+	if !errors.As(err, &de) || de.Outcome != pim.OutcomeNotYours || !strings.HasSuffix(err.Error(), ": not yours to decide (no approval stage is assigned to you).") {
+		t.Errorf("someone else's approval: %v", err)
+	}
+	if n := decisions(s); n != 0 {
+		t.Errorf("%d decisions sent for an approval that is not the user's", n)
+	}
 }
 
 func TestNoPermissionIsUnavailable(t *testing.T) {

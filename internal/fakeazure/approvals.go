@@ -278,6 +278,7 @@ func (s *Server) recordDecisionLocked(rec *approvalRecord, by User, approve bool
 // Waiting is a request by another user as its requester (and the tests) see it.
 type Waiting struct {
 	ID            string
+	ApprovalID    string // the approval's GUID (Graph's approvalId; ARM's is /providers/Microsoft.Authorization/roleAssignmentApprovals/{it})
 	Plane         string
 	Requester     User
 	RoleName      string
@@ -302,7 +303,7 @@ func (s *Server) WaitingRequests(tenantID string) []Waiting {
 	now := s.now()
 	var out []Waiting
 	for _, a := range s.st.tenant(t.ID).Approvals {
-		w := Waiting{ID: a.ID, Plane: a.Plane, Requester: a.Requester, RoleName: a.RoleName, ScopeName: a.ScopeName,
+		w := Waiting{ID: a.ID, ApprovalID: a.ApprovalID, Plane: a.Plane, Requester: a.Requester, RoleName: a.RoleName, ScopeName: a.ScopeName,
 			Status: a.statusAt(now), Decision: a.ReviewResult, Justification: a.ReviewReason,
 			ActiveFrom: a.ActiveFrom, ActiveUntil: a.ActiveUntil}
 		if a.ReviewedBy != nil {
@@ -401,8 +402,13 @@ func lastPart(s string) string {
 // getApproval serves GET …/roleAssignmentApprovals/{id} (beta: steps) or …/assignmentApprovals/{id} (v1.0: stages).
 func (g *graphCall) getApproval(plane, id, list string) {
 	a := g.s.approvalFor(g.c, plane, id)
-	if a == nil || !a.approver(g.c.t.User) {
+	if a == nil {
 		g.notFound(id)
+		return
+	}
+	if !a.approver(g.c.t.User) {
+		// approval-get: "if the caller does not have the right permissions, the method returns a 403".
+		g.fail(http.StatusForbidden, "Forbidden", "The caller is not an approver of this approval.")
 		return
 	}
 	writeJSON(g.w, http.StatusOK, obj{"@odata.context": g.base + "/$metadata#approval", "id": a.ApprovalID,
@@ -559,8 +565,12 @@ func (a *armCall) serveApproval(tail []string) {
 		return
 	}
 	rec := a.s.approvalFor(a.c, "azure", tail[1])
-	if rec == nil || !rec.approver(a.c.t.User) {
+	if rec == nil {
 		armError(a.w, http.StatusNotFound, "RoleAssignmentApprovalNotFound", "The role assignment approval "+tail[1]+" was not found.")
+		return
+	}
+	if !rec.approver(a.c.t.User) {
+		armError(a.w, http.StatusForbidden, "AuthorizationFailed", "The client does not have authorization to review this role assignment approval.")
 		return
 	}
 	switch {
