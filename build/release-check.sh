@@ -10,7 +10,8 @@
 #   fed to their checker, which must reject them;
 # - lintian on each .deb and rpmlint on each .rpm, failing on errors and warnings (the
 #   overrides, each with its reason: build/linux/lintian-overrides, build/linux/rpmlint.toml);
-#   the .deb and .rpm hold the same program files;
+#   the .deb and .rpm hold the same program files; the .rpm installed with rpm into a scratch
+#   root, verified, run and erased, leaving nothing behind;
 # - the winget manifests and the Homebrew cask (build/tools/pkgcheck: the fields their
 #   repositories require, checksums against the zips; ruby parses and evaluates the cask);
 # - the GitHub workflows, with actionlint and shellcheck (they run only on GitHub: this keeps
@@ -142,6 +143,29 @@ for deb in "${debs[@]}"; do
     <(rpm -qlp "$rpm" 2>/dev/null | program_files) >"$WORK/files.diff" ||
     { cat "$WORK/files.diff" >&2; bad "$(basename "$deb") and $(basename "$rpm") hold different files"; }
 done
+
+# The .rpm installed with rpm into a scratch root, verified and erased: it must leave no file,
+# and no folder but those a distribution's own packages own.
+rpmroot=$WORK/rpmroot
+host_rpm=${host_deb%.deb}.rpm
+mkdir -p "$rpmroot"
+if rpm --root "$rpmroot" --initdb 2>/dev/null &&
+  rpm --root "$rpmroot" -i --nodeps "$host_rpm" >"$WORK/rpm.log" 2>&1; then
+  printed=$(timeout 20 "$rpmroot/usr/bin/pimtray" --version </dev/null 2>&1) || true
+  grep -qF -- "$VERSION" <<<"$printed" || bad "the .rpm's pimtray --version printed '$printed', not $VERSION"
+  rpm --root "$rpmroot" -V pimtray >"$WORK/rpm.log" 2>&1 || { cat "$WORK/rpm.log" >&2; bad "rpm -V pimtray"; }
+  rpm --root "$rpmroot" -e pimtray >"$WORK/rpm.log" 2>&1 || { cat "$WORK/rpm.log" >&2; bad "rpm -e pimtray"; }
+  owned_elsewhere='^/(usr|usr/bin|usr/share|usr/share/(applications|metainfo|doc|licenses|man|man/man1|icons|icons/hicolor|icons/hicolor/[0-9]+x[0-9]+|icons/hicolor/[0-9]+x[0-9]+/apps))$'
+  left=$(cd "$rpmroot" && find . -mindepth 1 | sed 's|^\.||' | grep -vE '^/(var|root)(/|$)|^/var/lib/rpm' | grep -vE "$owned_elsewhere" || true)
+  if [ -n "$left" ]; then
+    bad "rpm -e left this behind:"$'\n'"$left"
+  else
+    say "rpm: installed $(basename "$host_rpm") into a scratch root, verified (rpm -V), ran it, erased it: nothing left behind"
+  fi
+else
+  cat "$WORK/rpm.log" >&2
+  bad "rpm -i $(basename "$host_rpm") into a scratch root failed"
+fi
 
 # --- winget, Homebrew, workflows ----------------------------------------------------------
 "$WORK/bin/pkgcheck" -winget "$DIST/winget" -cask "$DIST/homebrew/Casks/pimtray.rb" -dist "$DIST" >&2 ||
