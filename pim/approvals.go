@@ -260,7 +260,8 @@ type graphApprovalRequest struct {
 func decodeGraphApprovals(p Plane) func([]byte) (listPage[ApprovalRequest], error) {
 	return func(body []byte) (listPage[ApprovalRequest], error) {
 		return decodeGraphList(body, string(p)+" approvals", func(in *graphApprovalRequest) (ApprovalRequest, bool, error) {
-			if !strings.EqualFold(in.Status, "PendingApproval") || in.ApprovalID == "" {
+			// Activations only: Graph offers no decision for extend and renew requests.
+			if !strings.EqualFold(in.Status, "PendingApproval") || in.ApprovalID == "" || !strings.EqualFold(in.Action, "selfActivate") {
 				return ApprovalRequest{}, false, nil
 			}
 			a := ApprovalRequest{Plane: p, ID: in.ID, ApprovalID: in.ApprovalID, Justification: in.Justification, API: ApprovalAPIGroup}
@@ -330,7 +331,7 @@ type armApprovalItem struct {
 func decodeARMApprovals(body []byte) (listPage[ApprovalRequest], error) {
 	return decodeARMList(body, "azure approvals", func(it *armApprovalItem) (ApprovalRequest, bool, error) {
 		p := it.Properties
-		if p == nil || !strings.EqualFold(p.Status, "PendingApproval") || p.ApprovalID == "" {
+		if p == nil || !strings.EqualFold(p.Status, "PendingApproval") || p.ApprovalID == "" || !strings.EqualFold(p.RequestType, "SelfActivate") {
 			return ApprovalRequest{}, false, nil
 		}
 		a := ApprovalRequest{Plane: PlaneAzure, ID: firstNonEmpty(it.ID, it.Name), ApprovalID: p.ApprovalID,

@@ -95,3 +95,14 @@ func FuzzDecodeApprovals(f *testing.F) {
 		_, _ = decodeStages(PlaneAzure, b)
 	})
 }
+
+func TestDecodeApprovalsSkipsExtendAndRenew(t *testing.T) {
+	g := `{"value":[{"id":"e1","status":"PendingApproval","approvalId":"a1","action":"selfExtend","principalId":"p","roleDefinitionId":"r","directoryScopeId":"/"}]}`
+	if p, err := decodeGraphApprovals(PlaneEntra)([]byte(g)); err != nil || len(p.Items) != 0 {
+		t.Errorf("a selfExtend request kept: %+v, %v", p.Items, err)
+	}
+	a := `{"value":[{"name":"r1","properties":{"status":"PendingApproval","approvalId":"/providers/Microsoft.Authorization/roleAssignmentApprovals/x","requestType":"SelfRenew","scope":"/subscriptions/s"}}]}`
+	if p, err := decodeARMApprovals([]byte(a)); err != nil || len(p.Items) != 0 {
+		t.Errorf("a SelfRenew request kept: %+v, %v", p.Items, err)
+	}
+}
