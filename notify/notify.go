@@ -9,8 +9,13 @@
 //     has the "actions" capability. A newer notice about the same role replaces the
 //     previous one on screen (replaces_id), so "ends in 5 minutes" takes the place of
 //     "ends in 15 minutes".
-//   - Windows: toast notifications with the same buttons; activations come back through
-//     go-toast's in-process COM callback while pimtray runs.
+//   - Windows: toast notifications with the same buttons, pushed through WinRT's COM
+//     interface (never go-toast's PowerShell fallback); activations come back through
+//     go-toast's in-process COM callback while pimtray runs. pimtray is registered for
+//     toasts as an unpackaged app the registry way Microsoft documents: AppUserModelID
+//     "pimtray" under HKCU\Software\Classes\AppUserModelId with DisplayName, IconUri and
+//     CustomActivator (pimtray's COM class). When toasts fail (no WinRT, as under Wine),
+//     a notice becomes a balloon on pimtray's own tray icon, text only, logged once.
 //   - Elsewhere (macOS), and as the fallback when no notification service answers:
 //     github.com/gen2brain/beeep, which has no buttons, so the text points to the tray.
 //
@@ -74,6 +79,9 @@ const (
 	BackendDBus  Backend = "dbus"  // freedesktop notifications over D-Bus
 	BackendToast Backend = "toast" // Windows toast notifications
 	BackendBeeep Backend = "beeep" // gen2brain/beeep: text only, no buttons
+	// BackendBalloon is Windows' fallback when toasts fail: a balloon on the tray's own
+	// icon, text only.
+	BackendBalloon Backend = "balloon"
 )
 
 // Caps says what the notification service can do right now.

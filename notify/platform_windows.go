@@ -5,9 +5,12 @@ package notify
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"git.sr.ht/~jackmordaunt/go-toast"
+	"git.sr.ht/~jackmordaunt/go-toast/tmpl"
+	"git.sr.ht/~jackmordaunt/go-toast/wintoast"
 
 	"github.com/pimtray/pimtray/internal/engine"
 )
@@ -21,7 +24,6 @@ func newPlatform(opts Options) (Notifier, error) {
 		opts:   opts,
 		logs:   &onceLog{log: opts.Log},
 		events: newEventSink(opts.Log),
-		text:   newTextShower(opts),
 	}
 	icon, err := iconFile(opts)
 	if err != nil {
@@ -51,12 +53,11 @@ type toastNotifier struct {
 	opts   Options
 	logs   *onceLog
 	events *eventSink
-	text   textShower
 	icon   string
 
 	mu     sync.Mutex
 	closed bool
-	failed bool // toasts failed once: use the text fallback's capabilities
+	failed bool // the last toast failed: notices go to the balloon, without buttons
 }
 
 func (t *toastNotifier) Show(n engine.Notice) error {
@@ -75,6 +76,7 @@ func (t *toastNotifier) Show(n engine.Notice) error {
 		ActivationType:      toast.Foreground,
 		ActivationArguments: toastArgs(engine.ActionOpen, n.ID, n.Key),
 		Audio:               toast.Default,
+		Duration:            toast.Short,
 	}
 	if n.Kind == engine.NoticeReminder || n.Kind == engine.NoticeEnded {
 		note.Audio = toast.Reminder
@@ -88,18 +90,28 @@ func (t *toastNotifier) Show(n engine.Notice) error {
 			Type: toast.Foreground, Content: actionLabel(a), Arguments: toastArgs(a, n.ID, n.Key),
 		})
 	}
-	err := callWithTimeout(t.opts.Timeout, note.Push)
+	err := callWithTimeout(t.opts.Timeout, func() error { return pushToast(note) })
 	if err == nil {
 		t.failed = false
 		return nil
 	}
 	t.failed = true
-	if ferr := t.text.show(n); ferr != nil {
-		t.logs.warn("unavailable", "desktop notifications are not available: reminders show in the tray only", "toast", err, "fallback", ferr)
-		return fmt.Errorf("show notification %q: %w (%v; fallback: %v)", n.Title, ErrUnavailable, err, ferr)
+	if ferr := callWithTimeout(t.opts.Timeout, func() error { return showBalloon(n.Title, textOnlyBody(n)) }); ferr != nil {
+		t.logs.warn("unavailable", "desktop notifications are not available: reminders show in the tray only", "toast", err, "balloon", ferr)
+		return fmt.Errorf("show notification %q: %w (%v; balloon: %v)", n.Title, ErrUnavailable, err, ferr)
 	}
-	t.logs.warn("fallback", "toast notifications failed: notifications have no buttons", "error", err)
+	t.logs.warn("fallback", "toast notifications are not available: notices show as balloons on the tray icon, without buttons", "error", err)
 	return nil
+}
+
+// pushToast shows a toast through Windows' COM interface alone. (Notification.Push
+// would fall back to a PowerShell script in a temporary file; pimtray runs no PowerShell.)
+func pushToast(note toast.Notification) error {
+	var xml strings.Builder
+	if err := tmpl.XMLTemplate.Execute(&xml, note); err != nil {
+		return fmt.Errorf("toast XML: %w", err)
+	}
+	return wintoast.Push(xml.String())
 }
 
 // CloseNotice does nothing: go-toast can't remove a toast once shown.
@@ -111,7 +123,7 @@ func (t *toastNotifier) Capabilities() Caps {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.failed {
-		return Caps{Backend: BackendBeeep}
+		return Caps{Backend: BackendBalloon}
 	}
 	return Caps{Backend: BackendToast, Actions: true}
 }
