@@ -46,12 +46,16 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 DIST=$WORK/dist
 
-start=$(date +%s)
+start=$(date +%s) lap=$start
+# phase NAME: how long the part before took, for the timing line at the end.
+timings=()
+phase() { local now; now=$(date +%s); timings+=("$1 $((now - lap))s"); lap=$now; }
 VERSION=$VERSION OUT=$DIST build/release.sh >"$WORK/release.log" 2>&1 || {
   cat "$WORK/release.log" >&2
   die "build/release.sh failed"
 }
-say "build/release.sh made every artifact in $(($(date +%s) - start))s:"
+phase "release.sh"
+say "build/release.sh made every artifact in ${timings[0]#* }:"
 (cd "$DIST" && find . -type f -printf '%s %P\n' | sort -k2 | awk '{printf "  %8.1f KiB  %s\n", $1/1024, $2}') >&2
 
 (cd build/tools && go build -o "$WORK/bin/" ./pkgcheck github.com/rhysd/actionlint/cmd/actionlint)
@@ -99,6 +103,7 @@ done
 warnings=$(MANWIDTH=80 man --warnings -E UTF-8 -l "$WORK/deb/usr/share/man/man1/pimtray.1.gz" 2>&1 >/dev/null || true)
 [ -z "$warnings" ] || bad "man warns about the manual page: $warnings"
 
+phase "tools+metadata"
 # --- lintian and rpmlint ----------------------------------------------------------------
 for deb in "${debs[@]}"; do
   if lintian --fail-on error,warning --display-info "$deb" >"$WORK/lintian.log" 2>&1; then
@@ -167,6 +172,7 @@ else
   bad "rpm -i $(basename "$host_rpm") into a scratch root failed"
 fi
 
+phase "lintian+rpmlint"
 # --- winget, Homebrew, workflows ----------------------------------------------------------
 "$WORK/bin/pkgcheck" -winget "$DIST/winget" -cask "$DIST/homebrew/Casks/pimtray.rb" -dist "$DIST" >&2 ||
   bad "the winget manifests or the cask"
@@ -194,6 +200,7 @@ else
   bad "actionlint: .github/workflows"
 fi
 
+phase "manifests+workflows"
 # --- the .deb installed and removed, in an overlay of this machine ------------------------
 install_check() {
   local deb=$1 sandbox=$WORK/sandbox
@@ -295,6 +302,8 @@ else
   install_check "$host_deb" || bad "the .deb install check"
 fi
 
+phase "install"
+say "time: ${timings[*]}"
 if [ "$fail" -ne 0 ]; then
   say "some release checks failed"
   exit 1
