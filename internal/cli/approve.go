@@ -34,7 +34,7 @@ the request expired, Azure refused), 2 for bad input (nothing sent).`,
 		Example: `  pimtray approve c0ffee01 --reason "OK for the interns' onboarding"
   pimtray approve --all --reason "standard change"`,
 		Args:              cobra.ArbitraryArgs,
-		ValidArgsFunction: r.completeApproval,
+		ValidArgsFunction: cobra.NoFileCompletions, // ids change with every request: nothing to complete from what is kept
 		RunE:              runE(o, &o.Args, runF, r.decide),
 	}
 	cmd.Flags().BoolVar(&o.All, "all", false, "approve every request waiting for you")
@@ -54,7 +54,7 @@ func newCmdDeny(r *runner, runF func(*decideOptions) int) *cobra.Command {
 take it, 2 for bad input (nothing sent).`,
 		Example:           `  pimtray deny c0ffee02 --reason "not during the change freeze"`,
 		Args:              cobra.ArbitraryArgs,
-		ValidArgsFunction: r.completeApproval,
+		ValidArgsFunction: cobra.NoFileCompletions, // ids change with every request: nothing to complete from what is kept
 		RunE:              runE(o, &o.Args, runF, r.decide),
 	}
 	cmd.Flags().StringVar(&o.Reason, "reason", "", "why you deny it (required; the requester sees it): `TEXT`")
@@ -163,9 +163,4 @@ func (r *runner) decide(o *decideOptions) int {
 		}
 	}
 	return code
-}
-
-// completeApproval offers the ids of the requests waiting (from the last listing, no request).
-func (r *runner) completeApproval(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-	return nil, cobra.ShellCompDirectiveNoFileComp
 }
