@@ -5,14 +5,27 @@ package dialog
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"golang.org/x/sys/windows"
 )
 
-// choose has no Windows list dialog yet: the tray says so in its menu, and the roles stay
-// reachable through its submenus. (To do: a searchable list box, like ask's input box.)
-func choose(context.Context, List) (string, bool, error) {
-	return "", false, fmt.Errorf("%w: no list dialog on Windows yet", ErrUnavailable)
+// choose is the native dialog with a list field: a filter box over a list box of the
+// rows (their cells joined by " · "); Enter or a double click picks the selected row. The
+// answer is the row's index, as choose's callers expect.
+func choose(ctx context.Context, l List) (string, bool, error) {
+	rows := make([]string, len(l.Rows))
+	for i, r := range l.Rows {
+		rows[i] = strings.Join(r, " · ")
+	}
+	answers, ok, err := askForm(ctx, form{
+		title: l.Title, prompt: l.Prompt, ok: l.OK,
+		fields: []formField{{label: "Type to filter (" + strings.Join(l.Columns, " · ") + "):", choices: rows}},
+	})
+	if err != nil || !ok {
+		return "", ok, err
+	}
+	return answers[0], true, nil
 }
 
 // Message box flags and answers (winuser.h).

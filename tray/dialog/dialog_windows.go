@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 	"unsafe"
 
@@ -204,6 +206,11 @@ func dialogProcedure(hwnd, msg, wParam, lParam uintptr) uintptr {
 			return 1
 		}
 		procSetForegroundWindow.Call(hwnd)
+		for i, fld := range st.form.fields {
+			if fld.choices != nil {
+				fillList(hwnd, fld, i, fld.text)
+			}
+		}
 		if len(st.form.fields) > 0 {
 			edit, _, _ := procGetDlgItem.Call(hwnd, idFirstFld)
 			procSetFocus.Call(edit)
@@ -213,11 +220,29 @@ func dialogProcedure(hwnd, msg, wParam, lParam uintptr) uintptr {
 		return 1
 	case wmCommand:
 		st := openDialog(hwnd)
-		switch wParam & 0xFFFF {
+		id, code := wParam&0xFFFF, (wParam>>16)&0xFFFF
+		if st != nil {
+			for i, fld := range st.form.fields {
+				switch {
+				case fld.choices == nil:
+				case id == uintptr(idFirstFld+i) && code == enChange: // the filter changed
+					edit, _, _ := procGetDlgItem.Call(hwnd, id)
+					fillList(hwnd, fld, i, windowText(edit))
+					return 1
+				case id == uintptr(listID(i)) && code == lbnDblClk: // a double click picks
+					id = idOK
+				}
+			}
+		}
+		switch id {
 		case idOK:
 			if st != nil {
 				answers := make([]string, len(st.form.fields))
-				for i := range answers {
+				for i, fld := range st.form.fields {
+					if fld.choices != nil {
+						answers[i] = pickedChoice(hwnd, i)
+						continue
+					}
 					edit, _, _ := procGetDlgItem.Call(hwnd, uintptr(idFirstFld+i))
 					answers[i] = windowText(edit)
 				}
@@ -236,6 +261,52 @@ func dialogProcedure(hwnd, msg, wParam, lParam uintptr) uintptr {
 		return 1
 	}
 	return 0
+}
+
+// List box messages and notifications (winuser.h).
+const (
+	enChange       = 0x0300
+	lbnDblClk      = 2
+	lbAddString    = 0x0180
+	lbResetContent = 0x0184
+	lbSetCurSel    = 0x0186
+	lbGetCurSel    = 0x0188
+	lbGetItemData  = 0x0199
+	lbSetItemData  = 0x019A
+	lbErr          = ^uintptr(0)
+)
+
+// fillList shows the choices of field i that match filter, the first one selected (so
+// Enter picks it); each row keeps its choice's index as its item data.
+func fillList(hwnd uintptr, fld formField, i int, filter string) {
+	list, _, _ := procGetDlgItem.Call(hwnd, uintptr(listID(i)))
+	procSendMessageW.Call(list, lbResetContent, 0, 0)
+	for _, c := range filterChoices(fld.choices, filter) {
+		text, err := windows.UTF16PtrFromString(strings.ReplaceAll(fld.choices[c], "\x00", ""))
+		if err != nil {
+			continue
+		}
+		row, _, _ := procSendMessageW.Call(list, lbAddString, 0, uintptr(unsafe.Pointer(text)))
+		if row != lbErr && row != lbErr-1 { // LB_ERR, LB_ERRSPACE
+			procSendMessageW.Call(list, lbSetItemData, row, uintptr(c))
+		}
+	}
+	procSendMessageW.Call(list, lbSetCurSel, 0, 0)
+}
+
+// pickedChoice is the index of the choice selected in field i's list, as text; "" when
+// nothing is selected (a filter that matches nothing).
+func pickedChoice(hwnd uintptr, i int) string {
+	list, _, _ := procGetDlgItem.Call(hwnd, uintptr(listID(i)))
+	row, _, _ := procSendMessageW.Call(list, lbGetCurSel, 0, 0)
+	if row == lbErr {
+		return ""
+	}
+	c, _, _ := procSendMessageW.Call(list, lbGetItemData, row, 0)
+	if c == lbErr {
+		return ""
+	}
+	return strconv.Itoa(int(c))
 }
 
 func openDialog(hwnd uintptr) *dialogState {

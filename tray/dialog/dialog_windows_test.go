@@ -5,6 +5,7 @@ package dialog
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -213,5 +214,50 @@ func TestDialogThatCannotBeShownIsAnError(t *testing.T) {
 	_, ok, err := outcome(res, err, nil)
 	if ok || err == nil || !strings.Contains(err.Error(), "could not be shown") {
 		t.Fatalf("a dialog that could not be created gave ok=%v err=%v", ok, err)
+	}
+}
+
+func chooseAsync(l List) <-chan answer {
+	ch := make(chan answer, 1)
+	go func() {
+		i, ok, err := Choose(context.Background(), l)
+		ch <- answer{[]string{fmt.Sprint(i)}, ok, err}
+	}()
+	return ch
+}
+
+var roles = List{Prompt: "Pick a role to activate.", OK: "Activate", Columns: []string{"Role", "Scope"},
+	Rows: [][]string{{"Owner", "IT"}, {"Contributor", "rg-web"}, {"AKS Contributor", "MySubscription"}, {"Reader", "Prod"}}}
+
+// Typing filters the list; Enter picks the first row left.
+func TestDialogChooseFiltersAndPicks(t *testing.T) {
+	needDesktop(t)
+	l := roles
+	l.Title = "pimtray test: choose"
+	ch := chooseAsync(l)
+	h := findDialog(t, l.Title)
+	typeText(t, "contrib web")
+	time.Sleep(300 * time.Millisecond)
+	list, _, _ := procGetDlgItem.Call(h, uintptr(listID(0)))
+	if n, _, _ := procSendMessageW.Call(list, 0x018B /* LB_GETCOUNT */, 0, 0); n != 1 {
+		t.Errorf("the filter left %d rows, want 1 (Contributor · rg-web)", n)
+	}
+	pressKey(t, vkReturn)
+	if a := wait(t, ch); !a.ok || a.err != nil || a.texts[0] != "1" {
+		t.Fatalf("Choose() = %v, %v, %v; want row 1", a.texts, a.ok, a.err)
+	}
+}
+
+// A filter that matches nothing leaves nothing to pick: OK is not a pick.
+func TestDialogChooseNothingMatching(t *testing.T) {
+	needDesktop(t)
+	l := roles
+	l.Title = "pimtray test: choose none"
+	ch := chooseAsync(l)
+	findDialog(t, l.Title)
+	typeText(t, "no such role")
+	pressKey(t, vkReturn)
+	if a := wait(t, ch); a.ok || a.err != nil {
+		t.Fatalf("Choose() = %v, %v, %v; want nothing picked", a.texts, a.ok, a.err)
 	}
 }

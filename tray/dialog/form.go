@@ -20,14 +20,30 @@ import (
 type form struct {
 	title  string
 	prompt string
+	ok     string // the OK button's label; "" is "OK"
 	fields []formField
 }
 
-// formField is one answer the form asks for.
+// formField is one answer the form asks for: an edit box, or, with choices, an edit box
+// that filters the list box below it (the answer is then the picked choice's index).
 type formField struct {
-	label  string // shown above the edit box; "" for none (the prompt says it all)
-	text   string // pre-filled answer
-	secret bool   // hide what is typed (ES_PASSWORD)
+	label   string // shown above the edit box; "" for none (the prompt says it all)
+	text    string // pre-filled answer (the filter, for a list)
+	secret  bool   // hide what is typed (ES_PASSWORD)
+	choices []string
+}
+
+// listID is the control id of field i's list box.
+func listID(i int) uint16 { return uint16(idFirstList + i) }
+
+// width is the dialog's width in dialog units: wider for a list of roles.
+func (f form) width() int16 {
+	for _, fld := range f.fields {
+		if fld.choices != nil {
+			return dluWideWidth
+		}
+	}
+	return dluWidth
 }
 
 // Window styles and control classes of the template (winuser.h).
@@ -58,14 +74,20 @@ const (
 	ssNoPrefix    = 0x0080
 	ssEditControl = 0x2000 // wrap lines the way an edit control does (long role names)
 
-	classButton = 0x0080
-	classEdit   = 0x0081
-	classStatic = 0x0082
+	classButton  = 0x0080
+	classEdit    = 0x0081
+	classStatic  = 0x0082
+	classListBox = 0x0083
 
-	idOK       = 1
-	idCancel   = 2
-	idStatic   = 0xFFFF // IDC_STATIC (-1)
-	idFirstFld = 100    // the edit box of field i is idFirstFld+i
+	lbsNotify           = 0x0001
+	lbsNoIntegralHeight = 0x0100
+	wsVScroll           = 0x00200000
+
+	idOK        = 1
+	idCancel    = 2
+	idStatic    = 0xFFFF // IDC_STATIC (-1)
+	idFirstFld  = 100    // the edit box of field i is idFirstFld+i
+	idFirstList = 200    // the list box of field i is idFirstList+i
 )
 
 // Layout, in dialog units (a quarter of the font's average character width across, an
@@ -73,6 +95,8 @@ const (
 const (
 	dluMargin     = 7
 	dluWidth      = 260 // the client area's width
+	dluWideWidth  = 340 // with a list
+	dluList       = 132 // a list box: about 16 rows
 	dluLine       = 8   // one line of text
 	dluEdit       = 14
 	dluButtonW    = 50
@@ -109,7 +133,8 @@ type dlgItem struct {
 
 // layout places the form's controls and returns them with the client area's height.
 func (f form) layout() ([]dlgItem, int16) {
-	w := int16(dluWidth - 2*dluMargin)
+	width := f.width()
+	w := width - 2*dluMargin
 	y := int16(dluMargin)
 	var items []dlgItem
 	if f.prompt != "" {
@@ -140,13 +165,24 @@ func (f form) layout() ([]dlgItem, int16) {
 			x:     dluMargin, y: y, cx: w, cy: dluEdit, id: uint16(idFirstFld + i), class: classEdit, text: fld.text,
 		})
 		y += dluEdit + dluGap + 2
+		if fld.choices != nil {
+			items = append(items, dlgItem{
+				style: wsChild | wsVisible | wsTabStop | wsBorder | wsVScroll | lbsNotify | lbsNoIntegralHeight,
+				x:     dluMargin, y: y, cx: w, cy: dluList, id: listID(i), class: classListBox,
+			})
+			y += dluList + dluGap + 2
+		}
 	}
 	y += dluGap
-	cancelX := int16(dluWidth - dluMargin - dluButtonW)
+	okLabel := f.ok
+	if okLabel == "" {
+		okLabel = "OK"
+	}
+	cancelX := width - dluMargin - dluButtonW
 	okX := cancelX - dluGap - dluButtonW
 	items = append(items,
 		dlgItem{style: wsChild | wsVisible | wsTabStop | wsGroup | bsDefPushButton,
-			x: okX, y: y, cx: dluButtonW, cy: dluButtonH, id: idOK, class: classButton, text: "OK"},
+			x: okX, y: y, cx: dluButtonW, cy: dluButtonH, id: idOK, class: classButton, text: okLabel},
 		dlgItem{style: wsChild | wsVisible | wsTabStop | bsPushButton,
 			x: cancelX, y: y, cx: dluButtonW, cy: dluButtonH, id: idCancel, class: classButton, text: "Cancel"},
 	)
@@ -163,7 +199,7 @@ func (f form) template() []uint16 {
 	t.word(uint16(len(items)))
 	t.word(0) // x, y: DS_CENTER places it
 	t.word(0)
-	t.word(dluWidth)
+	t.word(uint16(f.width()))
 	t.word(uint16(height))
 	t.word(0) // no menu
 	t.word(0) // the standard dialog class
@@ -206,4 +242,22 @@ func (t *tmplWriter) align() {
 	if len(t.buf)%2 != 0 {
 		t.buf = append(t.buf, 0)
 	}
+}
+
+// filterChoices is the indexes of the choices that hold every word of filter, in any
+// case, in their order: what a list field shows while its filter reads filter.
+func filterChoices(choices []string, filter string) []int {
+	words := strings.Fields(strings.ToLower(filter))
+	var out []int
+next:
+	for i, c := range choices {
+		lc := strings.ToLower(c)
+		for _, w := range words {
+			if !strings.Contains(lc, w) {
+				continue next
+			}
+		}
+		out = append(out, i)
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package dialog
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf16"
@@ -218,5 +219,45 @@ func TestTemplateTexts(t *testing.T) {
 	longer := parseTemplate(t, form{prompt: long, fields: []formField{{}}}.template())
 	if longer.items[0].cy <= short.items[0].cy || longer.cy <= short.cy {
 		t.Fatalf("a long prompt gets no more room: %d vs %d", longer.items[0].cy, short.items[0].cy)
+	}
+}
+
+func TestFilterChoices(t *testing.T) {
+	choices := []string{"Owner · IT", "Contributor · rg-web", "AKS Contributor · MySubscription", "Reader · Prod"}
+	tests := []struct {
+		filter string
+		want   []int
+	}{
+		{"", []int{0, 1, 2, 3}},
+		{"contributor", []int{1, 2}},
+		{"CONTRIB  web", []int{1}},
+		{"aks", []int{2}},
+		{"nothing", nil},
+	}
+	for _, tc := range tests {
+		if got := filterChoices(choices, tc.filter); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("filterChoices(%q) = %v, want %v", tc.filter, got, tc.want)
+		}
+	}
+}
+
+// A chooser is a filter box over a list box, in a wider dialog, with its own OK label.
+func TestTemplateOfAChooser(t *testing.T) {
+	f := form{title: "Find a role", prompt: "Pick a role to activate.", ok: "Activate",
+		fields: []formField{{label: "Filter", choices: []string{"Owner · IT", "Reader · Prod"}}}}
+	p := parseTemplate(t, f.template())
+	if p.cx != dluWideWidth {
+		t.Errorf("width %d, want %d", p.cx, dluWideWidth)
+	}
+	list := itemByID(t, p, listID(0))
+	if list.class != classListBox || list.style&lbsNotify == 0 || list.style&wsTabStop == 0 {
+		t.Fatalf("list box %+v", list)
+	}
+	filter := itemByID(t, p, idFirstFld)
+	if filter.class != classEdit || list.y <= filter.y {
+		t.Fatalf("the filter %+v is not above the list %+v", filter, list)
+	}
+	if ok := itemByID(t, p, idOK); ok.text != "Activate" || ok.y <= list.y+list.cy {
+		t.Fatalf("OK button %+v", ok)
 	}
 }
