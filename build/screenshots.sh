@@ -5,7 +5,9 @@
 # notification's actions as buttons; dunst only lists them in a context menu).
 #
 #   build/screenshots.sh            # writes assets/screenshots/tray-menu.png, approvals-menu.png,
-#                                   # approval.png and reminder.png
+#                                   # approval.png, reminder.png, and at 440 roles (the large
+#                                   # fake tenant, a -tags benchlarge build) tray-menu-440.png
+#                                   # and find-a-role-440.png
 #   OUT=/some/dir build/screenshots.sh
 #
 # It takes about a minute and a half: the reminder comes a minute after the activation.
@@ -40,6 +42,7 @@ need xdotool xdotool
 need import imagemagick
 need dbus-monitor dbus-bin
 need optipng optipng
+need zenity zenity
 compgen -G '/usr/lib/*/xfce4/notifyd/xfce4-notifyd' >/dev/null || need_pkgs+=(xfce4-notifyd)
 [[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || need_pkgs+=(fonts-dejavu-core)
 # `import` must be ImageMagick's: on some machines /usr/bin/convert is a stand-in.
@@ -86,6 +89,9 @@ trap 'exit 130' INT TERM
 # Built before HOME moves, so Go's own caches are the user's.
 log "building pimtray"
 (cd "$repo" && go build -o "$tmp/pimtray" .)
+# The same tray serving the large fake tenant as its demo (internal/app/demotenant_large.go),
+# for the pictures at 440 roles; built here, before HOME moves (Go's caches live under it).
+(cd "$repo" && go build -tags benchlarge -o "$tmp/pimtray-large" .)
 
 mkdir -p "$tmp/home" "$tmp/log" "$tmp/shots" "$tmp/run"
 chmod 700 "$tmp/run"
@@ -240,6 +246,7 @@ pt activate "Owner" --scope IT --reason "screenshot" --for 7h42m >>"$tmp/log/cli
 # in 15 minutes" reminder comes a minute after it started, after the menu's picture is taken.
 "$tmp/pimtray" --demo >"$tmp/log/tray" 2>&1 &
 pids+=($!)
+tray_pid=$!
 tray_registered() {
 	dbus-send --session --print-reply --dest=org.kde.StatusNotifierWatcher /StatusNotifierWatcher \
 		org.freedesktop.DBus.Properties.Get string:org.kde.StatusNotifierWatcher \
@@ -373,8 +380,41 @@ picture_menu() {
 		close_menu
 	done
 }
+# tray_name: the tray's bus name, as it registered ("org.kde.StatusNotifierItem-PID-1").
+tray_name() {
+	dbus-send --session --print-reply --dest=org.kde.StatusNotifierWatcher /StatusNotifierWatcher \
+		org.freedesktop.DBus.Properties.Get string:org.kde.StatusNotifierWatcher \
+		string:RegisteredStatusNotifierItems | grep -o '"[^"]*"' | tr -d '"' | sed 's|/.*||' | tail -n1
+}
+# menu_items: the top level's entries a keyboard reaches (enabled, visible, not separators),
+# one "ID<tab>LABEL" a line, in order, read over D-Bus (com.canonical.dbusmenu GetLayout).
+menu_items() {
+	dbus-send --session --print-reply --dest="$(tray_name)" /StatusNotifierItem/menu \
+		com.canonical.dbusmenu.GetLayout int32:0 int32:1 array:string: | awk '
+		function flush() { if (id != "" && !off && !sep && !hidden) printf "%s\t%s\n", id, label }
+		/struct \{/ { instruct = 1; next }
+		instruct && $1 == "int32" { if ($2 != "0") { flush(); id = $2; label = ""; off = sep = hidden = 0 } instruct = 0; next }
+		{ instruct = 0 }
+		/string "label"/ { getline; v = $0; sub(/^[^"]*"/, "", v); sub(/"[^"]*$/, "", v); label = v }
+		/string "enabled"/ { getline; if ($0 ~ /false/) off = 1 }
+		/string "visible"/ { getline; if ($0 ~ /false/) hidden = 1 }
+		/string "type"/ { getline; if ($0 ~ /separator/) sep = 1 }
+		END { flush() }'
+}
+# downs_to PREFIX: how many Down keys select the first top-level entry whose label starts so.
+downs_to() { menu_items | awk -F'\t' -v p="$1" 'index($2, p) == 1 { print NR; exit }'; }
+# item_id PREFIX: that entry's dbusmenu id.
+item_id() { menu_items | awk -F'\t' -v p="$1" 'index($2, p) == 1 { print $1; exit }'; }
+# click_item PREFIX: a click on it, as the tray host sends one.
+click_item() {
+	dbus-send --session --print-reply --dest="$(tray_name)" /StatusNotifierItem/menu com.canonical.dbusmenu.Event \
+		"int32:$(item_id "$1")" string:clicked variant:string: uint32:0 >/dev/null
+}
+
 log "opening the tray menu"
-picture_menu "$out/tray-menu.png" 7
+n=$(downs_to "All eligible roles")
+[[ -n $n ]] || die "no All eligible roles in the menu: $(menu_items)"
+picture_menu "$out/tray-menu.png" "$n"
 picture_menu "$out/approvals-menu.png" 1
 
 log "waiting for the reminder"
@@ -386,7 +426,44 @@ sleep 1 # xfce4-notifyd fades in
 capture
 crop_to "$out/reminder.png" 12 "$(notifications)"
 
-optipng -quiet -o3 "$out/tray-menu.png" "$out/approvals-menu.png" "$out/approval.png" "$out/reminder.png"
-for f in tray-menu approvals-menu approval reminder; do
+# --- the same tray at 440 roles over 200 scopes ------------------------------------------
+# A benchmark build serves the large fake tenant as its demo (internal/app/demotenant_large.go;
+# no released binary is built so), with folders of its own.
+log "the menu and Find a role… at 440 roles"
+kill "$tray_pid" 2>/dev/null || true
+wait "$tray_pid" 2>/dev/null || true
+mkdir -p "$tmp/large"
+XDG_CONFIG_HOME=$tmp/large/config XDG_STATE_HOME=$tmp/large/state XDG_CACHE_HOME=$tmp/large/cache \
+	XDG_DATA_HOME=$tmp/large/data "$tmp/pimtray-large" --demo >"$tmp/log/tray-large" 2>&1 &
+pids+=($!)
+large_ready() { [[ -n $(downs_to "Find a role") && -n $(downs_to "Azure roles") ]]; }
+wait_for 60 "the large tray's menu" large_ready
+sleep 1.5
+read -r x y w h < <(geometry "$(xdotool search --onlyvisible --name '^wrapper-2.0$' | head -n1)")
+icon_x=$((x + w / 2)) icon_y=$((y + h / 2))
+picture_menu "$out/tray-menu-440.png" "$(downs_to "Azure roles")"
+
+click_item "Find a role"
+chooser() { windows "Find a role" 100; }
+has_chooser() { [[ -n $(chooser) ]]; }
+wait_for 20 "the Find a role list" has_chooser
+sleep 1
+# No window manager here: focus the list by hand, then type into its search (GTK's tree view
+# search box: it selects the first row whose role starts so).
+win=$(xdotool search --onlyvisible --name '^Find a role$' | head -n1)
+read -r x y w h < <(geometry "$win")
+xdotool mousemove "$((x + w / 2))" "$((y + 120))" click 1 # a row: the list has the focus
+sleep 0.3
+xdotool windowfocus --sync "$win" 2>/dev/null || true
+xdotool type --delay 80 "Key Vault"
+xdotool mousemove 1 1
+sleep 1
+capture
+crop_to "$out/find-a-role-440.png" 12 "$(chooser)"
+xdotool key Escape
+
+optipng -quiet -o3 "$out/tray-menu.png" "$out/approvals-menu.png" "$out/approval.png" "$out/reminder.png" \
+	"$out/tray-menu-440.png" "$out/find-a-role-440.png"
+for f in tray-menu approvals-menu approval reminder tray-menu-440 find-a-role-440; do
 	log "wrote $out/$f.png ($(stat -c %s "$out/$f.png") bytes)"
 done

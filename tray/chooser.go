@@ -22,10 +22,11 @@ func findRows(items []engine.Item, now time.Time) rowSet {
 	for _, it := range items {
 		state := engine.StatusText(it, now)
 		if activatable(it, now) {
-			for _, n := range []string{engine.NeedsText(it), engine.MaxText(it)} {
-				if n != "" {
-					state += " · " + n
-				}
+			if n := engine.NeedsText(it); n != "" {
+				state += " · " + n
+			}
+			if it.Policy != nil && it.Policy.MaxDuration > it.Duration && it.Duration > 0 {
+				state += " · " + engine.MaxText(it) // a longer one can be chosen in Settings
 			}
 		}
 		name := it.Role.RoleName
