@@ -7,7 +7,7 @@
 #   build/screenshots.sh            # writes assets/screenshots/tray-menu.png, approvals-menu.png,
 #                                   # approval.png, reminder.png, and at 440 roles (the large
 #                                   # fake tenant, a -tags benchlarge build) tray-menu-440.png
-#                                   # and find-a-role-440.png
+#                                   # and find-a-role-440.png; and recent-activity.png
 #   OUT=/some/dir build/screenshots.sh
 #
 # It takes about a minute and a half: the reminder comes a minute after the activation.
@@ -308,14 +308,15 @@ read -r x y w h < <(geometry "$(xdotool search --onlyvisible --name '^wrapper-2.
 icon_x=$((x + w / 2)) icon_y=$((y + h / 2))
 
 # The menu with "All eligible roles" open. The keyboard walks the menu whatever the font:
-# past the demo's two requests waiting for approval, the three favourites and "Activate all
-# favourites" to "All eligible roles", which GTK opens once selected (open_menu 7); with 1,
+# past the demo's two requests waiting for approval, the three favourites, "Activate all
+# favourites", "Activate at…", "Start my day" and "Find a role…" to "All eligible roles",
+# which GTK opens once selected (open_menu 10); with 1,
 # the first waiting request's submenu (Approve…, Deny…, the requester's reason and ticket).
 # (The menu is never deeper than two levels: fyne.io/systray v1.12.2 hands libdbusmenu-gtk
 # hosts a third level's items before their parents exist, and they draw it empty.)
 open_menu() {
 	local downs=() i
-	for ((i = 0; i < $1; i++)); do downs+=(Down); done
+	for ((i = 0; i < $1; i++)); do downs+=("${2:-Down}"); done
 	xdotool mousemove "$icon_x" "$icon_y" click 1
 	wait_until 5 menus_are 1 || return 1
 	xdotool mousemove 1 1 # no tooltip over the menu, no item under the pointer
@@ -366,7 +367,7 @@ wait_for 10 "the approval notifications to close" no_notification
 picture_menu() {
 	local try before
 	for try in 1 2 3 4 5 6; do
-		if open_menu "$2"; then
+		if open_menu "$2" "${3:-Down}"; then
 			before=$(menus)
 			capture
 			if [[ $(menus) == "$before" ]] && no_empty_menus; then
@@ -426,6 +427,29 @@ sleep 1 # xfce4-notifyd fades in
 capture
 crop_to "$out/reminder.png" 12 "$(notifications)"
 
+# Recent activity: read only on its own click ("Show recent activity"), then pictured open.
+# Its one line makes a submenu too short for menus(), so the first walk to it is done blind.
+for _ in 1 2 3; do # the reminder goes first: a click on its text closes it
+	while read -r x y w h; do
+		xdotool mousemove "$((x + w / 2))" "$((y + 12))" click 1
+		sleep 0.3
+	done < <(notifications)
+	has_notification || break
+done
+xdotool mousemove 1 1
+log "reading the recent activity"
+n=$(downs_to "Recent activity")
+[[ -n $n ]] || die "no Recent activity in the menu: $(menu_items)"
+xdotool mousemove "$icon_x" "$icon_y" click 1
+wait_until 5 menus_are 1 || die "the menu did not open"
+xdotool mousemove 1 1
+for ((i = 0; i < n; i++)); do xdotool key Down; sleep 0.12; done
+sleep 1 # GTK opens the selected item's submenu after a short delay
+xdotool key --delay 150 Right Return
+sleep 2 # the tray reads it and rebuilds the menu
+close_menu || true
+picture_menu "$out/recent-activity.png" "$(downs_to "Recent activity")"
+
 # --- the same tray at 440 roles over 200 scopes ------------------------------------------
 # A benchmark build serves the large fake tenant as its demo (internal/app/demotenant_large.go;
 # no released binary is built so), with folders of its own.
@@ -463,7 +487,7 @@ crop_to "$out/find-a-role-440.png" 12 "$(chooser)"
 xdotool key Escape
 
 optipng -quiet -o3 "$out/tray-menu.png" "$out/approvals-menu.png" "$out/approval.png" "$out/reminder.png" \
-	"$out/tray-menu-440.png" "$out/find-a-role-440.png"
-for f in tray-menu approvals-menu approval reminder tray-menu-440 find-a-role-440; do
+	"$out/recent-activity.png" "$out/tray-menu-440.png" "$out/find-a-role-440.png"
+for f in tray-menu approvals-menu approval reminder recent-activity tray-menu-440 find-a-role-440; do
 	log "wrote $out/$f.png ($(stat -c %s "$out/$f.png") bytes)"
 done
