@@ -188,6 +188,15 @@ func (w *world) configFile() string { return filepath.Join(w.cfgHome, store.AppN
 // appStateDir is pimtray's state folder (state.json, the log, the tray lock).
 func (w *world) appStateDir() string { return filepath.Join(w.stateDir, store.AppName) }
 
+// forgetCommandCache removes what the command line knows from earlier commands, so that the
+// next command must ask Azure (a command reads only the planes it does not know fresh).
+func (w *world) forgetCommandCache() {
+	w.t.Helper()
+	if err := os.Remove(filepath.Join(w.appStateDir(), "command-cache.json")); err != nil && !errors.Is(err, os.ErrNotExist) {
+		w.t.Fatal(err)
+	}
+}
+
 // logFile is the tray's log.
 func (w *world) logFile() string {
 	return filepath.Join(w.appStateDir(), store.AppName+".log")

@@ -51,8 +51,9 @@ func TestE2ETrayClickActivatesCountsDownAndExpires(t *testing.T) {
 	w.startTray()
 	item := watcher.WaitForItem(t, e2eTimeout)
 	const ready = "Security Reader — activate (10s)"
+	// Ready, and the start's refresh over (while it runs the menu says "Refreshing…").
 	m := item.WaitForMenu(t, e2eTimeout, "the favourite ready to activate", func(m *desktoptest.MenuNode) bool {
-		return label(m, "Security Reader — ") == ready
+		return label(m, "Security Reader — ") == ready && m.FindByLabel("Refresh") != nil
 	})
 	if h := m.Children[0].Label; h != "admin@contoso.example · Contoso" {
 		t.Errorf("menu header = %q, want the account and tenant (signed in silently)", h)
@@ -408,6 +409,7 @@ func TestE2EKeyringKeepsTheSignIn(t *testing.T) {
 	}
 
 	w.fake.ResetLog()
+	w.forgetCommandCache() // signin's check filled it: this status must ask Azure itself
 	st := w.mustRun(e2eTimeout, "status")
 	want := "Signed in to Contoso (" + fakeazure.DemoTenantID + ") as " + fakeazure.DemoUserUPN + ", kept in the keyring."
 	if !strings.Contains(st.stdout, want) {
@@ -494,6 +496,7 @@ func TestE2ENoSecretAnywhere(t *testing.T) {
 	if !strings.Contains(act.stdout, "Activated Security Reader until") {
 		t.Errorf("activate:\n%s", act)
 	}
+	w.forgetCommandCache() // so that status asks Azure, with its debug lines
 	st := w.mustRun(e2eTimeout, "status", "--debug")
 	if !strings.Contains(st.stdout, "Security Reader") || !strings.Contains(st.stderr, "level=DEBUG") {
 		t.Errorf("status --debug should show the active role and debug lines:\n%s", st)
