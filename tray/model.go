@@ -154,6 +154,8 @@ const maxEntries = 40
 const (
 	maxTopFavourites = 12
 	maxInUse         = 8
+	maxTopApprovals  = 6
+	maxRecentlyUsed  = 5
 )
 
 // buildMenu turns a snapshot into the whole menu, never more than two levels deep and
@@ -354,23 +356,43 @@ func activeChildren(id string, it engine.Item, now time.Time, env menuEnv) []ent
 	return append(out, d)
 }
 
-// inUseEntries are the roles in use that are not favourites (active, pending, in flight,
-// failed), on the top level so they can be ended, cancelled or retried; at most maxInUse.
+// inUseEntries are the roles that are not favourites but in use (active, pending, in
+// flight, failed: on the top level so they can be ended, cancelled or retried; at most
+// maxInUse), then the ones recently used from here (at most maxRecentlyUsed, the latest
+// first), so the next click on them is one click too.
 func inUseEntries(s engine.Snapshot, now time.Time, env menuEnv) []entry {
 	var out []entry
 	n := 0
+	var used []engine.Item
 	for _, it := range s.All {
-		if it.Favourite || n == maxInUse {
+		if it.Favourite {
 			continue
 		}
 		switch stateAt(it, now) {
-		case engine.StateActive, engine.StatePending, engine.StateActivating, engine.StateDeactivating, engine.StateFailed:
+		case engine.StateActive, engine.StatePending, engine.StateActivating, engine.StateDeactivating, engine.StateFailed, engine.StateScheduled:
+			if n == maxInUse {
+				continue
+			}
 			if n == 0 {
 				out = append(out, separator("sep/in-use"))
 			}
 			out = append(out, roleEntries("use", it, now, env)...)
 			n++
+		default:
+			if !it.LastUsed.IsZero() {
+				used = append(used, it)
+			}
 		}
+	}
+	slices.SortStableFunc(used, func(a, b engine.Item) int { return b.LastUsed.Compare(a.LastUsed) })
+	for i, it := range used {
+		if i == maxRecentlyUsed {
+			break
+		}
+		if n == 0 && i == 0 {
+			out = append(out, separator("sep/in-use"))
+		}
+		out = append(out, roleEntries("used", it, now, env)...)
 	}
 	return out
 }
@@ -398,7 +420,11 @@ func approvalEntries(s engine.Snapshot, now time.Time) []entry {
 		return nil
 	}
 	out := []entry{separator("sep/approvals"), info("approvals", fmt.Sprintf(titleApprovals, len(s.Approvals)))}
-	for _, a := range s.Approvals {
+	for i, a := range s.Approvals {
+		if i == maxTopApprovals { // the top level stays within maxEntries
+			out = append(out, info("approvals/more", fmt.Sprintf("%d more: pimtray approvals", len(s.Approvals)-i)))
+			break
+		}
 		id := "approval/" + strings.ToLower(a.TenantID+"/"+a.RequestID)
 		e := entry{id: id, title: approvalTitle(a, now), tooltip: a.RequesterUPN}
 		if a.Deciding {

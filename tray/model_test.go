@@ -914,3 +914,29 @@ Start my day
 		t.Errorf("without a planner:\n%s", got)
 	}
 }
+
+// Recently used roles that are not favourites sit on top, the latest first, at most
+// maxRecentlyUsed; a click activates them.
+func TestRecentlyUsedRolesOnTop(t *testing.T) {
+	used := func(r pim.Role, ago time.Duration) engine.Item {
+		it := itemOf(r, engine.StateEligible)
+		it.LastUsed = t0.Add(-ago)
+		return it
+	}
+	s := engine.Snapshot{Accounts: []engine.Account{signedIn},
+		Favourites: []engine.Item{fav(itemOf(rGlobalAdmin, engine.StateEligible))},
+		All: []engine.Item{fav(itemOf(rGlobalAdmin, engine.StateEligible)), used(rOwnerIT, 3*time.Hour), used(rContribSub, time.Hour),
+			itemOf(rUserAdmin, engine.StateEligible), used(rContribRG, 2*time.Hour), used(rAKSSub, 4*time.Hour),
+			used(rOwnerRG, 5*time.Hour), used(rMember, 6*time.Hour)}}
+	var top []string
+	for _, e := range buildMenu(s, t0, env()) {
+		if strings.HasPrefix(e.id, "used/") {
+			top = append(top, describe(e.action))
+		}
+	}
+	want := []string{"activate Contributor · MySubscription", "activate Contributor · rg-web", "activate Owner · IT",
+		"activate AKS Contributor · MySubscription", "activate Owner · rg-web"}
+	if !slices.Equal(top, want) {
+		t.Errorf("recently used on top = %q, want %q", top, want)
+	}
+}

@@ -76,7 +76,7 @@ func reachable(m []entry) map[string]bool {
 	var walk func([]entry)
 	walk = func(es []entry) {
 		for _, e := range es {
-			for _, p := range []string{"fav/", "use/", "all/"} {
+			for _, p := range []string{"fav/", "use/", "used/", "all/"} {
 				if k, ok := strings.CutPrefix(e.id, p); ok && !e.inert && strings.Count(k, "|") == 3 && !strings.HasSuffix(k, "/problem") {
 					keys[k] = true
 				}

@@ -331,6 +331,9 @@ func (e *Engine) completeActivation(act pim.Activation, req pim.ActivateRequest)
 func (e *Engine) recordActivationLocked(ts *tenantState, role pim.Role, res Result, err error) {
 	key := role.Key()
 	now := e.now()
+	if err == nil {
+		e.lastUsed[key] = now
+	}
 	switch {
 	case err == nil && res.AlreadyActive:
 		e.recent[key] = recentOf(now, res.Activation)

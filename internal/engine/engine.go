@@ -265,6 +265,7 @@ type Engine struct {
 	recentActivity RecentActivity
 	tracked        map[string]reminders.Activation
 	keptAlive      map[string]time.Time // key → the end a keep-alive already handled
+	lastUsed       map[string]time.Time // key → when it was last activated from here
 	dailySent      map[string]string    // key → the last day ("2026-12-02") its daily schedule sent for
 	sent           map[string]time.Time
 	noticeRef      map[string]noticeRef
@@ -411,6 +412,7 @@ func New(opts Options) (*Engine, error) {
 		scheduled:   map[string]scheduledEntry{},
 		tracked:     map[string]reminders.Activation{},
 		keptAlive:   map[string]time.Time{},
+		lastUsed:    map[string]time.Time{},
 		dailySent:   map[string]string{},
 		sent:        map[string]time.Time{},
 		noticeRef:   map[string]noticeRef{},

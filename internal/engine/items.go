@@ -219,6 +219,9 @@ func (e *Engine) itemLocked(ts *tenantState, role pim.Role, now time.Time) Item 
 			it.TenantName = ts.b.ID
 		}
 	}
+	if at, ok := e.lastUsed[key]; ok && now.Sub(at) < RecentlyUsedFor {
+		it.LastUsed = at
+	}
 	prob, hasProblem := e.problems[key]
 	it.Problem = prob.Text
 	cur, active := e.currentLocked(ts, key, now)

@@ -16,6 +16,9 @@ type Settings struct {
 	Reminders       []time.Duration `json:"reminders"` // empty: reminders off
 }
 
+// RecentlyUsedFor is how long a role activated from here counts as recently used.
+const RecentlyUsedFor = 14 * 24 * time.Hour
+
 // MinActiveBeforeDeactivate is how long Azure keeps a new activation before it may be
 // deactivated (ActiveDurationTooShort): PIM refuses a deactivation in the first 5 minutes.
 const MinActiveBeforeDeactivate = 5 * time.Minute

@@ -185,3 +185,24 @@ func TestNeedsText(t *testing.T) {
 		}
 	}
 }
+
+// A role activated from here is "recently used" (the menu puts it on top), for
+// RecentlyUsedFor; one never activated is not.
+func TestActivatedRolesAreRecentlyUsed(t *testing.T) {
+	h := newHarness(t).start()
+	if it := item(h.e.Snapshot(), roleSR); !it.LastUsed.IsZero() {
+		t.Fatalf("never used, LastUsed = %v", it.LastUsed)
+	}
+	h.e.Activate(roleSR.Key())
+	s := h.stateIs(roleSR, StateActive)
+	if it := item(s, roleSR); !it.LastUsed.Equal(h.clk.Now()) {
+		t.Errorf("LastUsed = %v, want %v", it.LastUsed, h.clk.Now())
+	}
+	if it := item(s, roleGA); !it.LastUsed.IsZero() {
+		t.Errorf("Global Administrator LastUsed = %v", it.LastUsed)
+	}
+	h.clk.Set(h.clk.Now().Add(RecentlyUsedFor + time.Hour))
+	if it := item(h.e.Snapshot(), roleSR); !it.LastUsed.IsZero() {
+		t.Errorf("after %v LastUsed = %v, want none", RecentlyUsedFor, it.LastUsed)
+	}
+}

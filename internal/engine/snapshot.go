@@ -55,6 +55,9 @@ type Item struct {
 	// Waiting: an activation in flight that Azure has not answered for SlowAnswer (its
 	// retries and time-outs can take 30–45 s): the label says it still waits.
 	Waiting bool `json:"waiting,omitempty"`
+	// LastUsed is when the role was last activated from this machine (within RecentlyUsedFor),
+	// zero when not: the menu puts recently used roles on top.
+	LastUsed time.Time `json:"lastUsed,omitzero"`
 	// KeepActiveUntil is the favourite's keep-alive time ("18:00"), empty when off.
 	KeepActiveUntil string `json:"keepActiveUntil,omitempty"`
 	// SavedDuration, SavedJustification and SavedTicket are the favourite's own settings

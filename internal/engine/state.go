@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"time"
 
 	"github.com/pimtray/pimtray/pim"
@@ -27,6 +28,8 @@ type savedState struct {
 	Scheduled     map[string]scheduledEntry `json:"scheduled,omitempty"`
 	RemindersSent map[string]time.Time      `json:"remindersSent,omitempty"`
 	KeptAlive     map[string]time.Time      `json:"keptAlive,omitempty"`
+	// LastUsed is when each role was last activated from here (for "recently used" on top).
+	LastUsed map[string]time.Time `json:"lastUsed,omitempty"`
 	// DailySent: per favourite, the last day its daily schedule sent a request for.
 	DailySent map[string]string `json:"dailySent,omitempty"`
 	// Answers: the justification and ticket last sent per role, for re-activations.
@@ -111,6 +114,11 @@ func (e *Engine) loadState() error {
 		}
 	}
 	copyMap(e.keptAlive, st.KeptAlive)
+	for k, at := range st.LastUsed {
+		if now.Sub(at) < RecentlyUsedFor {
+			e.lastUsed[k] = at
+		}
+	}
 	copyMap(e.dailySent, st.DailySent)
 	copyMap(e.answers, st.Answers)
 	return nil
@@ -155,6 +163,7 @@ func (e *Engine) saveState() {
 	copyMap(st.Scheduled, e.scheduled)
 	copyMap(st.RemindersSent, e.sent)
 	copyMap(st.KeptAlive, e.keptAlive)
+	st.LastUsed = maps.Clone(e.lastUsed)
 	copyMap(st.DailySent, e.dailySent)
 	copyMap(st.Answers, e.answers)
 	e.mu.Unlock()
