@@ -147,3 +147,30 @@ func TestToggleDailyWritesTheConfiguration(t *testing.T) {
 		t.Fatalf("after unticking: %+v", sc)
 	}
 }
+
+// The machine sleeps from Monday 17:00 through Tuesday's 18:00-the-evening-before and its
+// 08:30 start, and wakes at 09:15: Tuesday's request goes at once, starting at once (one
+// request), and the role is active.
+func TestStartMyDayAfterASleepOverTheStart(t *testing.T) {
+	reader := demoFav(pim.PlaneEntra, fakeazure.RoleSecurityReader, "/", func(f *store.Favourite) {
+		f.Duration = store.Duration(time.Hour)
+		f.Schedule = &store.Schedule{Days: "Tue", At: "08:30"}
+	})
+	h := newAzureHarness(t, fakeazure.Options{}, reader)
+	h.start()
+	h.advance(8 * time.Hour) // Monday 17:00
+	if w := h.writes(); len(w) != 0 {
+		t.Fatalf("Monday: writes %+v", w)
+	}
+	wake := time.Date(2025, 3, 11, 9, 15, 0, 0, time.UTC)
+	h.clk.Set(wake) // asleep: no timer ran in between
+	h.advance(dailyWakeCheck)
+	h.settle()
+	w := h.writes()
+	if len(w) != 1 || !bodyHas(w[0], `"startDateTime":"2025-03-11T09:1`) {
+		t.Fatalf("after the wake: writes %+v, want one starting at once", w)
+	}
+	if st := EffectiveState(item(h.e.Snapshot(), h.role("Security Reader", "")), h.clk.Now()); st != StateActive {
+		t.Fatalf("after the wake: %s", st)
+	}
+}
