@@ -28,7 +28,6 @@
 package notify
 
 import (
-	"errors"
 	"io"
 	"log/slog"
 	"os"
@@ -96,7 +95,8 @@ type Caps struct {
 }
 
 // ErrUnavailable means no notification service could show the notice.
-var ErrUnavailable = errors.New("no desktop notification service is available")
+// A constant: no caller can reassign it.
+const ErrUnavailable = sentinel("no desktop notification service is available")
 
 // TrayPointer is appended to a notice's text when the platform can't show its
 // "Re-activate" button.
@@ -286,3 +286,8 @@ func (s *eventSink) close() {
 		close(s.ch)
 	}
 }
+
+// sentinel is the type of notify's error constants.
+type sentinel string
+
+func (e sentinel) Error() string { return string(e) }

@@ -11,13 +11,13 @@ import (
 )
 
 // Keyring errors. Every error a Keyring returns matches one of these with errors.Is (or is
-// the caller's own context error).
-var (
+// the caller's own context error). Constants: no caller can reassign them.
+const (
 	// ErrNotFound: the keyring answered and holds no such secret.
-	ErrNotFound = errors.New("not found in the keyring")
+	ErrNotFound = sentinel("not found in the keyring")
 	// ErrKeyringUnavailable: no keyring (no Secret Service on the session bus), a locked
 	// keyring, an error from it, or no answer within the timeout.
-	ErrKeyringUnavailable = errors.New("keyring unavailable")
+	ErrKeyringUnavailable = sentinel("keyring unavailable")
 )
 
 // DefaultKeyringTimeout bounds every keyring call: a locked keyring can wait forever for a
@@ -159,3 +159,8 @@ func (systemKeyring) Delete(s, u string) error {
 	}
 	return gokeyring.Delete(s, u)
 }
+
+// sentinel is the type of store's error constants.
+type sentinel string
+
+func (e sentinel) Error() string { return string(e) }

@@ -11,7 +11,8 @@ import (
 
 // ErrAlreadyRunning is returned by AcquireSingleInstance when another pimtray tray of
 // the same user holds the lock.
-var ErrAlreadyRunning = errors.New("pimtray is already running in the tray")
+// A constant: no caller can reassign it.
+const ErrAlreadyRunning = sentinel("pimtray is already running in the tray")
 
 // errLocked is the OS saying the lock is held elsewhere.
 var errLocked = errors.New("lock held by another process")
@@ -49,3 +50,8 @@ func AcquireSingleInstance(dir string) (release func(), err error) {
 		_ = f.Close()
 	}), nil
 }
+
+// sentinel is the type of tray's error constants.
+type sentinel string
+
+func (e sentinel) Error() string { return string(e) }

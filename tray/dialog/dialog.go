@@ -31,7 +31,8 @@ type Question struct {
 
 // ErrUnavailable means this desktop has no dialog tool pimtray can use; errors.Is
 // matches the error Ask returns in that case.
-var ErrUnavailable = errors.New("no input dialog available")
+// A constant: no caller can reassign it.
+const ErrUnavailable = sentinel("no input dialog available")
 
 // Ask shows q and waits for the answer. ok is false when the user cancelled or closed
 // the dialog, or when ctx ended first (then err is ctx's error). err is non-nil when no
@@ -138,3 +139,8 @@ func firstLine(s string) string {
 	}
 	return s
 }
+
+// sentinel is the type of dialog's error constants.
+type sentinel string
+
+func (e sentinel) Error() string { return string(e) }
