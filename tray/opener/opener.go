@@ -27,6 +27,9 @@ type way struct {
 	name string
 	args []string
 	wait bool
+	// do, when set, is the way itself (a system call, no program to find): name only
+	// names it in the error.
+	do func(path string) error
 }
 
 // Chain tries ways in order.
@@ -70,6 +73,13 @@ func (c *Chain) Open(path string) error {
 	}
 	fail := &Error{Path: path}
 	for _, w := range c.ways(path) {
+		if w.do != nil {
+			if err := w.do(path); err != nil {
+				fail.Tried = append(fail.Tried, w.name+": "+err.Error())
+				continue
+			}
+			return nil
+		}
 		prog, err := c.lookPath(w.name)
 		if err != nil {
 			continue // not installed: not worth a word
