@@ -68,6 +68,8 @@ func (e *Engine) Activate(key string) {
 			skip = true
 		} else if _, ok := e.pendingLocked(ts, key, now); ok {
 			skip = true
+		} else if _, ok := e.scheduledLocked(ts, key, now); ok {
+			skip = true
 		}
 	}
 	if !skip {
@@ -75,7 +77,7 @@ func (e *Engine) Activate(key string) {
 	}
 	e.mu.Unlock()
 	if skip {
-		e.log.Debug("click ignored: active, pending or in flight", "key", key)
+		e.log.Debug("click ignored: active, pending, scheduled or in flight", "key", key)
 		return
 	}
 	e.signal()

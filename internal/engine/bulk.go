@@ -32,6 +32,9 @@ func (e *Engine) ActivateFavourites() {
 			if _, ok := e.pendingLocked(ts, f.Key, now); ok {
 				continue
 			}
+			if _, ok := e.scheduledLocked(ts, f.Key, now); ok {
+				continue // Azure starts it at its time; a second request would be refused
+			}
 		}
 		e.inflight[f.Key] = StateActivating // at once, so a second click finds them in flight
 		keys = append(keys, f.Key)

@@ -157,3 +157,21 @@ func TestActivateAtRefusesThePast(t *testing.T) {
 		t.Fatalf("writes = %+v", w)
 	}
 }
+
+// A scheduled favourite is taken care of: "Activate all favourites" and a click send nothing
+// for it (Azure would refuse a second open request).
+func TestScheduledFavouriteIsNotActivatedAgain(t *testing.T) {
+	reader := demoFav(pim.PlaneEntra, fakeazure.RoleSecurityReader, "/")
+	h := newAzureHarness(t, fakeazure.Options{}, reader)
+	h.start()
+	if _, err := h.e.ActivateNow(context.Background(), reader.Key, ActivateOptions{StartAt: t0.Add(2 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	h.fake.ResetLog()
+	h.e.ActivateFavourites()
+	h.e.Activate(reader.Key)
+	h.settle()
+	if w := h.writes(); len(w) != 0 {
+		t.Fatalf("writes %+v, want none", w)
+	}
+}
