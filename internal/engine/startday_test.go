@@ -174,3 +174,33 @@ func TestStartMyDayAfterASleepOverTheStart(t *testing.T) {
 		t.Fatalf("after the wake: %s", st)
 	}
 }
+
+// Start my day with keep-alive: Tuesday's daily activation (08:30, 1h) is carried on by
+// keep-alive until 10:00, as any activation of a kept-alive favourite is: the role stays
+// active through 10:00; the daily schedule sends nothing more that day.
+func TestStartMyDayWithKeepAlive(t *testing.T) {
+	reader := demoFav(pim.PlaneEntra, fakeazure.RoleSecurityReader, "/", func(f *store.Favourite) {
+		f.Duration = store.Duration(time.Hour)
+		f.KeepActiveUntil = "10:00"
+		f.Schedule = &store.Schedule{Days: "Tue", At: "08:30"}
+	})
+	h := newAzureHarness(t, fakeazure.Options{AcceptScheduledExtension: true}, reader)
+	h.start()
+	role := h.role("Security Reader", "")
+	h.advance(23*time.Hour + 30*time.Minute) // Tuesday 08:30
+	if w := h.writes(); len(w) != 1 {
+		t.Fatalf("by Tuesday 08:30: writes %+v, want the evening's one", w)
+	}
+	for _, step := range []time.Duration{20 * time.Minute, 20 * time.Minute, 20 * time.Minute, 20 * time.Minute} {
+		h.advance(step)
+		h.settle()
+		if now := h.clk.Now(); now.Hour() < 10 {
+			if st := EffectiveState(item(h.e.Snapshot(), role), now); st != StateActive {
+				t.Fatalf("%s: %s, want active (kept alive)", now.Format("15:04"), st)
+			}
+		}
+	}
+	if w := h.writes(); len(w) < 2 {
+		t.Fatalf("writes %+v, want keep-alive's re-activation after the daily one", w)
+	}
+}
