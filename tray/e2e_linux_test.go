@@ -276,10 +276,11 @@ func (c *scriptedCore) SignIn(tenantID string) { report("CALL SignIn %s", tenant
 func (c *scriptedCore) SignOut(tenantID string) {
 	report("CALL SignOut %s", tenantID)
 }
-func (c *scriptedCore) Reactivate(key string) { report("CALL Reactivate %s", key) }
-func (c *scriptedCore) Cancel(key string)     { report("CALL Cancel %s", key) }
-func (c *scriptedCore) ActivateAt(key string) { report("CALL ActivateAt %s", key) }
-func (c *scriptedCore) LoadRecentActivity()   { report("CALL LoadRecentActivity") }
+func (c *scriptedCore) Reactivate(key string)  { report("CALL Reactivate %s", key) }
+func (c *scriptedCore) Cancel(key string)      { report("CALL Cancel %s", key) }
+func (c *scriptedCore) ActivateAt(key string)  { report("CALL ActivateAt %s", key) }
+func (c *scriptedCore) LoadRecentActivity()    { report("CALL LoadRecentActivity") }
+func (c *scriptedCore) ToggleDaily(key string) { report("CALL ToggleDaily %s", key) }
 func (c *scriptedCore) SetFavouriteDuration(key string, d time.Duration) error {
 	report("CALL SetFavouriteDuration %s %v", key, d)
 	return nil
@@ -535,6 +536,7 @@ func TestTrayMenuOverDBus(t *testing.T) {
 			"User Administrator — pending approval",
 			"Activate all favourites",
 			"Activate at…",
+			"Start my day",
 			"Find a role…",
 			"All eligible roles",
 			"Favourites",
@@ -698,6 +700,16 @@ func TestTrayMenuOverDBus(t *testing.T) {
 		ua := mustFind(t, item.Menu(t), "User Administrator — pending")
 		item.Click(t, mustFind(t, ua, "Cancel request").ID)
 		child.WaitForLine(t, timeout, "CALL Cancel "+userAdmin.Key())
+	})
+
+	t.Run("Activate at…, Start my day and Recent activity reach the core", func(t *testing.T) {
+		m := item.Menu(t)
+		item.Click(t, mustFind(t, topLevel(t, m, "Activate at…"), "Owner · IT…").ID)
+		child.WaitForLine(t, timeout, "CALL ActivateAt "+ownerIT.Key())
+		item.Click(t, mustFind(t, topLevel(t, item.Menu(t), "Start my day"), "Owner · IT").ID)
+		child.WaitForLine(t, timeout, "CALL ToggleDaily "+ownerIT.Key())
+		item.Click(t, mustFind(t, topLevel(t, item.Menu(t), "Recent activity"), "Show recent activity").ID)
+		child.WaitForLine(t, timeout, "CALL LoadRecentActivity")
 	})
 
 	t.Run("ticking a role under Favourites makes it a favourite", func(t *testing.T) {
