@@ -11,6 +11,7 @@ import (
 	"git.sr.ht/~jackmordaunt/go-toast"
 	"git.sr.ht/~jackmordaunt/go-toast/tmpl"
 	"git.sr.ht/~jackmordaunt/go-toast/wintoast"
+	"golang.org/x/sys/windows/registry"
 
 	"github.com/pimtray/pimtray/internal/engine"
 )
@@ -18,6 +19,27 @@ import (
 // toastGUID is pimtray's own COM class for toast activations, so the callback of
 // another go-toast program can't receive (or steal) pimtray's clicks.
 const toastGUID = "{6F1A3C52-8E47-4B0D-9C1E-5A7D2B3F4E61}"
+
+// setIconURI keeps the AppUserModelID's IconUri pointing at this run's icon file:
+// go-toast writes a value only when it is missing, so an icon that moved (another cache
+// folder) would stay pointing at the old place.
+func setIconURI(aumid, icon string) error {
+	if icon == "" {
+		return nil
+	}
+	k, _, err := registry.CreateKey(registry.CURRENT_USER, `Software\Classes\AppUserModelId\`+aumid, registry.QUERY_VALUE|registry.SET_VALUE)
+	if err != nil {
+		return fmt.Errorf("register the notification icon: %w", err)
+	}
+	defer k.Close()
+	if old, _, err := k.GetStringValue("IconUri"); err == nil && old == icon {
+		return nil
+	}
+	if err := k.SetStringValue("IconUri", icon); err != nil {
+		return fmt.Errorf("register the notification icon: %w", err)
+	}
+	return nil
+}
 
 func newPlatform(opts Options) (Notifier, error) {
 	t := &toastNotifier{
@@ -33,6 +55,9 @@ func newPlatform(opts Options) (Notifier, error) {
 	// The app data (name, icon, our COM class) goes to the registry once; notices are
 	// then pushed without an AppID so each push does not rewrite it.
 	if err := callWithTimeout(opts.Timeout, func() error {
+		if err := setIconURI(opts.AppName, icon); err != nil {
+			return err
+		}
 		return toast.SetAppData(toast.AppData{AppID: opts.AppName, GUID: toastGUID, IconPath: icon})
 	}); err != nil {
 		t.logs.warn("appdata", "register pimtray for toast notifications", "error", err)

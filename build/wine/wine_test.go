@@ -99,7 +99,13 @@ func TestWindowsUnderWine(t *testing.T) {
 	start := time.Now()
 	e := &env{t: t, root: t.TempDir()}
 	e.prefix = filepath.Join(e.root, "prefix")
+	// wineboot (10-20 s) while the programs build.
+	booted := make(chan error, 1)
+	go func() { booted <- e.bootPrefix() }()
 	bins := e.build()
+	if err := <-booted; err != nil {
+		t.Fatal(err)
+	}
 	e.newPrefix(bins)
 	e.startDisplay()
 	e.startFake(bins)
@@ -169,16 +175,23 @@ func (e *env) wineEnv(extra ...string) []string {
 	return append(env, extra...)
 }
 
-// newPrefix makes a fresh 64-bit prefix with the ProcessPrng stand-in and pimtray.exe.
-func (e *env) newPrefix(bins map[string]string) {
-	t := e.t
+// bootPrefix makes a fresh 64-bit prefix (it may not call t.Fatal: it runs beside build).
+func (e *env) bootPrefix() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "wineboot", "-i")
 	cmd.Env = e.wineEnv("DISPLAY=")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("wineboot -i: %v\n%s", err, b)
+	cmd.WaitDelay = 5 * time.Second
+	// Its services may hold the output open a little longer: that is not a failure.
+	if b, err := cmd.CombinedOutput(); err != nil && !errors.Is(err, exec.ErrWaitDelay) {
+		return fmt.Errorf("wineboot -i: %v\n%s", err, b)
 	}
+	return nil
+}
+
+// newPrefix puts the ProcessPrng stand-in and pimtray.exe into the new prefix.
+func (e *env) newPrefix(bins map[string]string) {
+	t := e.t
 	t.Cleanup(func() {
 		k := exec.Command("wineserver", "-k")
 		k.Env = e.wineEnv()
@@ -323,7 +336,7 @@ func (e *env) wineWith(extraEnv []string, timeout time.Duration, args ...string)
 	}
 	var ee *exec.ExitError
 	switch {
-	case err == nil:
+	case err == nil, errors.Is(err, exec.ErrWaitDelay): // exit 0; a service of Wine's kept the pipes
 	case errors.As(err, &ee):
 		r.code = ee.ExitCode()
 	default:
@@ -436,6 +449,15 @@ func (e *env) testTray(t *testing.T) {
 
 	icon := e.waitForIcon(t)
 	t.Logf("tray icon at %v", icon)
+
+	// Registered for toasts as an unpackaged app: the AppUserModelID's display name, icon
+	// (in pimtray's own cache folder) and COM activator.
+	e.waitFor(t, 20*time.Second, "the AppUserModelID in the registry", func() bool {
+		r := e.wine(cmdTimeout, "reg", "query", `HKCU\Software\Classes\AppUserModelId\pimtray`)
+		out := strings.ToLower(r.stdout)
+		return r.code == 0 && strings.Contains(out, "displayname") && strings.Contains(out, "customactivator") &&
+			strings.Contains(out, `pimtray\cache\notification-icon.png`)
+	})
 
 	// The first refresh is in when the fake has answered the policy reads and then
 	// nothing for a while. (Wine does not redraw a popup menu that is open when its items
