@@ -166,7 +166,7 @@ func SaveConfigKeepAside(path string, c *Config) (keptAside string, err error) {
 	return keptAside, nil
 }
 
-var hujsonErrRE = regexp.MustCompile(`^hujson: line (\d+), column \d+: (.*)$`)
+var hujsonErrRE = regexp.MustCompile(`(?s)^hujson: line (\d+), column \d+: (.*)$`)
 
 // hujsonError reads HuJSON's "hujson: line 3, column 5: invalid character ..." into a line
 // and a message in the configuration's words.
@@ -179,10 +179,21 @@ func hujsonError(err error, data []byte, li lineIndex) (int, string, bool) {
 	}
 	m := hujsonErrRE.FindStringSubmatch(err.Error())
 	if m == nil {
-		return 0, "not valid JSON: " + strings.TrimPrefix(err.Error(), "hujson: "), true
+		return 0, "not valid JSON: " + oneLine(strings.TrimPrefix(err.Error(), "hujson: ")), true
 	}
 	line, _ := strconv.Atoi(m[1])
-	return line, "not valid JSON: " + m[2], true
+	return line, "not valid JSON: " + oneLine(m[2]), true
+}
+
+// oneLine keeps a message on one line: HuJSON quotes the offending text as it is, so a
+// literal with a line break in it ("\n") would break the sentence in two.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
 }
 
 // unwrapPathError drops the path from an *fs.PathError: messages name the file already.
