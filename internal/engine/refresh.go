@@ -316,6 +316,9 @@ func (e *Engine) resolveAwaitingLocked(ts *tenantState, fetched map[pim.Plane]bo
 				// Approved for a later start.
 				delete(e.awaiting, key)
 				delete(e.problems, key)
+				if _, ok := e.recent[key].pending(); ok {
+					delete(e.recent, key) // the request's own answer (pending) no longer holds
+				}
 				e.notify(e.newNoticeLocked(NoticeApproved, key, "", a.Role.Label()+" approved",
 					"It starts at "+e.clockTime(a.StartsAt, now)+".", nil, time.Time{}))
 			}

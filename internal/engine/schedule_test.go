@@ -175,3 +175,32 @@ func TestScheduledFavouriteIsNotActivatedAgain(t *testing.T) {
 		t.Fatalf("writes %+v, want none", w)
 	}
 }
+
+// A scheduled activation that needs approval waits for it; once approved it is scheduled,
+// and the notice says when it starts.
+func TestScheduledActivationApprovedSaysWhenItStarts(t *testing.T) {
+	h := newAzureHarness(t, fakeazure.Options{})
+	h.start()
+	role := h.role("User Administrator", "")
+	res, err := h.e.ActivateNow(context.Background(), role.Key(), ActivateOptions{StartAt: t0.Add(3 * time.Hour), Justification: "onboarding"})
+	if err != nil || res.Activation.Status != pim.StatusPending {
+		t.Fatalf("%+v %v, want pending", res.Activation, err)
+	}
+	h.stateIs(role, StatePending)
+	reqs := h.fake.PendingRequests(fakeazure.DemoTenantID)
+	var id string
+	for _, r := range reqs {
+		if r.RoleName == "User Administrator" && r.Status == "PendingApproval" {
+			id = r.ID
+		}
+	}
+	if err := h.fake.Approve(id); err != nil {
+		t.Fatal(err)
+	}
+	h.advance(PendingPollInterval)
+	n := h.notice(NoticeApproved)
+	if n.Title != "User Administrator approved" || n.Body != "It starts at 12:00." {
+		t.Errorf("notice = %+v", n)
+	}
+	h.stateIs(role, StateScheduled)
+}
