@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pimtray/pimtray/internal/app"
 	"github.com/pimtray/pimtray/internal/cli"
@@ -36,6 +37,13 @@ func (w *world) saveLastKnownState() {
 	}
 	cancel()
 	<-done
+	// Requests the tray's engine gave up on are still ending at the fake: let them, so that
+	// they are logged before the test resets the log.
+	for deadline := time.Now().Add(20 * time.Second); w.fake.Serving() != 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			w.t.Fatalf("the fake still serves %d requests", w.fake.Serving())
+		}
+	}
 	if _, err := os.Stat(w.state); err != nil {
 		w.t.Fatalf("no state file: %v", err)
 	}

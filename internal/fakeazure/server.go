@@ -337,12 +337,22 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 
 	plane, handler := s.route(r)
-	rec := &recorder{ResponseWriter: w}
 	entry := Request{Time: s.now(), Method: r.Method, Path: r.URL.Path, Query: redactQuery(r.URL.RawQuery),
 		Body: redactBody(r.Header.Get("Content-Type"), body), Plane: plane}
-	defer func() {
-		entry.Status = rec.status
+	// The request is logged when its answer starts, not when the handler returns: a client can
+	// have read a whole answer before then, and a test that looks at the log next must find it.
+	logged := false
+	logOnce := func(status int) {
+		if logged {
+			return
+		}
+		logged = true
+		entry.Status = status
 		s.appendLog(entry)
+	}
+	rec := &recorder{ResponseWriter: w, start: logOnce}
+	defer func() {
+		logOnce(rec.status) // an answer never started: canceled, hung, reset
 		s.logger().Debug("fakeazure request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "plane", plane, "fault", entry.Fault)
 	}()
 
@@ -408,6 +418,14 @@ func (q *requests) enter() bool {
 	return true
 }
 
+// Serving reports how many requests the fake is serving now (a test waits for 0 after its
+// client went away, before it looks at the log).
+func (s *Server) Serving() int {
+	s.inflight.mu.Lock()
+	defer s.inflight.mu.Unlock()
+	return s.inflight.n
+}
+
 func (q *requests) leave() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -433,18 +451,22 @@ func (q *requests) closeAndWait() {
 type recorder struct {
 	http.ResponseWriter
 	status int
+	start  func(status int) // called once, as the answer starts
 }
 
 func (r *recorder) WriteHeader(code int) {
 	if r.status == 0 {
 		r.status = code
+		if r.start != nil {
+			r.start(code)
+		}
 	}
 	r.ResponseWriter.WriteHeader(code)
 }
 
 func (r *recorder) Write(b []byte) (int, error) {
 	if r.status == 0 {
-		r.status = http.StatusOK
+		r.WriteHeader(http.StatusOK)
 	}
 	return r.ResponseWriter.Write(b)
 }
