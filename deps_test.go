@@ -23,7 +23,7 @@ var forbiddenDeps = []struct{ path, why string }{
 var forbiddenSymbols = []string{
 	"InjectFault", "ClearFaults", "answerWithFault", "applyFault", "takeFault", "SetLatency", "SetPlaneLatency",
 	"Approve", "Deny", "decide", "RevokeRefreshTokens", "Requests", "ResetLog", "Activations",
-	"PendingRequests", "PendingUserCodes", "Serving", "Credential", "CredentialWithOptions", "BrowserWith", "CertificatePEM",
+	"PendingRequests", "PendingUserCodes", "Credential", "CredentialWithOptions", "BrowserWith", "CertificatePEM",
 }
 
 // fakeServerSymbol is how the linker names a method of the fake's server.

@@ -418,14 +418,6 @@ func (q *requests) enter() bool {
 	return true
 }
 
-// Serving reports how many requests the fake is serving now (a test waits for 0 after its
-// client went away, before it looks at the log).
-func (s *Server) Serving() int {
-	s.inflight.mu.Lock()
-	defer s.inflight.mu.Unlock()
-	return s.inflight.n
-}
-
 func (q *requests) leave() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
