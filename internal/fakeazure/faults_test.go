@@ -109,11 +109,19 @@ func TestFaultResetHangAndBrokenJSON(t *testing.T) {
 		t.Errorf("after the faults: %d", r.status)
 	}
 
-	// The log records the faults; the reset and the hang have no status.
-	faults := map[string]int{}
-	for _, e := range s.Requests() {
-		if e.Fault != "" {
-			faults[e.Fault] = e.Status
+	// The log records the faults; the reset and the hang have no status. A request that got no
+	// answer is logged when its handler ends, which for the hang is a moment after its client
+	// gave up: wait for it (a bound, not a measurement).
+	var faults map[string]int
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(time.Millisecond) {
+		faults = map[string]int{}
+		for _, e := range s.Requests() {
+			if e.Fault != "" {
+				faults[e.Fault] = e.Status
+			}
+		}
+		if _, ok := faults["hang"]; ok || time.Now().After(deadline) {
+			break
 		}
 	}
 	if st, ok := faults["reset"]; !ok || st != 0 {
