@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"html"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -14,6 +13,8 @@ import (
 	"time"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
+
+	"github.com/pimtray/pimtray/internal/testkit/porttest"
 )
 
 const testClientID = "1f2d3c4b-5a69-4788-9a0b-c1d2e3f4a5b6"
@@ -313,16 +314,11 @@ func TestWrongTenantAndCancelledSignIn(t *testing.T) {
 func TestBrowserReportsClosedLoopbackPort(t *testing.T) {
 	t.Parallel()
 	s, _ := start(t, Options{})
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := porttest.ClosedPort(t)
 	u := s.URL + "/" + DemoTenantID + "/oauth2/v2.0/authorize?" + url.Values{"client_id": {testClientID},
 		"response_type": {"code"}, "redirect_uri": {"http://" + addr}, "scope": {"openid"}, "state": {"x"},
 		"code_challenge": {pkceChallenge("v")}, "code_challenge_method": {"S256"}, "response_mode": {"form_post"}}.Encode()
-	err = s.Browser()(u)
+	err := s.Browser()(u)
 	if err == nil || !strings.Contains(err.Error(), addr) {
 		t.Fatalf("posting to a closed port: %v", err)
 	}

@@ -77,6 +77,10 @@ type Options struct {
 	Tenants []*Tenant
 	// Addr is the listen address; "" means "127.0.0.1:0".
 	Addr string
+	// Listener, when set, is served instead of listening on Addr; Close closes it. Processes
+	// that must serve one address in turn share a listener (a dup of one socket) instead of
+	// freeing a port and binding it again, which another process may take in between.
+	Listener net.Listener
 	// StateFile persists activations, requests and sign-in sessions as JSON (for --demo), loaded
 	// at start, written atomically after every change and re-read when another process changed
 	// it. Never any secret in it. "" keeps the state in memory.
@@ -220,13 +224,15 @@ func New(opts Options) (*Server, error) {
 		s.saveLocked()
 	}
 
-	addr := opts.Addr
-	if addr == "" {
-		addr = "127.0.0.1:0"
-	}
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("fakeazure: listen on %s: %w", addr, err)
+	l := opts.Listener
+	if l == nil {
+		addr := opts.Addr
+		if addr == "" {
+			addr = "127.0.0.1:0"
+		}
+		if l, err = net.Listen("tcp", addr); err != nil {
+			return nil, fmt.Errorf("fakeazure: listen on %s: %w", addr, err)
+		}
 	}
 	cert, err := selfSignedCert()
 	if err != nil {

@@ -12,6 +12,8 @@ import (
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
+
+	"github.com/pimtray/pimtray/internal/testkit/porttest"
 )
 
 // Two fakes sharing a state file stand for the CLI and the tray of one --demo run: each has its
@@ -133,15 +135,20 @@ func TestSilentSignInSurvivesARestartWithTheSameState(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "state.json")
 	clock := newClock()
 	shared := &memoryCache{}
-	first, err := New(Options{StateFile: file, Now: clock.Now})
+	// One socket, kept bound by the test, served by each fake in turn: the port is never free
+	// for another process to take between the two.
+	socket := porttest.Listen(t)
+	first, err := New(Options{StateFile: file, Now: clock.Now, Listener: porttest.Dup(t, socket)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := strings.TrimPrefix(first.URL, "https://")
 	signIn(t, first, msalClient(t, first, DemoTenantID, public.WithCache(shared)), graphScopes)
 	first.Close()
 
-	second, _ := start(t, Options{StateFile: file, Now: clock.Now, Addr: addr})
+	second, _ := start(t, Options{StateFile: file, Now: clock.Now, Listener: porttest.Dup(t, socket)})
+	if second.URL != first.URL {
+		t.Fatalf("the second fake serves %s, the first served %s", second.URL, first.URL)
+	}
 	c := msalClient(t, second, DemoTenantID, public.WithCache(shared))
 	accounts, err := c.Accounts(ctxT(t))
 	if err != nil || len(accounts) != 1 {

@@ -5,7 +5,9 @@ package auth_test
 // End to end against the real Secret Service: gnome-keyring on a private D-Bus session bus.
 // Every phase is its own process (the test binary re-executed), as pimtray's runs would be:
 // sign in and exit; start again and get tokens with no sign-in. The fake Azure of each phase
-// listens on the same address and shares a state file, like the demo's fake across runs.
+// serves the same address and shares a state file, like the demo's fake across runs: the parent
+// holds the listening socket for the whole test and hands it to each phase (descriptor 3), so
+// no other process can take the port between the phases.
 
 import (
 	"bytes"
@@ -18,15 +20,16 @@ import (
 
 	"github.com/pimtray/pimtray/internal/fakeazure"
 	"github.com/pimtray/pimtray/internal/testkit/keyringtest"
+	"github.com/pimtray/pimtray/internal/testkit/porttest"
 	"github.com/pimtray/pimtray/pim/auth"
 	"github.com/pimtray/pimtray/store"
 )
 
 const (
-	e2ePhase = "PIMTRAY_E2E_PHASE"
-	e2eHome  = "PIMTRAY_E2E_HOME"
-	e2eAddr  = "PIMTRAY_E2E_ADDR"
-	e2eState = "PIMTRAY_E2E_STATE"
+	e2ePhase  = "PIMTRAY_E2E_PHASE"
+	e2eHome   = "PIMTRAY_E2E_HOME"
+	e2eListen = "PIMTRAY_E2E_LISTENER" // "3": the fake serves the socket the parent passed
+	e2eState  = "PIMTRAY_E2E_STATE"
 )
 
 func TestEndToEndSignInSurvivesARestart(t *testing.T) {
@@ -36,9 +39,17 @@ func TestEndToEndSignInSurvivesARestart(t *testing.T) {
 	}
 	kr := keyringtest.Start(t)
 	home := t.TempDir()
-	env := append(kr.Environ(), e2eHome+"="+home, e2eAddr+"="+freeAddr(t), e2eState+"="+filepath.Join(t.TempDir(), "fake.json"))
-	keyringtest.RunInChild(t, append(env, e2ePhase+"=signin")...)
-	keyringtest.RunInChild(t, append(env, e2ePhase+"=restart")...)
+	// The sign-in cache is keyed by the authority's host and port, so the phases serve one address.
+	l := porttest.Listen(t)
+	socket := []*os.File{porttest.File(t, l)}
+	env := append(kr.Environ(), e2eHome+"="+home, e2eListen+"=3", e2eState+"="+filepath.Join(t.TempDir(), "fake.json"))
+	keyringtest.RunInChildFiles(t, socket, append(env, e2ePhase+"=signin")...)
+	// Between the phases the port is still taken: no other suite can bind it.
+	if squat, err := net.Listen("tcp", l.Addr().String()); err == nil {
+		squat.Close()
+		t.Fatalf("%s was free between the phases", l.Addr())
+	}
+	keyringtest.RunInChildFiles(t, socket, append(env, e2ePhase+"=restart")...)
 	// At rest: a sealed file, private, with no secret in plaintext.
 	sealed := 0
 	walkFiles(t, home, func(path string, data []byte) {
@@ -80,7 +91,11 @@ func e2ePhaseRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := newFake(t, fakeazure.Options{Addr: os.Getenv(e2eAddr), StateFile: os.Getenv(e2eState)})
+	opts := fakeazure.Options{StateFile: os.Getenv(e2eState)}
+	if os.Getenv(e2eListen) == "3" {
+		opts.Listener = porttest.FromFile(t, 3)
+	}
+	f := newFake(t, opts)
 	sealed := func() *store.SealedCache {
 		c, err := store.NewSealedCache(store.SealedCacheOptions{Keyring: store.NewKeyring(0), Service: paths.KeyringService,
 			Account: fakeazure.DemoTenantID, Dir: paths.CacheDir})
@@ -125,16 +140,4 @@ func e2ePhaseRun(t *testing.T) {
 	default:
 		t.Fatal("no phase")
 	}
-}
-
-// freeAddr is a loopback address with a port free right now, for the fakes of every phase
-// (the sign-in cache is keyed by the authority's host and port, so the phases must agree).
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }

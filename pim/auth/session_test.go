@@ -23,6 +23,7 @@ import (
 
 	"github.com/pimtray/pimtray/internal/fakeazure"
 	"github.com/pimtray/pimtray/internal/testkit/keyringtest"
+	"github.com/pimtray/pimtray/internal/testkit/porttest"
 	"github.com/pimtray/pimtray/pim"
 	"github.com/pimtray/pimtray/pim/auth"
 	"github.com/pimtray/pimtray/store"
@@ -462,24 +463,19 @@ func TestClosedLoopbackPort(t *testing.T) {
 	f := newFake(t, fakeazure.Options{})
 	// The browser is told to post the answer to a loopback port nobody listens on (a firewall,
 	// a proxy, a browser on another machine): it fails, and so does the sign-in, at once.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := l.Addr().(*net.TCPAddr).Port
-	l.Close()
+	_, closed, _ := strings.Cut(porttest.ClosedPort(t), ":")
 	redirectElsewhere := func(raw string) error {
 		u, err := url.Parse(raw)
 		if err != nil {
 			return err
 		}
 		q := u.Query()
-		q.Set("redirect_uri", fmt.Sprintf("http://localhost:%d", closed))
+		q.Set("redirect_uri", "http://localhost:"+closed)
 		u.RawQuery = q.Encode()
 		return f.Browser()(u.String())
 	}
 	s := newSession(t, f, fakeazure.DemoTenantID, nil, redirectElsewhere)
-	_, err = s.SignIn(context.Background(), auth.SignInOptions{})
+	_, err := s.SignIn(context.Background(), auth.SignInOptions{})
 	assertQuickSentence(t, err, "The browser could not finish the sign-in to "+fakeazure.DemoTenantID)
 	if !strings.Contains(err.Error(), "pimtray signin --device-code") {
 		t.Errorf("should suggest the device code: %s", err)

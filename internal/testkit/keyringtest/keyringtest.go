@@ -129,11 +129,24 @@ func RunInChild(t testing.TB, env ...string) string {
 // RunInChildTimeout is RunInChild with a limit on the child's run time.
 func RunInChildTimeout(t testing.TB, limit time.Duration, env ...string) string {
 	t.Helper()
+	return runInChild(t, limit, nil, env)
+}
+
+// RunInChildFiles is RunInChild handing the child open files: files[i] is the child's
+// descriptor 3+i (a listening socket the parent keeps bound, see porttest).
+func RunInChildFiles(t testing.TB, files []*os.File, env ...string) string {
+	t.Helper()
+	return runInChild(t, 2*time.Minute, files, env)
+}
+
+func runInChild(t testing.TB, limit time.Duration, files []*os.File, env []string) string {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	args := []string{"-test.run=" + runPattern(t.Name()), "-test.count=1", "-test.v"}
 	cmd := exec.CommandContext(ctx, os.Args[0], args...)
 	cmd.Env = append(append(cleanEnv(), childEnv+"=1"), env...)
+	cmd.ExtraFiles = files
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("child test %s failed: %v\n%s", t.Name(), err, out)
