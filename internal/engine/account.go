@@ -133,13 +133,10 @@ func (e *Engine) signIn(ctx context.Context, ts *tenantState, opts SignInOptions
 	ts.needsSignIn, ts.told = false, true
 	clear(ts.signInPlanes)
 	ts.storage = ts.b.Auth.Storage()
-	for k, p := range e.problems {
-		if p.SignIn {
-			if _, ts2, ok := e.roleLocked(k); !ok || ts2 == ts {
-				delete(e.problems, k)
-			}
-		}
-	}
+	e.roles.SignedIn(func(k string) bool {
+		_, ts2, ok := e.roleLocked(k)
+		return !ok || ts2 == ts
+	})
 	e.mu.Unlock()
 	e.signal()
 	return user, nil

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pimtray/pimtray/internal/engine/roles"
 	"github.com/pimtray/pimtray/pim"
 )
 
@@ -60,7 +61,7 @@ type Result struct {
 func (e *Engine) Activate(key string) {
 	e.mu.Lock()
 	ts, known := e.tenantOfLocked(key)
-	_, busy := e.inflight[key]
+	_, busy := e.roles.InFlight(key)
 	now := e.now()
 	skip := busy
 	if known && !busy {
@@ -73,7 +74,7 @@ func (e *Engine) Activate(key string) {
 		}
 	}
 	if !skip {
-		e.inflight[key] = StateActivating // at once, so a second click finds it in flight
+		e.roles.SetInFlight(key, roles.Op(StateActivating)) // at once, so a second click finds it in flight
 	}
 	e.mu.Unlock()
 	if skip {
@@ -100,21 +101,21 @@ func (e *Engine) Activate(key string) {
 func (e *Engine) begin(key string, op ItemState, marked bool, read func(ts *tenantState)) (pim.Role, *tenantState, error) {
 	e.mu.Lock()
 	role, ts, ok := e.roleLocked(key)
-	if _, busy := e.inflight[key]; busy && !marked {
+	if _, busy := e.roles.InFlight(key); busy && !marked {
 		e.mu.Unlock()
 		return pim.Role{}, nil, ErrInFlight
 	}
 	if !ok {
-		delete(e.inflight, key)
+		e.roles.Done(key)
 		e.mu.Unlock()
 		e.signal()
 		return pim.Role{}, nil, &InputError{Msg: "You are not eligible for " + keyLabel(key) + " (or it is not known yet)."}
 	}
-	e.inflight[key] = op
+	e.roles.SetInFlight(key, roles.Op(op))
 	if read != nil {
 		read(ts)
 	}
-	delete(e.problems, key)
+	e.roles.ClearProblem(key)
 	e.mu.Unlock()
 	e.signal()
 	return role, ts, nil
@@ -124,12 +125,9 @@ func (e *Engine) begin(key string, op ItemState, marked bool, read func(ts *tena
 // reports false (doing nothing) when key is in flight already.
 func (e *Engine) markInFlight(key string, op ItemState) bool {
 	e.mu.Lock()
-	_, busy := e.inflight[key]
-	if !busy {
-		e.inflight[key] = op
-	}
+	started := e.roles.Begin(key, roles.Op(op))
 	e.mu.Unlock()
-	if busy {
+	if !started {
 		return false
 	}
 	e.signal()
@@ -153,7 +151,7 @@ func (e *Engine) activateNow(ctx context.Context, key string, o ActivateOptions,
 	res, err := e.activateRole(ctx, ts, role, o)
 
 	e.mu.Lock()
-	delete(e.inflight, key)
+	e.roles.Done(key)
 	e.recordActivationLocked(ts, role, res, err)
 	e.mu.Unlock()
 	e.saveState()
@@ -237,8 +235,8 @@ func (e *Engine) activateRole(ctx context.Context, ts *tenantState, role pim.Rol
 			// Background work never opens a sign-in window: the item asks for a click instead.
 			e.mu.Lock()
 			_, running := e.currentLocked(ts, key, e.now())
-			e.problems[key] = itemProblem{Text: role.Label() + " needs a fresh sign-in (MFA or an authentication context): click it to continue.",
-				SignIn: true, WhileActive: running}
+			e.roles.Failed(key, itemProblem{Text: role.Label() + " needs a fresh sign-in (MFA or an authentication context): click it to continue.",
+				SignIn: true, WhileActive: running}, true)
 			e.mu.Unlock()
 			e.notify(e.newNotice(NoticeSignInNeeded, key, role.Label()+" needs a fresh sign-in",
 				"Click it in the pimtray menu to sign in again and activate it.", nil))
@@ -333,45 +331,26 @@ func (e *Engine) completeActivation(act pim.Activation, req pim.ActivateRequest)
 func (e *Engine) recordActivationLocked(ts *tenantState, role pim.Role, res Result, err error) {
 	key := role.Key()
 	now := e.now()
-	if err == nil {
-		e.lastUsed[key] = now
-	}
 	switch {
 	case err == nil && res.AlreadyActive:
-		e.recent[key] = recentOf(now, res.Activation)
-		delete(e.problems, key)
+		e.roles.Activated(key, ts.listing(), now, res.Activation, true)
 	case err == nil && !res.ScheduledAt.IsZero():
-		// Nothing sent yet.
+		e.roles.Used(key, now) // nothing sent yet
 	case err == nil && res.Activation.Status == pim.StatusPending:
-		e.recent[key] = recentOf(now, res.Activation)
-		e.awaiting[key] = awaitEntry{Act: res.Activation, SentAt: now}
-		delete(e.problems, key)
+		e.roles.Activated(key, ts.listing(), now, res.Activation, false)
 		if e.nextPoll.IsZero() {
 			e.nextPoll = now.Add(PendingPollInterval)
 		}
 	case err == nil:
-		r := recentOf(now, res.Activation)
-		if res.Activation.StartsAt.After(now) {
-			// A start at the end of the running one: keep that one too (the listings may not
-			// show it yet either), and trust both until the new one runs.
-			if cur, ok := e.currentLocked(ts, key, now); ok {
-				r.Acts = []pim.Activation{cur, res.Activation}
-			}
-			r.Until = res.Activation.StartsAt.Add(RecentWindow)
-		}
-		e.recent[key] = r
-		delete(e.awaiting, key)
-		delete(e.problems, key)
+		e.roles.Activated(key, ts.listing(), now, res.Activation, false)
 		e.signInWorkedLocked(ts, role.Plane)
 	case errors.Is(err, ErrCancelled), errors.Is(err, ErrInFlight), IsInput(err):
 		// Nothing was sent; nothing to show.
 	case errors.Is(err, pim.ErrSignInNeeded):
 		e.markSignInNeededLocked(ts, key, role.Plane)
 	default:
-		if _, set := e.problems[key]; !set {
-			_, running := e.currentLocked(ts, key, now)
-			e.problems[key] = itemProblem{Text: HumanError(err), WhileActive: running}
-		}
+		_, running := e.currentLocked(ts, key, now)
+		e.roles.Failed(key, itemProblem{Text: HumanError(err), WhileActive: running}, false)
 	}
 }
 
@@ -473,14 +452,11 @@ func (e *Engine) deactivateNow(ctx context.Context, key string, marked bool) (De
 	}
 
 	e.mu.Lock()
-	delete(e.inflight, key)
+	e.roles.Done(key)
 	now := e.now()
 	switch {
 	case err == nil:
-		e.recent[key] = recentEntry{Deactivated: true, At: now, Until: now.Add(RecentWindow)}
-		delete(e.awaiting, key)
-		delete(e.scheduled, key)
-		delete(e.tracked, key)
+		e.roles.Deactivated(key, now)
 		ts.pending = slices.DeleteFunc(ts.pending, func(a pim.Activation) bool { return a.Role.Key() == key })
 	case errors.Is(err, pim.ErrTooShort):
 		err = &Failure{Msg: role.Label() + " can be deactivated only 5 minutes after it was activated; try again in a few minutes.", Err: err}

@@ -6,23 +6,16 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/pimtray/pimtray/internal/engine/roles"
 	"github.com/pimtray/pimtray/pim"
 	"github.com/pimtray/pimtray/store"
 )
 
 // Answers are what an activation carried besides its role and duration: the justification
-// and the ticket. The engine keeps the last ones sent for each role, so a re-activation (the
-// reminder's button, a keep-alive) sends them again without asking, and saves what the user
-// typed for a favourite into the favourite, so the next click asks nothing.
-type Answers struct {
-	Justification string `json:"justification,omitempty"`
-	TicketNumber  string `json:"ticketNumber,omitempty"`
-	TicketSystem  string `json:"ticketSystem,omitempty"`
-}
-
-func (a Answers) empty() bool {
-	return a.Justification == "" && a.TicketNumber == "" && a.TicketSystem == ""
-}
+// and the ticket. The engine keeps the last ones sent for each role (in its record), so a
+// re-activation (the reminder's button, a keep-alive) sends them again without asking, and
+// saves what the user typed for a favourite into the favourite, so the next click asks nothing.
+type Answers = roles.Answers
 
 // Form is several questions asked in one dialog: a role that needs a justification and a
 // ticket gets one window, not two.
@@ -65,7 +58,7 @@ func (e *Engine) canPrompt() bool {
 
 // lastAnswersLocked are the answers to reuse for key: the last ones sent, else the favourite's.
 func (e *Engine) lastAnswersLocked(key string) Answers {
-	a := e.answers[key]
+	a := e.roles.Of(key).Answers
 	if f, ok := e.favouriteLocked(key); ok {
 		a.Justification = firstNonEmpty(a.Justification, f.Justification)
 		a.TicketNumber = firstNonEmpty(a.TicketNumber, f.TicketNumber)
@@ -79,10 +72,10 @@ func (e *Engine) lastAnswersLocked(key string) Answers {
 func (e *Engine) rememberAnswers(key string, sent, typed Answers) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if !sent.empty() {
-		e.answers[key] = sent
+	if !sent.Empty() {
+		e.roles.SetAnswers(key, sent)
 	}
-	if typed.empty() {
+	if typed.Empty() {
 		return
 	}
 	for _, f := range e.cfg.Favourites {
@@ -114,7 +107,7 @@ func (e *Engine) rememberAnswers(key string, sent, typed Answers) {
 // needsDialogLocked reports whether re-activating key would have to ask (the policy wants
 // a justification or ticket that no saved or last answer carries).
 func (e *Engine) needsDialogLocked(key string) bool {
-	p, ok := e.policies[key]
+	p, ok := e.roles.Policy(key)
 	if !ok || !p.Known {
 		return false
 	}

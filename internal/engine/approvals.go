@@ -25,6 +25,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pimtray/pimtray/internal/engine/roles"
 	"github.com/pimtray/pimtray/pim"
 )
 
@@ -210,7 +211,7 @@ func (e *Engine) applyApprovals(ts *tenantState, planes []pim.Plane, l *pim.Appr
 				continue
 			}
 			key := approvalKey(old)
-			if e.inflight[key] != "" {
+			if _, busy := e.roles.InFlight(key); busy {
 				continue
 			}
 			notices = append(notices, e.withdrawApprovalLocked(key)...)
@@ -297,7 +298,7 @@ func (e *Engine) approvalsLocked() ([]Approval, []ApprovalPlane) {
 				RequesterUPN: a.Requester.UserPrincipalName, Role: a.Role.RoleName, Scope: a.Role.ScopeName, ScopeID: a.Role.Scope,
 				Justification: a.Justification, TicketNumber: a.TicketNumber, TicketSystem: a.TicketSystem,
 				StartsAt: a.StartsAt, Duration: a.Duration, CreatedAt: a.CreatedAt, ExpiresAt: a.ExpiresAt, API: a.API,
-				Deciding: e.inflight[approvalKey(a)] != ""})
+				Deciding: e.roles.Of(approvalKey(a)).InFlight != ""})
 		}
 		for _, p := range pim.Planes() {
 			if k := ts.approver[p]; k != nil && k.unavailable != "" {
@@ -365,11 +366,10 @@ func (e *Engine) DecideNow(ctx context.Context, id string, approve bool, justifi
 		return Approval{}, err
 	}
 	key := approvalKey(req)
-	if e.inflight[key] != "" {
+	if !e.roles.Begin(key, roles.Op(StateActivating)) {
 		e.mu.Unlock()
 		return Approval{}, &InputError{Msg: req.Label() + ": a decision is already on its way"}
 	}
-	e.inflight[key] = StateActivating
 	shown := e.approvalOfLocked(ts, req)
 	e.mu.Unlock()
 	e.signal()
@@ -380,7 +380,7 @@ func (e *Engine) DecideNow(ctx context.Context, id string, approve bool, justifi
 		err = ap.Decide(ctx, req, pim.Decision{Approve: approve, Justification: justification})
 	}
 	e.mu.Lock()
-	delete(e.inflight, key)
+	e.roles.Done(key)
 	var de *pim.DecisionError
 	notices := []Notice(nil)
 	if err == nil || errors.As(err, &de) {

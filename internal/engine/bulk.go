@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/pimtray/pimtray/internal/engine/roles"
 	"github.com/pimtray/pimtray/pim"
 )
 
@@ -22,7 +23,7 @@ func (e *Engine) ActivateFavourites() {
 	now := e.now()
 	var keys []string
 	for _, f := range e.cfg.Favourites {
-		if _, busy := e.inflight[f.Key]; busy {
+		if _, busy := e.roles.InFlight(f.Key); busy {
 			continue
 		}
 		if ts, known := e.tenantOfLocked(f.Key); known {
@@ -36,7 +37,7 @@ func (e *Engine) ActivateFavourites() {
 				continue // Azure starts it at its time; a second request would be refused
 			}
 		}
-		e.inflight[f.Key] = StateActivating // at once, so a second click finds them in flight
+		e.roles.SetInFlight(f.Key, roles.Op(StateActivating)) // at once, so a second click finds them in flight
 		keys = append(keys, f.Key)
 	}
 	e.mu.Unlock()
@@ -90,7 +91,7 @@ func (e *Engine) activateAll(ctx context.Context, keys []string) {
 		if err != nil {
 			e.mu.Lock()
 			for _, k := range keys {
-				delete(e.inflight, k)
+				e.roles.Done(k)
 			}
 			e.mu.Unlock()
 			e.signal()

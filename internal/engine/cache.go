@@ -83,16 +83,7 @@ func (e *Engine) loadCommandCache() {
 			ts.loaded = true
 		}
 	}
-	for k, p := range st.Policies {
-		if have, ok := e.policies[k]; !ok || p.FetchedAt.After(have.FetchedAt) {
-			e.policies[k] = p
-		}
-	}
-	for k, r := range st.Recent {
-		if have, ok := e.recent[k]; !ok || r.At.After(have.At) {
-			e.recent[k] = r
-		}
-	}
+	e.roles.Merge(st.Policies, st.Recent)
 }
 
 // saveCommandCache writes what this command learned to the command cache.
@@ -115,8 +106,8 @@ func (e *Engine) saveCommandCache() {
 		copyMap(t.Fetched, ts.fetched)
 		st.Tenants = append(st.Tenants, t)
 	}
-	copyMap(st.Policies, e.policies)
-	copyMap(st.Recent, e.recent)
+	saved := e.roles.Save()
+	st.Policies, st.Recent = saved.Policies, saved.Recent
 	e.mu.Unlock()
 	data, err := json.MarshalIndent(st, "", " ")
 	if err == nil {

@@ -42,7 +42,7 @@ func (e *Engine) cancelNow(ctx context.Context, key string, marked bool) (pim.Ac
 	}
 	if !found || open.RequestID == "" {
 		e.mu.Lock()
-		delete(e.inflight, key)
+		e.roles.Done(key)
 		e.mu.Unlock()
 		e.signal()
 		return pim.Activation{}, &InputError{Msg: role.Label() + " has no scheduled activation or open request to cancel."}
@@ -53,23 +53,13 @@ func (e *Engine) cancelNow(ctx context.Context, key string, marked bool) (pim.Ac
 	err = ts.b.API.Cancel(ctx, open)
 
 	e.mu.Lock()
-	delete(e.inflight, key)
+	e.roles.Done(key)
 	switch {
 	case err == nil:
 		ts.pending = slices.DeleteFunc(ts.pending, func(a pim.Activation) bool {
 			return a.Role.Key() == key && a.RequestID == open.RequestID
 		})
-		if r, ok := e.recent[key]; ok {
-			r.Acts = slices.DeleteFunc(r.Acts, func(a pim.Activation) bool { return a.RequestID == open.RequestID })
-			if len(r.Acts) == 0 && !r.Deactivated {
-				delete(e.recent, key)
-			} else {
-				e.recent[key] = r
-			}
-		}
-		if w, ok := e.awaiting[key]; ok && w.Act.RequestID == open.RequestID {
-			delete(e.awaiting, key)
-		}
+		e.roles.Withdrawn(key, open.RequestID)
 		e.log.Info("request cancelled", "role", role.Label(), "status", open.Status)
 	case errors.Is(err, pim.ErrSignInNeeded):
 		e.markSignInNeededLocked(ts, key, role.Plane)

@@ -35,7 +35,7 @@ import (
 	"time"
 
 	"github.com/pimtray/pimtray/internal/clock"
-	"github.com/pimtray/pimtray/internal/engine/reminders"
+	"github.com/pimtray/pimtray/internal/engine/roles"
 	"github.com/pimtray/pimtray/pim"
 	"github.com/pimtray/pimtray/store"
 )
@@ -44,7 +44,7 @@ import (
 const (
 	// RecentWindow is how long the engine trusts what it just did (an activation's own status
 	// and end time, a deactivation) over the listings, which lag writes by minutes.
-	RecentWindow = 5 * time.Minute
+	RecentWindow = roles.RecentWindow
 	// PendingPollInterval is how often open requests are checked while something waits for approval.
 	PendingPollInterval = 30 * time.Second
 	// MinActiveForRestart is how long an activation must have run before Azure lets it be deactivated.
@@ -59,14 +59,12 @@ const (
 	// policyMaxAge: cached policies are read again after this long.
 	policyMaxAge = 12 * time.Hour
 	// retryAfterExists: a re-activation refused with RoleAssignmentExists right after the old
-	// one ended or was deactivated (the service lags) is tried again after this long, a few times.
-	retryAfterExists  = 30 * time.Second
-	maxScheduledTries = 5
-	// endedKeep: an ended activation is still passed to the reminder scheduler this long, for "has ended".
-	endedKeep = time.Hour
+	// one ended or was deactivated (the service lags) is tried again after this long, a few
+	// times (roles.Book.Retry).
+	retryAfterExists = roles.RetryAfterExists
 	// denyGrace: a request gone from the open requests but not (yet) active is called denied
-	// only after this long, as the active listing may lag an approval.
-	denyGrace = time.Minute
+	// only after this long, as the active listing may lag an approval (roles.Book.Resolve).
+	denyGrace = roles.DenyGrace
 	// sentKeep: reminder ids are remembered this long.
 	sentKeep = 48 * time.Hour
 	// defaultRefreshTimeout bounds one tenant's refresh (its listings, then the favourites'
@@ -82,29 +80,7 @@ const SlowAnswer = 5 * time.Second
 // slowAnswersLocked notes when each request in flight was first seen and returns when the
 // next one turns slow (its label changes then); zero: none.
 func (e *Engine) slowAnswersLocked(now time.Time) time.Time {
-	if e.inflightSince == nil {
-		e.inflightSince = map[string]time.Time{}
-	}
-	for k := range e.inflightSince {
-		if _, ok := e.inflight[k]; !ok {
-			delete(e.inflightSince, k)
-		}
-	}
-	var next time.Time
-	for k, op := range e.inflight {
-		if op != StateActivating {
-			continue
-		}
-		since, ok := e.inflightSince[k]
-		if !ok {
-			since = now
-			e.inflightSince[k] = now
-		}
-		if at := since.Add(SlowAnswer); at.After(now) && (next.IsZero() || at.Before(next)) {
-			next = at
-		}
-	}
-	return next
+	return e.roles.SlowAnswers(now, roles.Op(StateActivating), SlowAnswer)
 }
 
 // DefaultDuration is what an activation asks for when neither the favourite nor the
@@ -243,34 +219,24 @@ type Engine struct {
 	cfg *store.Config
 	// The configuration's saving (config.go): edits not yet written, the file's stamp when
 	// last read or written, and a failed save's line, count and retry.
-	inflightSince map[string]time.Time // when the loop first saw each request in flight (SlowAnswer)
-	cfgPending    []configEdit
-	cfgStamp      fileStamp
-	saveProblem   string
-	loadProblem   string
-	saveFailures  int
-	saveRetryAt   time.Time
-	tenants       []*tenantState
-	policies      map[string]policyEntry
-	// policyTried is when the background last tried to read a non-favourite's policy.
-	policyTried map[string]time.Time
+	cfgPending   []configEdit
+	cfgStamp     fileStamp
+	saveProblem  string
+	loadProblem  string
+	saveFailures int
+	saveRetryAt  time.Time
+	tenants      []*tenantState
+	// roles is one record per role: in flight, recent actions, problems, requests awaited,
+	// activations planned, reminders tracked, policies, answers, keep-alives, daily sends.
+	roles roles.Book
 	// favouritePolicyReads is how many policy reads the last refresh spent on favourites.
 	favouritePolicyReads int
-	inflight             map[string]ItemState
-	recent               map[string]recentEntry
-	problems             map[string]itemProblem
-	awaiting             map[string]awaitEntry
-	scheduled            map[string]scheduledEntry
 	// recentActivity is "Recent activity": the user's latest requests, read when asked.
 	recentActivity RecentActivity
-	tracked        map[string]reminders.Activation
-	keptAlive      map[string]time.Time // key → the end a keep-alive already handled
-	lastUsed       map[string]time.Time // key → when it was last activated from here
-	dailySent      map[string]string    // key → the last day ("2026-12-02") its daily schedule sent for
-	sent           map[string]time.Time
-	noticeRef      map[string]noticeRef
-	// answers are the justification and ticket last sent for each role, for re-activations.
-	answers map[string]Answers
+	// sent are the reminders and approvals told (by reminder id or approval key), so none repeats.
+	sent map[string]time.Time
+	// noticeRef is the role each notice with actions is about (by notice ID).
+	noticeRef map[string]noticeRef
 	// live are the notices on screen (by notice ID), withdrawn when no longer true.
 	live map[string]liveNotice
 
@@ -299,6 +265,11 @@ type Engine struct {
 	loopCh    chan struct{}
 }
 
+// listing is what the tenant's listings show, for the role records' decisions.
+func (ts *tenantState) listing() roles.Listing {
+	return roles.Listing{Active: ts.active, Pending: ts.pending, Fetched: ts.fetched}
+}
+
 type tenantState struct {
 	b           TenantBackend
 	learnedID   string // the tenant's GUID as Azure reported it (b.ID may be "organizations" or a domain)
@@ -324,62 +295,13 @@ type tenantState struct {
 	approver  map[pim.Plane]*approverPlane
 }
 
-// itemProblem is why a role's last action failed; SignIn when a click with a sign-in fixes it.
-type itemProblem struct {
-	Text   string
-	SignIn bool
-	// WhileActive: the role was running when the action failed (a re-activation), so finding it
-	// active later says nothing about the failure. Otherwise a refresh that finds the role active
-	// drops the problem: the activation happened after all (its answer was lost) or elsewhere.
-	WhileActive bool
-}
-
-type policyEntry struct {
-	Policy    pim.Policy `json:"policy"`
-	Known     bool       `json:"known"`
-	FetchedAt time.Time  `json:"fetchedAt"`
-}
-
-// recentEntry is what the engine just did to a role, trusted over the listings until Until.
-type recentEntry struct {
-	// Acts are the activations (or the open request) it knows of: usually one; two when a
-	// re-activation was scheduled to start at the end of the running one.
-	Acts        []pim.Activation `json:"acts,omitempty"`
-	Deactivated bool             `json:"deactivated,omitempty"`
-	At          time.Time        `json:"at"`
-	Until       time.Time        `json:"until"`
-}
-
-// pending is the open request it knows of.
-func (r recentEntry) pending() (pim.Activation, bool) {
-	for _, a := range r.Acts {
-		if a.Status == pim.StatusPending {
-			return a, true
-		}
-	}
-	return pim.Activation{}, false
-}
-
-func recentOf(now time.Time, acts ...pim.Activation) recentEntry {
-	return recentEntry{Acts: acts, At: now, Until: now.Add(RecentWindow)}
-}
-
-// awaitEntry is a request waiting for approval, to tell approved from denied.
-type awaitEntry struct {
-	Act    pim.Activation `json:"act"`
-	SentAt time.Time      `json:"sentAt"`
-	Seen   bool           `json:"seen"` // seen among the open requests at least once
-	// GoneAt is when it was first missing from both the open requests and the active roles.
-	GoneAt time.Time `json:"goneAt,omitzero"`
-}
-
-// scheduledEntry is an activation the engine sends itself at At (re-activation when the
-// current one ends, or a retry).
-type scheduledEntry struct {
-	At     time.Time `json:"at"`
-	Tries  int       `json:"tries"`
-	Reason string    `json:"reason"` // "reactivate", "keep-alive"
-}
+type (
+	itemProblem    = roles.Problem
+	policyEntry    = roles.Policy
+	recentEntry    = roles.Recent
+	awaitEntry     = roles.Await
+	scheduledEntry = roles.Scheduled
+)
 
 type noticeRef struct {
 	key    string
@@ -403,20 +325,8 @@ func New(opts Options) (*Engine, error) {
 		notices:     make(chan Notice, 64),
 		kick:        make(chan struct{}, 1),
 		loopCh:      make(chan struct{}, 1),
-		policies:    map[string]policyEntry{},
-		policyTried: map[string]time.Time{},
-		inflight:    map[string]ItemState{},
-		recent:      map[string]recentEntry{},
-		problems:    map[string]itemProblem{},
-		awaiting:    map[string]awaitEntry{},
-		scheduled:   map[string]scheduledEntry{},
-		tracked:     map[string]reminders.Activation{},
-		keptAlive:   map[string]time.Time{},
-		lastUsed:    map[string]time.Time{},
-		dailySent:   map[string]string{},
 		sent:        map[string]time.Time{},
 		noticeRef:   map[string]noticeRef{},
-		answers:     map[string]Answers{},
 		live:        map[string]liveNotice{},
 	}
 	if e.clk == nil {
@@ -678,17 +588,9 @@ func (e *Engine) tick(now time.Time, timer bool) time.Time {
 	at(e.saveDueLocked(now))
 	at(e.slowAnswersLocked(now))
 	// Scheduled activations (re-activation at the end, retries).
-	for key, s := range e.scheduled {
-		if s.At.After(now) {
-			at(s.At)
-			continue
-		}
-		if _, busy := e.inflight[key]; busy {
-			at(now.Add(time.Second))
-			continue
-		}
-		delete(e.scheduled, key)
-		key, s := key, s
+	due, nextPlanned := e.roles.Due(now)
+	at(nextPlanned)
+	for key, s := range due {
 		e.goBackground(func(ctx context.Context) { e.runScheduled(ctx, key, s) })
 	}
 	// Keep-alive.
@@ -702,30 +604,27 @@ func (e *Engine) tick(now time.Time, timer bool) time.Time {
 	// Display changes: an activation ending, entering the "expiring" window, an overlay lapsing.
 	at(e.nextDisplayChangeLocked(now))
 	// Reminders.
-	due, nextReminder := e.remindersLocked(now)
+	told, nextReminder := e.remindersLocked(now)
 	at(nextReminder)
 	// Notices no longer true (after the reminders: a "has ended" takes a reminder's place).
-	due = append(due, e.staleNoticesLocked(now)...)
+	told = append(told, e.staleNoticesLocked(now)...)
 	at(e.nextNoticeChangeLocked(now))
 	// While something counts down, look at the wall clock every minute: timers run on
 	// monotonic time, which stops while the machine sleeps, so a reminder due during a
 	// sleep would otherwise come late after the wake.
-	for _, a := range e.tracked {
-		if a.EndsAt.After(now) {
-			at(now.Add(wakeCheck))
-			break
-		}
+	if e.roles.Counting(now) {
+		at(now.Add(wakeCheck))
 	}
 	e.mu.Unlock()
 
-	for _, n := range due {
+	for _, n := range told {
 		e.notify(n)
 	}
-	if len(due) > 0 {
+	if len(told) > 0 {
 		e.saveState()
 	}
 	// A timed wake may change what the UI shows (an expiry, the icon): tell it if so.
-	if timer || len(due) > 0 {
+	if timer || len(told) > 0 {
 		e.announce()
 	}
 	return next

@@ -88,7 +88,7 @@ func TestSlowActivationLabelSaysItStillWaits(t *testing.T) {
 	deadline := time.After(liveness)
 	for {
 		h.e.mu.Lock()
-		_, seen := h.e.inflightSince[roleOwnerIT.Key()]
+		seen := !h.e.roles.Of(roleOwnerIT.Key()).InFlightSince.IsZero()
 		h.e.mu.Unlock()
 		if seen {
 			break

@@ -6,164 +6,50 @@ import (
 	"time"
 
 	"github.com/pimtray/pimtray/internal/engine/reminders"
+	"github.com/pimtray/pimtray/internal/engine/roles"
 	"github.com/pimtray/pimtray/pim"
 	"github.com/pimtray/pimtray/store"
 )
 
 // chainSlack joins two activations of one role into one stretch of access when the second
 // starts at most this long after the first ends (a re-activation scheduled at the end).
-const chainSlack = 2 * time.Minute
+const chainSlack = roles.ChainSlack
 
 // candidatesLocked are the activations known for key: the listing's, plus what the engine
 // just did (trusted over the listing while recent).
-func (e *Engine) candidatesLocked(ts *tenantState, key string, now time.Time) (acts []pim.Activation, deactivatedAt time.Time) {
-	r, hasRecent := e.recentLocked(ts, key, now)
-	if hasRecent && r.Deactivated {
-		deactivatedAt = r.At
-	}
-	for _, a := range ts.active {
-		if a.Role.Key() != key {
-			continue
-		}
-		// A deactivation just made hides the lagging listing, unless the listing shows a
-		// newer activation (made elsewhere afterwards).
-		if !deactivatedAt.IsZero() && !a.StartsAt.After(deactivatedAt) {
-			continue
-		}
-		acts = append(acts, a)
-	}
-	if hasRecent && !r.Deactivated {
-		listed := len(acts) > 0
-		for _, a := range r.Acts {
-			// An "already active" whose end was not known yet yields to any listed activation.
-			if a.Status == pim.StatusActive && !(a.ExpiresAt.IsZero() && a.AssignmentType != "Assigned" && listed) {
-				acts = append(acts, a)
-			}
-			if a.Status == pim.StatusScheduled {
-				acts = append(acts, a) // in force from its start on, with no further request
-			}
-		}
-	}
-	for _, a := range ts.pending {
-		if a.Status == pim.StatusScheduled && a.Role.Key() == key && (deactivatedAt.IsZero() || a.StartsAt.After(deactivatedAt)) {
-			acts = append(acts, a)
-		}
-	}
-	return acts, deactivatedAt
+func (e *Engine) candidatesLocked(ts *tenantState, key string, now time.Time) ([]pim.Activation, time.Time) {
+	return e.roles.Candidates(key, ts.listing(), now)
 }
 
 // scheduledLocked is the role's activation granted for a start still ahead, if any (the
 // earliest): what the engine just scheduled, or what the listing of open requests shows.
 func (e *Engine) scheduledLocked(ts *tenantState, key string, now time.Time) (pim.Activation, bool) {
-	var out pim.Activation
-	found := false
-	consider := func(a pim.Activation) {
-		if a.Status == pim.StatusScheduled && a.StartsAt.After(now) && (!found || a.StartsAt.Before(out.StartsAt)) {
-			out, found = a, true
-		}
-	}
-	if r, ok := e.recentLocked(ts, key, now); ok && !r.Deactivated {
-		for _, a := range r.Acts {
-			consider(a)
-		}
-	}
-	for _, a := range ts.pending {
-		if a.Role.Key() == key {
-			consider(a)
-		}
-	}
-	return out, found
-}
-
-// recentLocked is what the engine just did to key, while it is trusted over the listings:
-// during RecentWindow, and after it until a listing of the role's plane read after the
-// window confirms or contradicts it.
-func (e *Engine) recentLocked(ts *tenantState, key string, now time.Time) (recentEntry, bool) {
-	r, ok := e.recent[key]
-	if !ok {
-		return r, false
-	}
-	if now.Before(r.Until) || ts.fetched[planeOfKey(key)].Before(r.Until) {
-		return r, true
-	}
-	return r, false
+	return e.roles.Upcoming(key, ts.listing(), now)
 }
 
 // pruneRecentLocked forgets what the listings have caught up with.
 func (e *Engine) pruneRecentLocked(now time.Time) {
-	for key, r := range e.recent {
+	e.roles.PruneRecent(now, func(key string) (roles.Listing, bool) {
 		if _, ts, ok := e.roleLocked(key); ok {
-			if _, inForce := e.recentLocked(ts, key, now); inForce {
-				continue
-			}
-		} else if now.Before(r.Until) {
-			continue
+			return ts.listing(), true
 		}
-		delete(e.recent, key)
-	}
-}
-
-func planeOfKey(key string) pim.Plane {
-	p, _, _ := strings.Cut(key, "|")
-	return pim.Plane(p)
+		return roles.Listing{}, false
+	})
 }
 
 // currentLocked is the role's running activation at now, its end extended over activations
 // that follow on (a re-activation scheduled at the end).
 func (e *Engine) currentLocked(ts *tenantState, key string, now time.Time) (pim.Activation, bool) {
-	acts, _ := e.candidatesLocked(ts, key, now)
-	var cur pim.Activation
-	found := false
-	for _, a := range acts {
-		if a.StartsAt.After(now) || (!a.ExpiresAt.IsZero() && !a.ExpiresAt.After(now)) {
-			continue
-		}
-		if !found || a.ExpiresAt.IsZero() || (!cur.ExpiresAt.IsZero() && a.ExpiresAt.After(cur.ExpiresAt)) {
-			cur, found = a, true
-		}
-	}
-	if !found || cur.ExpiresAt.IsZero() {
-		return cur, found
-	}
-	for extended := true; extended; {
-		extended = false
-		for _, a := range acts {
-			if a.StartsAt.After(cur.ExpiresAt.Add(chainSlack)) {
-				continue
-			}
-			if a.ExpiresAt.IsZero() {
-				cur.ExpiresAt = time.Time{}
-				return cur, true
-			}
-			if a.ExpiresAt.After(cur.ExpiresAt) {
-				cur.ExpiresAt = a.ExpiresAt
-				extended = true
-			}
-		}
-	}
-	return cur, true
+	return e.roles.Current(key, ts.listing(), now)
 }
 
 // pendingLocked is the role's open request, if any.
 func (e *Engine) pendingLocked(ts *tenantState, key string, now time.Time) (pim.Activation, bool) {
-	if w, ok := e.awaiting[key]; ok {
-		return w.Act, true
-	}
-	if r, ok := e.recentLocked(ts, key, now); ok && !r.Deactivated {
-		if a, ok := r.pending(); ok {
-			return a, true
-		}
-	}
-	for _, a := range ts.pending {
-		if a.Role.Key() == key && a.Status != pim.StatusScheduled {
-			return a, true
-		}
-	}
-	return pim.Activation{}, false
+	return e.roles.Pending(key, ts.listing(), now)
 }
 
 func (e *Engine) hasPendingLocked(now time.Time) bool {
-	if len(e.awaiting) > 0 {
+	if e.roles.Awaiting() {
 		return true
 	}
 	for _, ts := range e.tenants {
@@ -186,7 +72,7 @@ func (e *Engine) durationLocked(key string) time.Duration {
 	if f, ok := e.favouriteLocked(key); ok && f.Duration > 0 {
 		d = f.Duration.D()
 	}
-	if p, ok := e.policies[key]; ok && p.Known && p.Policy.MaxDuration > 0 && d > p.Policy.MaxDuration {
+	if p, ok := e.roles.Policy(key); ok && p.Known && p.Policy.MaxDuration > 0 && d > p.Policy.MaxDuration {
 		d = p.Policy.MaxDuration
 	}
 	return d
@@ -196,7 +82,8 @@ func (e *Engine) durationLocked(key string) time.Duration {
 func (e *Engine) itemLocked(ts *tenantState, role pim.Role, now time.Time) Item {
 	key := role.Key()
 	it := Item{Key: key, Role: role, State: StateEligible, Duration: e.durationLocked(key)}
-	if p, ok := e.policies[key]; ok && p.Known {
+	rec := e.roles.Of(key)
+	if p := rec.Policy; p != nil && p.Known {
 		pol := p.Policy
 		it.Policy = &pol
 		it.PolicyReadAt = p.FetchedAt
@@ -219,18 +106,22 @@ func (e *Engine) itemLocked(ts *tenantState, role pim.Role, now time.Time) Item 
 			it.TenantName = ts.b.ID
 		}
 	}
-	if at, ok := e.lastUsed[key]; ok && now.Sub(at) < RecentlyUsedFor {
+	if at := rec.LastUsed; !at.IsZero() && now.Sub(at) < RecentlyUsedFor {
 		it.LastUsed = at
 	}
-	prob, hasProblem := e.problems[key]
+	var prob itemProblem
+	hasProblem := rec.Problem != nil
+	if hasProblem {
+		prob = *rec.Problem
+	}
 	it.Problem = prob.Text
 	cur, active := e.currentLocked(ts, key, now)
 	pend, pending := e.pendingLocked(ts, key, now)
 	sched, scheduled := e.scheduledLocked(ts, key, now)
-	switch op, busy := e.inflight[key]; {
-	case busy:
+	switch op := ItemState(rec.InFlight); {
+	case op != "":
 		it.State = op
-		if since, ok := e.inflightSince[key]; ok && op == StateActivating && now.Sub(since) >= SlowAnswer {
+		if since := rec.InFlightSince; !since.IsZero() && op == StateActivating && now.Sub(since) >= SlowAnswer {
 			it.Waiting = true
 		}
 	case active:
@@ -414,9 +305,7 @@ func (e *Engine) nextDisplayChangeLocked(now time.Time) time.Time {
 			}
 		}
 	}
-	for _, r := range e.recent {
-		at(r.Until)
-	}
+	at(e.roles.NextLapse(now))
 	return next
 }
 
@@ -424,7 +313,7 @@ func (e *Engine) nextDisplayChangeLocked(now time.Time) time.Time {
 // every running one (its end extended over a re-activation that follows on), and for a
 // while the ones that ended, for "has ended". It also updates what is tracked.
 func (e *Engine) activationsForRemindersLocked(now time.Time) []reminders.Activation {
-	seen := map[string]bool{}
+	var running []reminders.Activation
 	for _, ts := range e.tenants {
 		for _, r := range ts.eligible {
 			key := r.Key()
@@ -432,25 +321,8 @@ func (e *Engine) activationsForRemindersLocked(now time.Time) []reminders.Activa
 			if !ok || cur.ExpiresAt.IsZero() {
 				continue
 			}
-			seen[key] = true
-			e.tracked[key] = reminders.Activation{Key: key, StartedAt: cur.StartsAt, EndsAt: cur.ExpiresAt}
+			running = append(running, reminders.Activation{Key: key, StartedAt: cur.StartsAt, EndsAt: cur.ExpiresAt})
 		}
 	}
-	var acts []reminders.Activation
-	for key, a := range e.tracked {
-		switch {
-		case seen[key]:
-		case a.EndsAt.After(now): // gone before its end: deactivated
-			delete(e.tracked, key)
-			continue
-		case now.Sub(a.EndsAt) > endedKeep:
-			delete(e.tracked, key)
-			continue
-		}
-		if _, ok := e.scheduled[key]; ok {
-			continue // a re-activation at the end is already on its way: no reminder needed
-		}
-		acts = append(acts, a)
-	}
-	return acts
+	return e.roles.ForReminders(now, running)
 }

@@ -80,7 +80,7 @@ func (e *Engine) staleNoticesLocked(now time.Time) []Notice {
 			if _, _, ok := e.roleLocked(l.key); !ok {
 				continue // not known (yet): nothing to compare
 			}
-			if _, busy := e.inflight[l.key]; busy {
+			if _, busy := e.roles.InFlight(l.key); busy {
 				continue // a request on its way: judge when it is done
 			}
 			stale = e.subjectLocked(l.key, now) != l.subj

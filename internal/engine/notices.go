@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/pimtray/pimtray/internal/engine/reminders"
+	"github.com/pimtray/pimtray/pim"
 )
 
 // noticeRefKeep: a notification's actions are honoured this long.
@@ -39,6 +40,9 @@ func (e *Engine) newNoticeLocked(kind NoticeKind, key, id, title, body string, a
 	e.liveLocked(n, now)
 	return n
 }
+
+// policyOf is the policy of a cached entry (the zero policy when none is cached).
+func policyOf(p policyEntry, _ bool) pim.Policy { return p.Policy }
 
 // remindersLocked returns the reminders due at now as notices (marking them sent) and when
 // the next one is due.
@@ -76,7 +80,7 @@ func (e *Engine) reminderNoticeLocked(r reminders.Reminder, now time.Time) Notic
 	if e.needsDialogLocked(r.Key) && !e.canPrompt() {
 		actions = []string{ActionDismiss}
 		what := "a justification"
-		if p := e.policies[r.Key].Policy; p.Ticket && !p.Justification {
+		if p := policyOf(e.roles.Policy(r.Key)); p.Ticket && !p.Justification {
 			what = "a ticket number"
 		} else if p.Ticket {
 			what = "a justification and a ticket number"

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/pimtray/pimtray/internal/engine/roles"
 	"github.com/pimtray/pimtray/pim"
 )
 
@@ -45,7 +46,7 @@ func (e *Engine) reactivateNow(ctx context.Context, key string, interactive, mar
 	var last Answers
 	role, ts, err := e.begin(key, StateActivating, marked, func(ts *tenantState) {
 		cur, active = e.currentLocked(ts, key, e.now())
-		delete(e.scheduled, key)
+		e.roles.Unschedule(key)
 		last = e.lastAnswersLocked(key)
 	})
 	if err != nil {
@@ -58,10 +59,10 @@ func (e *Engine) reactivateNow(ctx context.Context, key string, interactive, mar
 	res, err := e.reactivateRole(ctx, ts, role, cur, active, o)
 
 	e.mu.Lock()
-	delete(e.inflight, key)
+	e.roles.Done(key)
 	e.recordActivationLocked(ts, role, res, err)
 	if err == nil && !res.ScheduledAt.IsZero() {
-		e.scheduled[key] = scheduledEntry{At: res.ScheduledAt, Reason: "reactivate"}
+		e.roles.Schedule(key, scheduledEntry{At: res.ScheduledAt, Reason: "reactivate"})
 	}
 	e.mu.Unlock()
 	e.saveState()
@@ -96,7 +97,7 @@ func (e *Engine) reactivateRole(ctx context.Context, ts *tenantState, role pim.R
 		if derr == nil {
 			e.mu.Lock()
 			now = e.now()
-			e.recent[role.Key()] = recentEntry{Deactivated: true, At: now, Until: now.Add(RecentWindow)}
+			e.roles.Restarting(role.Key(), now)
 			e.mu.Unlock()
 			res, err := e.activateRole(ctx, ts, role, o)
 			if err == nil && !res.AlreadyActive {
@@ -187,13 +188,7 @@ func (e *Engine) endOf(key string) time.Time {
 	cur, ok := e.currentLocked(ts, key, e.now())
 	if !ok {
 		// A scheduled start in the future: the end of what was just asked.
-		var end time.Time
-		for _, a := range e.recent[key].Acts {
-			if (a.Status == pim.StatusActive || a.Status == pim.StatusScheduled) && a.ExpiresAt.After(end) {
-				end = a.ExpiresAt
-			}
-		}
-		return end
+		return e.roles.End(key)
 	}
 	return cur.ExpiresAt
 }
@@ -218,10 +213,10 @@ func (e *Engine) runScheduled(ctx context.Context, key string, s scheduledEntry)
 	}
 	if (err == nil && res.AlreadyActive && e.endOf(key).Sub(e.now()) <= chainSlack) || errors.Is(err, pim.ErrAlreadyActive) {
 		// The service still holds the old activation for a moment: try again shortly.
-		if s.Tries+1 < maxScheduledTries {
-			e.mu.Lock()
-			e.scheduled[key] = scheduledEntry{At: e.now().Add(retryAfterExists), Tries: s.Tries + 1, Reason: s.Reason}
-			e.mu.Unlock()
+		e.mu.Lock()
+		again := e.roles.Retry(key, e.now(), s)
+		e.mu.Unlock()
+		if again {
 			e.signal()
 			return
 		}
@@ -256,10 +251,10 @@ func (e *Engine) keepAliveTargetsLocked(now time.Time) map[string]time.Time {
 		if !active || cur.ExpiresAt.IsZero() || !cur.ExpiresAt.Before(until) {
 			continue
 		}
-		if done, ok := e.keptAlive[f.Key]; ok && done.Equal(cur.ExpiresAt) {
+		if done := e.roles.Of(f.Key).KeptAlive; !done.IsZero() && done.Equal(cur.ExpiresAt) {
 			continue
 		}
-		if _, ok := e.scheduled[f.Key]; ok {
+		if e.roles.Planned(f.Key) {
 			continue
 		}
 		out[f.Key] = cur.ExpiresAt.Add(-e.keepAliveLead())
@@ -274,13 +269,13 @@ func (e *Engine) keepAliveDueLocked(now time.Time) []string {
 		if at.After(now) {
 			continue
 		}
-		if _, busy := e.inflight[key]; busy {
+		if _, busy := e.roles.InFlight(key); busy {
 			continue
 		}
 		_, ts, _ := e.roleLocked(key)
 		cur, _ := e.currentLocked(ts, key, now)
-		e.keptAlive[key] = cur.ExpiresAt
-		e.inflight[key] = StateActivating
+		e.roles.KeepAliveDone(key, cur.ExpiresAt)
+		e.roles.SetInFlight(key, roles.Op(StateActivating))
 		due = append(due, key)
 	}
 	return due

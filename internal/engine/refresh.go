@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pimtray/pimtray/internal/engine/roles"
 	"github.com/pimtray/pimtray/pim"
 	"github.com/pimtray/pimtray/store"
 )
@@ -127,13 +128,13 @@ func (e *Engine) pollPending(ctx context.Context) {
 			}
 		}
 	}
-	for key, w := range e.awaiting {
+	for key, act := range e.roles.AwaitingActs() {
 		_, ts, ok := e.roleLocked(key)
 		if !ok {
 			continue
 		}
-		if !slices.Contains(planes[ts], w.Act.Role.Plane) {
-			planes[ts] = append(planes[ts], w.Act.Role.Plane)
+		if !slices.Contains(planes[ts], act.Role.Plane) {
+			planes[ts] = append(planes[ts], act.Role.Plane)
 		}
 	}
 	e.mu.Unlock()
@@ -259,11 +260,9 @@ func (e *Engine) refreshTenant(ctx context.Context, ts *tenantState, only []pim.
 				a.StartsAt = now
 			}
 			ts.active = append(ts.active, a)
-			if p, ok := e.problems[a.Role.Key()]; ok && !p.WhileActive {
-				// The failed activation happened after all (its answer was lost), or
-				// the role was activated elsewhere: the failure is no news any more.
-				delete(e.problems, a.Role.Key())
-			}
+			// The failed activation happened after all (its answer was lost), or the role
+			// was activated elsewhere: the failure is no news any more.
+			e.roles.ListedActive(a.Role.Key())
 		}
 	}
 	for _, a := range ov.Pending {
@@ -306,80 +305,27 @@ func planesOrAll(p []pim.Plane) []pim.Plane {
 	return p
 }
 
-// resolveAwaitingLocked turns open requests into approved (now active) or denied (gone).
+// resolveAwaitingLocked turns open requests into approved (now active) or denied (gone),
+// and tells each.
 func (e *Engine) resolveAwaitingLocked(ts *tenantState, fetched map[pim.Plane]bool, now time.Time) {
-	// Requests made elsewhere (the CLI, the portal) are watched too, so their approval is told.
-	for _, a := range ts.pending {
-		key := a.Role.Key()
-		if a.Status == pim.StatusScheduled {
-			if w, ok := e.awaiting[key]; ok && w.Act.Status == pim.StatusPending {
-				// Approved for a later start.
-				delete(e.awaiting, key)
-				delete(e.problems, key)
-				if _, ok := e.recent[key].pending(); ok {
-					delete(e.recent, key) // the request's own answer (pending) no longer holds
-				}
-				e.notify(e.newNoticeLocked(NoticeApproved, key, "", a.Role.Label()+" approved",
-					"It starts at "+e.clockTime(a.StartsAt, now)+".", nil, time.Time{}))
-			}
-			continue
-		}
-		if _, ok := e.awaiting[key]; !ok {
-			e.awaiting[key] = awaitEntry{Act: a, SentAt: now, Seen: true}
-		} else {
-			w := e.awaiting[key]
-			w.Seen, w.GoneAt = true, time.Time{}
-			e.awaiting[key] = w
-		}
-	}
-	for key, w := range e.awaiting {
-		if !ts.is(w.Act.Role.TenantID) || !fetched[w.Act.Role.Plane] {
-			continue
-		}
-		if slices.ContainsFunc(ts.pending, func(a pim.Activation) bool { return a.Role.Key() == key && a.Status != pim.StatusScheduled }) {
-			continue
-		}
-		name := w.Act.Role.Label()
-		if act, ok := e.listedActiveLocked(ts, key, now); ok {
-			delete(e.awaiting, key)
-			e.recent[key] = recentOf(now, act)
-			delete(e.problems, key)
+	covers := func(r pim.Role) bool { return ts.is(r.TenantID) && fetched[r.Plane] }
+	for _, ev := range e.roles.Resolve(ts.listing(), covers, now) {
+		a := ev.Act
+		switch ev.Kind {
+		case roles.ApprovedLater:
+			e.notify(e.newNoticeLocked(NoticeApproved, ev.Key, "", ev.Role.Label()+" approved",
+				"It starts at "+e.clockTime(a.StartsAt, now)+".", nil, time.Time{}))
+		case roles.Approved:
 			body := "Active now."
-			if !act.ExpiresAt.IsZero() {
-				body = "Active until " + e.clockTime(act.ExpiresAt, now) + "."
+			if !a.ExpiresAt.IsZero() {
+				body = "Active until " + e.clockTime(a.ExpiresAt, now) + "."
 			}
-			e.notify(e.newNoticeLocked(NoticeApproved, key, "", name+" approved", body, nil, time.Time{}))
-			continue
-		}
-		if !w.Seen && now.Sub(w.SentAt) <= RecentWindow {
-			continue // the listings may not show a fresh request yet
-		}
-		// Gone from the open requests and not active: denied, withdrawn or expired — unless
-		// the active listing lags an approval. Give it a moment.
-		if w.GoneAt.IsZero() {
-			w.GoneAt = now
-			e.awaiting[key] = w
-			continue
-		}
-		if now.Sub(w.GoneAt) < denyGrace {
-			continue
-		}
-		delete(e.awaiting, key)
-		if _, ok := e.recent[key].pending(); ok {
-			delete(e.recent, key)
-		}
-		e.notify(e.newNoticeLocked(NoticeDenied, key, "", name+" was not approved",
-			"The request was denied, withdrawn or has expired.", nil, time.Time{}))
-	}
-}
-
-func (e *Engine) listedActiveLocked(ts *tenantState, key string, now time.Time) (pim.Activation, bool) {
-	for _, a := range ts.active {
-		if a.Role.Key() == key && (a.ExpiresAt.IsZero() || a.ExpiresAt.After(now)) {
-			return a, true
+			e.notify(e.newNoticeLocked(NoticeApproved, ev.Key, "", ev.Role.Label()+" approved", body, nil, time.Time{}))
+		case roles.Denied:
+			e.notify(e.newNoticeLocked(NoticeDenied, ev.Key, "", ev.Role.Label()+" was not approved",
+				"The request was denied, withdrawn or has expired.", nil, time.Time{}))
 		}
 	}
-	return pim.Activation{}, false
 }
 
 // signInWorkedLocked records that calls to these planes worked: the sign-in episode ends
@@ -448,7 +394,7 @@ func (e *Engine) fetchFavouritePolicies(ctx context.Context) int {
 		if !ok || !ts.signedIn || ts.needsSignIn {
 			continue
 		}
-		if p, ok := e.policies[f.Key]; ok && now.Sub(p.FetchedAt) < policyMaxAge {
+		if p, ok := e.roles.Policy(f.Key); ok && now.Sub(p.FetchedAt) < policyMaxAge {
 			continue
 		}
 		byTenant[ts] = append(byTenant[ts], role)
@@ -517,10 +463,10 @@ func (e *Engine) fetchOtherPolicies(ctx context.Context) int {
 			if _, fav := e.favouriteLocked(key); fav {
 				continue // fetchFavouritePolicies reads those
 			}
-			if p, ok := e.policies[key]; ok && e.policyFreshLocked(key, p, now) {
+			if p, ok := e.roles.Policy(key); ok && e.policyFreshLocked(key, p, now) {
 				continue
 			}
-			if at, ok := e.policyTried[key]; ok && now.Sub(at) < otherPolicyMaxAge {
+			if at := e.roles.Of(key).PolicyTried; !at.IsZero() && now.Sub(at) < otherPolicyMaxAge {
 				continue
 			}
 			if _, ok := byTenant[ts]; !ok {
@@ -542,7 +488,7 @@ func (e *Engine) fetchOtherPolicies(ctx context.Context) int {
 	}
 	for _, j := range jobs {
 		for _, r := range j.roles {
-			e.policyTried[r.Key()] = now
+			e.roles.TriedPolicy(r.Key(), now)
 		}
 	}
 	e.mu.Unlock()
@@ -584,7 +530,7 @@ func (e *Engine) readPolicies(ctx context.Context, jobs []policyJob, width int) 
 					if !pol.Known {
 						continue // not readable: tried, not cached
 					}
-					e.policies[key] = policyEntry{Policy: pol, Known: true, FetchedAt: at}
+					e.roles.SetPolicy(key, policyEntry{Policy: pol, Known: true, FetchedAt: at})
 					n++
 				}
 				e.mu.Unlock()
@@ -609,7 +555,7 @@ func (e *Engine) readPolicies(ctx context.Context, jobs []policyJob, width int) 
 func (e *Engine) policyFor(ctx context.Context, ts *tenantState, role pim.Role) (pim.Policy, bool) {
 	key := role.Key()
 	e.mu.Lock()
-	p, ok := e.policies[key]
+	p, ok := e.roles.Policy(key)
 	fresh := ok && e.policyFreshLocked(key, p, e.now())
 	e.mu.Unlock()
 	if fresh {
@@ -625,7 +571,7 @@ func (e *Engine) policyFor(ctx context.Context, ts *tenantState, role pim.Role) 
 	}
 	pol.Known = true
 	e.mu.Lock()
-	e.policies[key] = policyEntry{Policy: pol, Known: true, FetchedAt: e.now()}
+	e.roles.SetPolicy(key, policyEntry{Policy: pol, Known: true, FetchedAt: e.now()})
 	e.mu.Unlock()
 	return pol, true
 }
@@ -643,7 +589,7 @@ func (e *Engine) EnsurePolicies(ctx context.Context, keys []string) {
 		if !ok {
 			continue
 		}
-		if p, ok := e.policies[key]; ok && e.policyFreshLocked(key, p, now) {
+		if p, ok := e.roles.Policy(key); ok && e.policyFreshLocked(key, p, now) {
 			continue
 		}
 		if _, ok := byTenant[ts]; !ok {

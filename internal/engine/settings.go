@@ -126,7 +126,7 @@ func (e *Engine) SetFavouriteDuration(key string, d time.Duration) error {
 		return &InputError{Msg: "a duration can't be negative"}
 	}
 	return e.changeFavourite(key, func(f store.Favourite) error {
-		if p, ok := e.policies[key]; ok && p.Known && p.Policy.MaxDuration > 0 && d > p.Policy.MaxDuration {
+		if p, ok := e.roles.Policy(key); ok && p.Known && p.Policy.MaxDuration > 0 && d > p.Policy.MaxDuration {
 			return &InputError{Msg: fmt.Sprintf("%s can be activated for at most %s", favouriteRole(f).Label(), FormatDuration(p.Policy.MaxDuration))}
 		}
 		return nil

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pimtray/pimtray/internal/engine/daily"
+	"github.com/pimtray/pimtray/internal/engine/roles"
 	"github.com/pimtray/pimtray/store"
 )
 
@@ -64,7 +65,7 @@ func (e *Engine) dailyLocked(now time.Time) time.Time {
 			continue
 		}
 		at(now.Add(dailyWakeCheck))
-		p, ok := daily.Next(sc, now.In(loc), e.dailySent[key], e.durationLocked(key))
+		p, ok := daily.Next(sc, now.In(loc), e.roles.Of(key).DailySent, e.durationLocked(key))
 		if !ok {
 			continue
 		}
@@ -72,10 +73,10 @@ func (e *Engine) dailyLocked(now time.Time) time.Time {
 			at(p.SendAt)
 			continue
 		}
-		if _, busy := e.inflight[key]; busy || e.offline {
+		if _, busy := e.roles.InFlight(key); busy || e.offline {
 			continue // looked at again within dailyWakeCheck (offline: nothing could go out)
 		}
-		e.dailySent[key] = p.Day
+		e.roles.SetDailySent(key, p.Day)
 		if cur, ok := e.currentLocked(ts, key, now); ok && (cur.ExpiresAt.IsZero() || cur.ExpiresAt.After(p.Start)) {
 			e.log.Info("daily activation not needed: already active", "key", key, "day", p.Day)
 			continue
@@ -92,7 +93,7 @@ func (e *Engine) dailyLocked(now time.Time) time.Time {
 		if !start.After(now.Add(time.Minute)) {
 			start = time.Time{} // its time has come: now
 		}
-		e.inflight[key] = StateActivating
+		e.roles.SetInFlight(key, roles.Op(StateActivating))
 		day := p.Day
 		e.goBackground(func(ctx context.Context) {
 			e.saveState() // the day is remembered before its request goes out

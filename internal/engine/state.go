@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"maps"
 	"time"
 
+	"github.com/pimtray/pimtray/internal/engine/roles"
 	"github.com/pimtray/pimtray/pim"
 	"github.com/pimtray/pimtray/store"
 )
@@ -100,12 +100,12 @@ func (e *Engine) loadState() error {
 			ts.planeErrs[p] = m
 		}
 	}
-	copyMap(e.policies, st.Policies)
-	copyMap(e.recent, st.Recent) // pruned once the listings catch up
-	copyMap(e.awaiting, st.Awaiting)
+	saved := roles.Saved{Policies: st.Policies, Recent: st.Recent, // recent actions: pruned once the listings catch up
+		Awaiting: st.Awaiting, Scheduled: map[string]scheduledEntry{}, KeptAlive: st.KeptAlive,
+		LastUsed: map[string]time.Time{}, DailySent: st.DailySent, Answers: st.Answers}
 	for k, s := range st.Scheduled {
 		if now.Sub(s.At) < scheduledStale {
-			e.scheduled[k] = s
+			saved.Scheduled[k] = s
 		}
 	}
 	for id, at := range st.RemindersSent {
@@ -113,14 +113,12 @@ func (e *Engine) loadState() error {
 			e.sent[id] = at
 		}
 	}
-	copyMap(e.keptAlive, st.KeptAlive)
 	for k, at := range st.LastUsed {
 		if now.Sub(at) < RecentlyUsedFor {
-			e.lastUsed[k] = at
+			saved.LastUsed[k] = at
 		}
 	}
-	copyMap(e.dailySent, st.DailySent)
-	copyMap(e.answers, st.Answers)
+	e.roles.Load(saved)
 	return nil
 }
 
@@ -142,10 +140,11 @@ func (e *Engine) saveState() {
 	e.saveMu.Lock()
 	defer e.saveMu.Unlock()
 	e.mu.Lock()
+	saved := e.roles.Save()
 	st := savedState{Version: stateVersion, SavedAt: e.now(), LastRefresh: e.lastRefresh,
-		Policies: map[string]policyEntry{}, Recent: map[string]recentEntry{}, Awaiting: map[string]awaitEntry{},
-		Scheduled: map[string]scheduledEntry{}, RemindersSent: map[string]time.Time{}, KeptAlive: map[string]time.Time{},
-		DailySent: map[string]string{}, Answers: map[string]Answers{}}
+		Policies: saved.Policies, Recent: saved.Recent, Awaiting: saved.Awaiting, Scheduled: saved.Scheduled,
+		RemindersSent: map[string]time.Time{}, KeptAlive: saved.KeptAlive, LastUsed: saved.LastUsed,
+		DailySent: saved.DailySent, Answers: saved.Answers}
 	for _, ts := range e.tenants {
 		t := savedTenant{ID: ts.b.ID, LearnedID: ts.learnedID, OrgName: ts.orgName, User: ts.user, Fetched: map[pim.Plane]time.Time{},
 			Eligible: append([]pim.Role{}, ts.eligible...), Active: append([]pim.Activation(nil), ts.active...),
@@ -157,15 +156,7 @@ func (e *Engine) saveState() {
 		}
 		st.Tenants = append(st.Tenants, t)
 	}
-	copyMap(st.Policies, e.policies)
-	copyMap(st.Recent, e.recent)
-	copyMap(st.Awaiting, e.awaiting)
-	copyMap(st.Scheduled, e.scheduled)
 	copyMap(st.RemindersSent, e.sent)
-	copyMap(st.KeptAlive, e.keptAlive)
-	st.LastUsed = maps.Clone(e.lastUsed)
-	copyMap(st.DailySent, e.dailySent)
-	copyMap(st.Answers, e.answers)
 	e.mu.Unlock()
 	data, err := json.MarshalIndent(st, "", " ")
 	if err == nil {
