@@ -316,18 +316,18 @@ func New(opts Options) (*Engine, error) {
 		return nil, errors.New("engine: no tenant to work in")
 	}
 	e := &Engine{
-		clk:         opts.Clock,
-		log:         opts.Log,
-		opts:        opts,
-		prompter:    opts.Prompter,
-		jitter:      opts.Jitter,
-		changed:     make(chan struct{}, 1),
-		notices:     make(chan Notice, 64),
-		kick:        make(chan struct{}, 1),
-		loopCh:      make(chan struct{}, 1),
-		sent:        map[string]time.Time{},
-		noticeRef:   map[string]noticeRef{},
-		live:        map[string]liveNotice{},
+		clk:       opts.Clock,
+		log:       opts.Log,
+		opts:      opts,
+		prompter:  opts.Prompter,
+		jitter:    opts.Jitter,
+		changed:   make(chan struct{}, 1),
+		notices:   make(chan Notice, 64),
+		kick:      make(chan struct{}, 1),
+		loopCh:    make(chan struct{}, 1),
+		sent:      map[string]time.Time{},
+		noticeRef: map[string]noticeRef{},
+		live:      map[string]liveNotice{},
 	}
 	if e.clk == nil {
 		e.clk = clock.Real{}
