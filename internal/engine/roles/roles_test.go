@@ -78,7 +78,7 @@ func TestCurrent(t *testing.T) {
 		}, listing(time.Minute), 10 * time.Minute, true, 8 * h, false},
 		{"ours, contradicted by a listing read after the window", func(b *Book) {
 			b.Activated(key, listing(never), t0, active(owner, 0, 8*h), false)
-		}, listing(RecentWindow+time.Second), 10 * time.Minute, false, 0, false},
+		}, listing(RecentWindow + time.Second), 10 * time.Minute, false, 0, false},
 		{"a deactivation hides the lagging listing", func(b *Book) {
 			b.Deactivated(key, at(time.Minute))
 		}, listing(0, active(owner, -h, 7*h)), 2 * time.Minute, false, 0, false},
