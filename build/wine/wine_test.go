@@ -797,19 +797,28 @@ func (e *env) waitForWindow(t *testing.T, title string) (r rect) {
 	return r
 }
 
-// openMenu clicks the tray icon and returns the popup menu's place.
+// openMenu clicks the tray icon and returns the popup menu's place once its window is
+// mapped. A loaded machine may drop or delay the click: after 15 s without a menu it clicks
+// again, three times in all.
 func (e *env) openMenu(t *testing.T, icon image.Point) (menu rect) {
 	t.Helper()
-	e.click(t, icon.X, icon.Y, 1)
-	e.waitFor(t, 10*time.Second, "the tray menu to open", func() bool {
-		var open bool
-		menu, open = e.menuOnScreen()
-		return open
-	})
-	// Away from the icon (its tooltip would cover the menu) and from the menu's items.
-	e.xdotool(t, "mousemove", "20", "20")
-	time.Sleep(400 * time.Millisecond) // drawn
-	return menu
+	for try := 1; ; try++ {
+		e.click(t, icon.X, icon.Y, 1)
+		deadline := time.Now().Add(15 * time.Second)
+		for time.Now().Before(deadline) {
+			if m, open := e.menuOnScreen(); open {
+				// Away from the icon (its tooltip would cover the menu) and from the menu's items.
+				e.xdotool(t, "mousemove", "20", "20")
+				return m
+			}
+			time.Sleep(250 * time.Millisecond)
+		}
+		if try == 3 {
+			e.saveShot(t, "debug-open.png", rect{0, 0, screenW, screenH})
+			t.Fatalf("the tray menu did not open after %d clicks on the icon at %v; windows: %v", try, icon, e.windowsOf())
+		}
+		t.Logf("no menu 15 s after click %d on the icon: click again", try)
+	}
 }
 
 // menuOnScreen finds the tray's popup menu: a window of pimtray's without a title at the
@@ -833,7 +842,7 @@ func (e *env) closeWithRefresh(t *testing.T, m rect, groups [][]rect) {
 	}
 	refresh := groups[len(groups)-3][0]
 	e.click(t, m.x+m.w/2, refresh.y+refresh.h/2, 1)
-	e.waitFor(t, 10*time.Second, "the menu to close after Refresh", func() bool { _, open := e.menuOnScreen(); return !open })
+	e.waitFor(t, 30*time.Second, "the menu to close after Refresh", func() bool { _, open := e.menuOnScreen(); return !open })
 	e.waitQuiet(t)
 }
 
@@ -869,11 +878,64 @@ func (e *env) closeMenu(t *testing.T) {
 	t.Fatalf("the menu did not close; windows: %v", e.windowsOf())
 }
 
-// lookAtMenu opens the menu and reads its rows.
+// lookAtMenu opens the menu and reads its rows once it is drawn (see drawnMenu). A menu that
+// is mapped but not drawn in 20 s (a loaded machine: Wine paints it from the tray's own
+// thread) is closed and opened again, four times in all.
 func (e *env) lookAtMenu(t *testing.T, icon image.Point) (rect, [][]rect) {
 	t.Helper()
-	m := e.openMenu(t, icon)
-	return m, menuGroups(e.stableShot(t, m), m)
+	for try := 1; ; try++ {
+		m := e.openMenu(t, icon)
+		shot, groups, ok := e.drawnMenu(t, m, 20*time.Second)
+		if ok {
+			return m, groups
+		}
+		if try == 4 {
+			if shot != nil {
+				savePNG(t, "debug-menu-not-drawn.png", shot)
+			}
+			t.Fatalf("the menu at %v was not drawn to its last row in %d tries of 20 s; its rows, by group: %v", m, try, groups)
+		}
+		t.Logf("the menu at %v was not drawn to its last row in 20 s (rows by group %v): open it again", m, groups)
+		e.closeMenu(t)
+	}
+}
+
+// drawnMenu waits up to d for the menu at m to be drawn: still mapped at the same place, its
+// pixels the same in two captures 300 ms apart, and ink down to its last row (Quit, at the
+// bottom edge; Wine paints a popup's items top to bottom, so a menu whose last row has ink is
+// drawn whole). It returns the last capture and its rows by group.
+func (e *env) drawnMenu(t *testing.T, m rect, d time.Duration) (image.Image, [][]rect, bool) {
+	t.Helper()
+	var groups [][]rect
+	var cur image.Image
+	prev := e.screenshot(t)
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); prev = cur {
+		time.Sleep(300 * time.Millisecond)
+		cur = e.screenshot(t)
+		if now, open := e.menuOnScreen(); !open || now != m {
+			return cur, nil, false // closed or moved: open it again
+		}
+		if !sameRegion(prev, cur, m) {
+			continue
+		}
+		groups = menuGroups(cur, m)
+		if drawnToTheEnd(groups, m) {
+			return cur, groups, true
+		}
+	}
+	return cur, groups, false
+}
+
+// drawnToTheEnd: the menu's last row of ink ends near its bottom edge (a row is drawn 3 px
+// taller than its ink each side; a Wine menu has a few pixels of border and padding below
+// its last item).
+func drawnToTheEnd(groups [][]rect, m rect) bool {
+	if len(groups) == 0 {
+		return false
+	}
+	last := groups[len(groups)-1]
+	row := last[len(last)-1]
+	return row.y+row.h >= m.y+m.h-16
 }
 
 // stableShot is a screenshot in which r looks the same as 300 ms before (Wine paints a
