@@ -125,7 +125,9 @@ func (e *Engine) saveCommandCache() {
 // and a role found already active is read again then. The error is like RefreshNow's; nil when
 // nothing was stale.
 func (e *Engine) RefreshStale(ctx context.Context, tenant string, only ...pim.Plane) error {
+	e.mu.Lock() // the configuration may be changing (a save in the background adopts it)
 	iv := e.refreshInterval()
+	e.mu.Unlock()
 	return e.refreshWhere(ctx, tenant, only, func(at time.Time, known, failed bool, now time.Time) bool {
 		return !known || failed || now.Sub(at) >= iv || at.After(now.Add(time.Minute))
 	})
