@@ -92,6 +92,21 @@ func status(it engine.Item, now time.Time) pim.Status {
 }
 
 func (r *runner) statusText(it engine.Item, now time.Time) string {
+	if it.LastKnown && status(it, now) != pim.StatusEligible {
+		// Its plane refuses the sign-in: what Azure said when last read, not counted down.
+		last := "active"
+		switch status(it, now) {
+		case pim.StatusActive:
+			if !it.ExpiresAt.IsZero() {
+				last = "active until " + r.when(it.ExpiresAt, now)
+			}
+		case pim.StatusPending:
+			last = "pending approval"
+		case pim.StatusScheduled:
+			last = "scheduled from " + r.when(it.StartsAt, now)
+		}
+		return "needs sign-in (last known: " + last + ")"
+	}
 	switch status(it, now) {
 	case pim.StatusActive:
 		if it.ExpiresAt.IsZero() {

@@ -138,6 +138,10 @@ func (e *Engine) itemLocked(ts *tenantState, role pim.Role, now time.Time) Item 
 	case hasProblem:
 		it.State = StateFailed
 	}
+	if rec.InFlight == "" && (active || pending || scheduled) && ts.needsSignIn &&
+		(ts.signInPlanes[""] || ts.signInPlanes[role.Plane]) {
+		it.LastKnown = true // read before the plane refused the sign-in
+	}
 	if active {
 		it.StartsAt, it.ExpiresAt = cur.StartsAt, cur.ExpiresAt
 	} else if pending {

@@ -37,7 +37,24 @@ func ItemName(it Item) string {
 }
 
 // StatusText is the part of Label after the dash: "7h 42m left", "activate (8h)", "pending approval".
+// A role whose plane refuses the sign-in says what was last known, without a countdown:
+// "needs sign-in (last known: active until 14:05)".
 func StatusText(it Item, now time.Time) string {
+	if it.LastKnown {
+		switch st := EffectiveState(it, now); st {
+		case StateActive, StatePending, StateScheduled:
+			was := "active"
+			switch {
+			case st == StatePending:
+				was = "pending approval"
+			case st == StateScheduled:
+				was = "starts " + clockTimeIn(it.StartsAt, now, now.Location())
+			case !it.ExpiresAt.IsZero():
+				was = "active until " + clockTimeIn(it.ExpiresAt, now, now.Location())
+			}
+			return "needs sign-in (last known: " + was + ")"
+		}
+	}
 	switch EffectiveState(it, now) {
 	case StateActive:
 		if it.ExpiresAt.IsZero() {
@@ -147,6 +164,9 @@ func NextTick(s Snapshot, now time.Time) time.Duration {
 				continue
 			}
 			w := untilLabelChange(it.ExpiresAt.Sub(now))
+			if it.LastKnown {
+				w = it.ExpiresAt.Sub(now) // no countdown: the label changes when the end comes
+			}
 			if next == 0 || w < next {
 				next = w
 			}
@@ -207,22 +227,26 @@ func Tooltip(s Snapshot, now time.Time) string {
 			break
 		}
 	}
-	var active, pending, failed int
+	var active, pending, failed, lastKnown int
 	var soonest *Item
 	for i, it := range s.All {
-		switch EffectiveState(it, now) {
-		case StateActive:
+		switch st := EffectiveState(it, now); {
+		case it.LastKnown && st == StateActive:
+			lastKnown++ // its plane refuses the sign-in: not counted down as if known
+		case st == StateActive:
 			active++
 			if !it.ExpiresAt.IsZero() && (soonest == nil || it.ExpiresAt.Before(soonest.ExpiresAt)) {
 				soonest = &s.All[i]
 			}
-		case StatePending:
+		case st == StatePending:
 			pending++
-		case StateFailed:
+		case st == StateFailed:
 			failed++
 		}
 	}
 	switch {
+	case active == 0 && lastKnown > 0:
+		parts = append(parts, fmt.Sprintf("%d active when last read", lastKnown))
 	case active > 0 && soonest != nil:
 		parts = append(parts, fmt.Sprintf("%d active; %s ends in %s", active, ItemName(*soonest),
 			FormatRemaining(soonest.ExpiresAt.Sub(now))))

@@ -75,3 +75,62 @@ func TestSignInNowNamesThePlaneThatStillRefuses(t *testing.T) {
 		t.Fatalf("sign-in with every plane fine: %+v %v", acc, err)
 	}
 }
+
+// Azure roles read before the plane refused the sign-in are last known, not known: their
+// labels say so and do not count down as if Azure had just said it (the tray showed stale
+// Azure roles counting down for the whole episode); an Entra role, whose plane reads fine,
+// still counts down.
+func TestRolesOfAPlaneThatNeedsSignInDoNotCountDown(t *testing.T) {
+	auth := &fakeAuth{signedIn: true, user: "admin@contoso.example"}
+	h := newHarness(t, func(o *Options, api *fakeAPI) { o.Tenants[0].Auth = auth })
+	h.api.activateDirect(roleOwnerIT, t0, 2*time.Hour)
+	h.api.activateDirect(roleGA, t0, 2*time.Hour)
+	h.start()
+	s := h.stateIs(roleOwnerIT, StateActive)
+	if got := Label(item(s, roleOwnerIT), s.Now); !strings.HasSuffix(got, "— 2h 00m left") {
+		t.Fatalf("before the episode: %q", got)
+	}
+	h.api.set(func(f *fakeAPI) {
+		f.planeErr[pim.PlaneAzure] = &pim.Error{Kind: pim.KindSignInNeeded, Plane: pim.PlaneAzure, Text: "Sign in needed."}
+	})
+	h.advance(10 * time.Minute)
+	h.e.Refresh()
+	s = h.settle()
+	owner, ga := item(s, roleOwnerIT), item(s, roleGA)
+	if got, later := Label(owner, s.Now), Label(owner, s.Now.Add(10*time.Minute)); got != later ||
+		got != "Owner · IT — needs sign-in (last known: active until 11:00)" {
+		t.Errorf("Owner · IT, its plane refusing the sign-in: %q, 10 minutes later %q", got, later)
+	}
+	if got := Label(ga, s.Now); !strings.HasSuffix(got, "— 1h 50m left") {
+		t.Errorf("Global Administrator, its plane fine: %q", got)
+	}
+	if w := NextTick(Snapshot{All: []Item{owner}}, s.Now); w != 0 && w < time.Hour {
+		t.Errorf("the last known role wakes the menu after %v to count down", w)
+	}
+	// Signed in again, the plane reads fine: known again, counting down.
+	h.api.set(func(f *fakeAPI) { delete(f.planeErr, pim.PlaneAzure) })
+	h.e.Refresh()
+	s = h.settle()
+	if got := Label(item(s, roleOwnerIT), s.Now); !strings.HasSuffix(got, "— 1h 50m left") {
+		t.Errorf("after the episode: %q", got)
+	}
+}
+
+func TestLastKnownLabels(t *testing.T) {
+	now := t0
+	for _, tt := range []struct {
+		it   Item
+		want string
+	}{
+		{Item{Role: roleOwnerIT, State: StatePending, LastKnown: true}, "Owner · IT — needs sign-in (last known: pending approval)"},
+		{Item{Role: roleOwnerIT, State: StateScheduled, StartsAt: now.Add(time.Hour), ExpiresAt: now.Add(2 * time.Hour), LastKnown: true},
+			"Owner · IT — needs sign-in (last known: starts 10:00)"},
+		{Item{Role: roleOwnerIT, State: StateActive, LastKnown: true}, "Owner · IT — needs sign-in (last known: active)"},
+		// Its last known end has passed: nothing to say but what any ended role says.
+		{Item{Role: roleOwnerIT, State: StateActive, ExpiresAt: now.Add(-time.Minute), Duration: time.Hour, LastKnown: true}, "Owner · IT — activate (1h)"},
+	} {
+		if got := Label(tt.it, now); got != tt.want {
+			t.Errorf("%+v: %q, want %q", tt.it, got, tt.want)
+		}
+	}
+}

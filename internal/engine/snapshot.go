@@ -48,6 +48,10 @@ type Item struct {
 	// that are not favourites, 12 hours for favourites).
 	PolicyReadAt time.Time `json:"policyReadAt,omitzero"`
 	Problem      string    `json:"problem,omitempty"` // one human sentence, for StateFailed and friends
+	// LastKnown: State (active, pending, scheduled) and its times are what Azure said when the
+	// role's plane was last read; the plane refuses the sign-in now, so they are not known any
+	// more: the label says so and does not count down.
+	LastKnown bool `json:"lastKnown,omitempty"`
 	// TenantName names the tenant in labels when the user works in more than one ("Fabrikam").
 	TenantName string `json:"tenantName,omitempty"`
 	// RequestID is the open request's id while pending or scheduled (to withdraw it).
