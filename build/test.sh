@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # pimtray's one test command: installs what the tests need (Debian/Ubuntu: a D-Bus daemon,
-# gnome-keyring, Xvfb, dunst, bash-completion, dbus-launch) when it is missing, then runs every check CI runs.
+# gnome-keyring, Xvfb, dunst, bash-completion, zsh, fish, dbus-launch) when it is missing, then
+# runs every check CI runs.
 # The tests start their own private D-Bus session buses, keyrings and tray hosts; nothing here
 # touches the user's desktop session.
 #   ./build/test.sh            everything (what CI runs)
@@ -14,8 +15,9 @@ need=()
 for bin in dbus-daemon dbus-launch gnome-keyring-daemon Xvfb dunst dunstctl notify-send; do
   command -v "$bin" >/dev/null 2>&1 || need+=("$bin")
 done
-# The CLI's completion script is tested in a real bash with bash-completion.
+# The CLI's completion scripts are tested in a real bash with bash-completion, zsh and fish.
 [ -f /usr/share/bash-completion/bash_completion ] || need+=(bash-completion)
+for bin in zsh fish; do command -v "$bin" >/dev/null 2>&1 || need+=("$bin"); done
 if [ ${#need[@]} -gt 0 ]; then
   step "installing test dependencies (missing: ${need[*]})"
   sudo=""
@@ -23,7 +25,7 @@ if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq
   $sudo apt-get install -y -qq --no-install-recommends \
-    dbus-daemon dbus-bin dbus-x11 gnome-keyring xvfb dunst libnotify-bin bash-completion >/dev/null
+    dbus-daemon dbus-bin dbus-x11 gnome-keyring xvfb dunst libnotify-bin bash-completion zsh fish >/dev/null
 fi
 
 step "gofmt"

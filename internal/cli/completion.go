@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bytes"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -34,17 +36,9 @@ saw), read from the state file only: completing never touches the network or sig
 		},
 		ValidArgs: shells,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			root := cmd.Root()
-			var err error
-			switch args[0] {
-			case "bash":
-				err = root.GenBashCompletionV2(r.stdout, true)
-			case "zsh":
-				err = root.GenZshCompletion(r.stdout)
-			case "fish":
-				err = root.GenFishCompletion(r.stdout, true)
-			case "powershell":
-				err = root.GenPowerShellCompletionWithDesc(r.stdout)
+			script, err := completionScript(cmd.Root(), args[0])
+			if err == nil {
+				_, err = r.stdout.Write(script)
 			}
 			if err != nil {
 				return exit(r.fail(ExitFailed, "write the completion script: "+err.Error()))
@@ -52,6 +46,62 @@ saw), read from the state file only: completing never touches the network or sig
 			return nil
 		},
 	}
+}
+
+// completionScript is cobra's script for the shell, with zsh's and fish's fixed so that a
+// role name in quotes or with escaped spaces ("Security Reader") reaches pimtray as the one
+// word the shell will pass: cobra's scripts split such a word in two, or pass its opening
+// quote along, and then complete nothing (tested in the real shells:
+// testdata/script/completion_zsh.txtar, completion_fish.txtar).
+func completionScript(root *cobra.Command, shell string) ([]byte, error) {
+	var b bytes.Buffer
+	var err error
+	switch shell {
+	case "bash":
+		err = root.GenBashCompletionV2(&b, true)
+	case "zsh":
+		err = root.GenZshCompletion(&b)
+	case "fish":
+		err = root.GenFishCompletion(&b, true)
+	case "powershell":
+		err = root.GenPowerShellCompletionWithDesc(&b)
+	}
+	if err != nil {
+		return nil, err
+	}
+	script := b.Bytes()
+	for _, f := range scriptFixes[shell] {
+		if bytes.Count(script, []byte(f.old)) != 1 {
+			// cobra's script changed under the fix (TestCompletionScriptFixes fails first).
+			return nil, fmt.Errorf("the %s script no longer has %q", shell, f.old)
+		}
+		script = bytes.Replace(script, []byte(f.old), []byte(f.new), 1)
+	}
+	return script, nil
+}
+
+// scriptFixes replace lines of cobra's (v1.10) scripts; each old text stands once in its script.
+var scriptFixes = map[string][]struct{ old, new string }{
+	// zsh: $words holds each word as typed (quotes, backslashes), and cobra splits them all on
+	// spaces. The command word is split still (it can be an alias); the others are unquoted
+	// and quoted again for the eval that runs "pimtray __complete"; the word being completed
+	// is what stands before the cursor inside its open quote ($PREFIX).
+	"zsh": {{
+		old: `    words=("${=words[1,CURRENT]}")` + "\n",
+		new: `    local cur=$PREFIX
+    [[ -z $compstate[quote] ]] && cur=${(Q)PREFIX}
+    words=(${=words[1]} "${(@)${(@q)${(@Q)words[2,CURRENT-1]}}}" "${cur:+${(q)cur}}")` + "\n",
+	}},
+	// fish: "commandline -opc" gives the words unquoted, which cobra then puts into its eval
+	// unquoted; "commandline -ct" gives the word being completed as typed, with its quote.
+	"fish": {{
+		old: `    set -l lastArg (string escape -- (commandline -ct))` + "\n",
+		new: `    set -l lastArg (string escape -- (commandline -ct | string unescape))
+    set -l escapedArgs (string escape -- $args[2..-1])` + "\n",
+	}, {
+		old: ` __complete $args[2..-1] $lastArg"`,
+		new: ` __complete $escapedArgs $lastArg"`,
+	}},
 }
 
 // lastKnownRoles are the roles of the last known state (eligible, and active or pending):

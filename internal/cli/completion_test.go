@@ -123,3 +123,21 @@ func TestCompletionOffline(t *testing.T) {
 		t.Errorf("completion sent %d requests", len(reqs))
 	}
 }
+
+// TestCompletionScriptFixes: pimtray's fixes to cobra's zsh and fish scripts still apply to
+// the cobra it is built with (the scripts themselves are run in their shells by
+// testdata/script/completion_*.txtar, where the shells are installed).
+func TestCompletionScriptFixes(t *testing.T) {
+	w := newWorld(t)
+	for shell, want := range map[string]string{
+		"bash":       "__start_pimtray",
+		"zsh":        "[[ -z $compstate[quote] ]] && cur=${(Q)PREFIX}",
+		"fish":       " __complete $escapedArgs $lastArg\"",
+		"powershell": "Register-ArgumentCompleter -CommandName 'pimtray'",
+	} {
+		r := w.run("completion", shell)
+		if r.code != 0 || !strings.Contains(r.stdout, want) {
+			t.Errorf("completion %s: exit %d, stderr %q, script has %q: %v", shell, r.code, r.stderr, want, strings.Contains(r.stdout, want))
+		}
+	}
+}
