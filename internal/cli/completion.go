@@ -48,11 +48,11 @@ saw), read from the state file only: completing never touches the network or sig
 	}
 }
 
-// completionScript is cobra's script for the shell, with zsh's and fish's fixed so that a
-// role name in quotes or with escaped spaces ("Security Reader") reaches pimtray as the one
-// word the shell will pass: cobra's scripts split such a word in two, or pass its opening
-// quote along, and then complete nothing (tested in the real shells:
-// testdata/script/completion_zsh.txtar, completion_fish.txtar).
+// completionScript is cobra's script for the shell, with bash's, zsh's and fish's fixed so
+// that a role name in quotes or with escaped spaces ("Security Reader") reaches pimtray as
+// the one word the shell will pass: cobra's scripts split such a word in two, or pass its
+// opening quote along, and then complete nothing (tested in the real shells:
+// testdata/script/completion_{bash,zsh,fish}.txtar).
 func completionScript(root *cobra.Command, shell string) ([]byte, error) {
 	var b bytes.Buffer
 	var err error
@@ -82,6 +82,32 @@ func completionScript(root *cobra.Command, shell string) ([]byte, error) {
 
 // scriptFixes replace lines of cobra's (v1.10) scripts; each old text stands once in its script.
 var scriptFixes = map[string][]struct{ old, new string }{
+	// bash: in an open quote ('Security R) cobra passes the quote along and compares the
+	// names with it. The text after the quote is completed as if typed escaped, and the one
+	// name readline then inserts goes in unescaped: readline closes the quote itself.
+	"bash": {{
+		old: "    local cur prev words cword split\n",
+		new: "    local cur prev words cword split quoted\n",
+	}, {
+		old: `    words=("${words[@]:0:$cword+1}")` + "\n",
+		new: `    words=("${words[@]:0:$cword+1}")
+    if [[ ${cur} == [\'\"]* ]]; then
+        quoted=${cur:0:1}
+        cur=${cur:1}
+        [[ -n ${cur} ]] && printf -v cur %q "${cur}"
+        words[cword]=${cur}
+    fi` + "\n",
+	}, {
+		old: "    __pimtray_process_completion_results\n}\n",
+		new: `    __pimtray_process_completion_results
+    if [[ -n ${quoted} ]] && { ((${#COMPREPLY[@]} == 1)) || [[ ${COMP_TYPE} == 37 || ${COMP_TYPE} == 42 ]]; }; then
+        local i
+        for i in "${!COMPREPLY[@]}"; do
+            eval "COMPREPLY[i]=${COMPREPLY[i]}"
+        done
+    fi
+}` + "\n",
+	}},
 	// zsh: $words holds each word as typed (quotes, backslashes), and cobra splits them all on
 	// spaces. The command word is split still (it can be an alias); the others are unquoted
 	// and quoted again for the eval that runs "pimtray __complete"; the word being completed

@@ -124,13 +124,13 @@ func TestCompletionOffline(t *testing.T) {
 	}
 }
 
-// TestCompletionScriptFixes: pimtray's fixes to cobra's zsh and fish scripts still apply to
+// TestCompletionScriptFixes: pimtray's fixes to cobra's bash, zsh and fish scripts still apply to
 // the cobra it is built with (the scripts themselves are run in their shells by
 // testdata/script/completion_*.txtar, where the shells are installed).
 func TestCompletionScriptFixes(t *testing.T) {
 	w := newWorld(t)
 	for shell, want := range map[string]string{
-		"bash":       "__start_pimtray",
+		"bash":       "        quoted=${cur:0:1}\n",
 		"zsh":        "[[ -z $compstate[quote] ]] && cur=${(Q)PREFIX}",
 		"fish":       " __complete $escapedArgs $lastArg\"",
 		"powershell": "Register-ArgumentCompleter -CommandName 'pimtray'",
