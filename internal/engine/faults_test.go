@@ -3,11 +3,13 @@ package engine
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode"
@@ -33,10 +35,54 @@ import (
 // side (at 2 s the cases' first listing timed out in CI).
 const faultTryTimeout = 5 * time.Second
 
+// hangTryTimeout is the per-try time-out while a case's hang fault is in force (FaultHang,
+// FaultHangAfterHandling): the hung tries are what such a case waits for (three of them
+// when every try hangs), and the requests answered meanwhile are few, on warm connections
+// with their tokens at hand (the sign-in, the first listings and the policy read, the
+// heavy part, ran under faultTryTimeout). A request answered that slowly is still only
+// retried, as a hung one is, so a loaded machine costs a retry, not the case.
+const hangTryTimeout = 2 * time.Second
+
+// tryLimit is the harness's per-try time-out as a per-retry policy (azcore's own TryTimeout
+// works the same way, and is set here as a backstop above it): a case can shorten it while
+// its hang fault is in force. It sits after the bearer policy, so getting a token is bounded
+// by the backstop alone.
+type tryLimit struct{ d atomic.Int64 }
+
+func (l *tryLimit) set(d time.Duration) { l.d.Store(int64(d)) }
+
+func (l *tryLimit) Do(req *policy.Request) (*http.Response, error) {
+	ctx, cancel := context.WithTimeout(req.Raw().Context(), time.Duration(l.d.Load()))
+	resp, err := req.Clone(ctx).Next()
+	if err != nil {
+		cancel()
+		return resp, err
+	}
+	resp.Body = cancelOnClose{resp.Body, cancel} // the body may still be read within the try
+	return resp, nil
+}
+
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c cancelOnClose) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
+	return err
+}
+
+// faultHarness is an azureHarness whose client's per-try time-out a case can change.
+type faultHarness struct {
+	*azureHarness
+	try *tryLimit
+}
+
 // newFaultHarness is newAzureHarness with a client whose retries are quick (the retry
 // policy still honours Retry-After) and whose tries time out after faultTryTimeout. skew
 // sets the user's clock (the engine's and the client's) that far from Azure's.
-func newFaultHarness(t *testing.T, skew time.Duration) *azureHarness {
+func newFaultHarness(t *testing.T, skew time.Duration) *faultHarness {
 	t.Helper()
 	clk := clocktest.NewFake(t0.Add(skew)) // the user's machine
 	fake, err := fakeazure.New(fakeazure.Options{Now: func() time.Time { return clk.Now().Add(-skew) }})
@@ -44,10 +90,12 @@ func newFaultHarness(t *testing.T, skew time.Duration) *azureHarness {
 		t.Fatal(err)
 	}
 	t.Cleanup(fake.Close)
+	try := &tryLimit{}
+	try.set(faultTryTimeout)
 	client, err := pim.NewClient(fake.Credential(fakeazure.DemoTenantID), &pim.ClientOptions{
 		ClientOptions: azcore.ClientOptions{Transport: fake.HTTPClient(), Retry: policy.RetryOptions{
-			MaxRetries: 2, RetryDelay: 10 * time.Millisecond, MaxRetryDelay: 5 * time.Second, TryTimeout: faultTryTimeout,
-		}},
+			MaxRetries: 2, RetryDelay: 10 * time.Millisecond, MaxRetryDelay: 5 * time.Second, TryTimeout: 6 * faultTryTimeout,
+		}, PerRetryPolicies: []policy.Policy{try}},
 		Cloud: fake.Cloud(), TenantID: fakeazure.DemoTenantID, Now: clk.Now,
 	})
 	if err != nil {
@@ -64,7 +112,7 @@ func newFaultHarness(t *testing.T, skew time.Duration) *azureHarness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &azureHarness{harness: h, fake: fake}
+	return &faultHarness{azureHarness: &azureHarness{harness: h, fake: fake}, try: try}
 }
 
 // faultRole is a demo role per plane, one that a favourite can activate with one click.
@@ -279,6 +327,7 @@ func (f *findings) add(format string, args ...any) {
 }
 
 func TestFaultMatrix(t *testing.T) {
+	t.Parallel() // each case has its own fake Azure, client and engine
 	// The cases mostly wait (Retry-After, time-outs): run them side by side, more of them than
 	// -parallel (the number of CPUs) would.
 	var wg sync.WaitGroup
@@ -320,6 +369,9 @@ func runFaultCase(t *testing.T, f *findings, tc faultCase) {
 	r := h.role(want.name, want.scope)
 	h.favour(r)
 	h.drainNotices()
+	if hangs(tc.fault.Kind) || hangs(tc.also.Kind) {
+		h.try.set(hangTryTimeout)
+	}
 	if tc.fault.Kind != 0 {
 		h.fake.InjectFault(tc.fault)
 	}
@@ -328,13 +380,14 @@ func runFaultCase(t *testing.T, f *findings, tc faultCase) {
 	}
 	switch tc.op {
 	case "activate":
-		checkFaultyActivation(f, h, r, tc)
+		checkFaultyActivation(f, h.azureHarness, r, tc)
 	case "refresh":
-		checkFaultyRefresh(f, h, before, tc)
+		checkFaultyRefresh(f, h.azureHarness, before, tc)
 	}
 
 	// The fault ends: everything works again.
 	h.fake.ClearFaults()
+	h.try.set(faultTryTimeout)
 	h.clk.Advance(time.Minute)
 	if err := h.e.RefreshNow(ctx, ""); err != nil {
 		f.add("refresh after the fault: %v", err)
@@ -360,6 +413,11 @@ func runFaultCase(t *testing.T, f *findings, tc faultCase) {
 	if left := it.ExpiresAt.Sub(h.clk.Now()); it.State == StateActive && (left < 7*time.Hour || left > 8*time.Hour) {
 		f.add("the menu says %v left, want about 8h (expires %v, now %v)", left, it.ExpiresAt, h.clk.Now())
 	}
+}
+
+// hangs says a fault holds its request until the client gives up.
+func hangs(k fakeazure.FaultKind) bool {
+	return k == fakeazure.FaultHang || k == fakeazure.FaultHangAfterHandling
 }
 
 // inForce checks that Azure's activation of r is in force now, by Azure's clock.
@@ -475,6 +533,7 @@ func (d *deadlineTap) Do(req *http.Request) (*http.Response, error) {
 // client's per-try time-out (30 s; 45 s for a Graph activation), and the engine's own on
 // each refresh.
 func TestEveryRequestHasADeadline(t *testing.T) {
+	t.Parallel()
 	clk := clocktest.NewFake(t0)
 	fake, err := fakeazure.New(fakeazure.Options{Now: clk.Now})
 	if err != nil {
