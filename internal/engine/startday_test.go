@@ -18,6 +18,7 @@ import (
 // working day's the evening before at 18:00, to start at 08:30; none for the weekend; one
 // request a day, each becoming active at 08:30 with no request of its own.
 func TestStartMyDayOnTheFakeAzure(t *testing.T) {
+	t.Parallel() // its own fake Azure (or fake API), clock, engine and files
 	reader := demoFav(pim.PlaneEntra, fakeazure.RoleSecurityReader, "/", func(f *store.Favourite) {
 		f.Duration = store.Duration(time.Hour)
 		f.Schedule = &store.Schedule{Days: "Mon-Fri", At: "08:30"}
@@ -61,6 +62,7 @@ func TestStartMyDayOnTheFakeAzure(t *testing.T) {
 // restarts at 09:10, while Monday's window (08:30 + 1h) is still open: no second request for
 // Monday (the day is kept in the state file). The next is Monday 18:00's, for Tuesday.
 func TestStartMyDayRestartSendsNoDuplicate(t *testing.T) {
+	t.Parallel() // its own fake Azure (or fake API), clock, engine and files
 	reader := demoFav(pim.PlaneEntra, fakeazure.RoleSecurityReader, "/", func(f *store.Favourite) {
 		f.Duration = store.Duration(time.Hour)
 		f.Schedule = &store.Schedule{Days: "Mon-Fri", At: "08:30"}
@@ -106,6 +108,7 @@ func TestStartMyDayRestartSendsNoDuplicate(t *testing.T) {
 // schedule into config.json as an edit (a hand comment kept); unticking turns it off and
 // keeps the days and time.
 func TestToggleDailyWritesTheConfiguration(t *testing.T) {
+	t.Parallel() // its own fake Azure (or fake API), clock, engine and files
 	path := filepath.Join(t.TempDir(), "config.json")
 	file := `{
   // mine
@@ -152,6 +155,7 @@ func TestToggleDailyWritesTheConfiguration(t *testing.T) {
 // 08:30 start, and wakes at 09:15: Tuesday's request goes at once, starting at once (one
 // request), and the role is active.
 func TestStartMyDayAfterASleepOverTheStart(t *testing.T) {
+	t.Parallel() // its own fake Azure (or fake API), clock, engine and files
 	reader := demoFav(pim.PlaneEntra, fakeazure.RoleSecurityReader, "/", func(f *store.Favourite) {
 		f.Duration = store.Duration(time.Hour)
 		f.Schedule = &store.Schedule{Days: "Tue", At: "08:30"}
@@ -179,6 +183,7 @@ func TestStartMyDayAfterASleepOverTheStart(t *testing.T) {
 // keep-alive until 10:00, as any activation of a kept-alive favourite is: the role stays
 // active through 10:00; the daily schedule sends nothing more that day.
 func TestStartMyDayWithKeepAlive(t *testing.T) {
+	t.Parallel() // its own fake Azure (or fake API), clock, engine and files
 	reader := demoFav(pim.PlaneEntra, fakeazure.RoleSecurityReader, "/", func(f *store.Favourite) {
 		f.Duration = store.Duration(time.Hour)
 		f.KeepActiveUntil = "10:00"
