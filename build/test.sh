@@ -56,7 +56,15 @@ go build -o "$tmp/testsum" ./build/internal/testsum
 gotest() { go test -json "$@" | "$tmp/testsum" -skips "$tmp/skips"; }
 
 step "tests with -race"
-gotest -race -count=1 -timeout 8m $race_pkgs
+# GORACE=atexit_sleep_ms=0: a race-built binary otherwise sleeps 1 s on its way out (the race
+# runtime's default atexit_sleep_ms=1000, time for goroutines still running to report a race):
+# every package's test binary, and every pimtray command internal/cli's scripts run (88; their
+# script_test.go sets it for them too, for a go test run by hand). A race found while the
+# tests run still fails the step (halt_on_error and exitcode keep their defaults: the test
+# fails, the binary exits 66); only a race in the last moment of a binary's exit, after its
+# tests are done, could go unreported.
+# Options of your own in GORACE come after ours and win.
+GORACE="atexit_sleep_ms=0${GORACE:+ $GORACE}" gotest -race -count=1 -timeout 8m $race_pkgs
 step "tray end-to-end tests (real tray over a private D-Bus session bus)"
 # The end-to-end tests mostly wait on real time (an activation running out, a tray host):
 # four at once even on two cores.
