@@ -70,3 +70,23 @@ func TimerAt(c Clock, t time.Time) Timer {
 	}
 	return c.NewTimer(t.Sub(c.Now()))
 }
+
+// Work is what a clock may offer besides time: it is told of the work under way that the
+// clock's time waits for (a goroutine started, a wake-up handed to a loop), so that a clock a
+// test moves by hand (clocktest.Fake) moves only when the code it drives is at rest, as
+// synctest.Wait or clockwork's BlockUntil let a test know. The real clocks offer none.
+type Work interface {
+	// Begin marks work that starts; end marks it done (once).
+	Begin() (end func())
+}
+
+// Begin marks work under way on c for a clock that offers Work; for others it does nothing.
+// Call end when the work is done.
+func Begin(c Clock) (end func()) {
+	if w, ok := c.(Work); ok {
+		return w.Begin()
+	}
+	return noWork
+}
+
+func noWork() {}

@@ -80,7 +80,7 @@ func BenchmarkApproverPolling(b *testing.B) {
 				st := loopStepper{tb: b, e: e, clk: clk}
 				ctx, cancel := context.WithCancel(context.Background())
 				var wg sync.WaitGroup
-				wg.Go(func() { e.Run(ctx) })
+				st.start(ctx, &wg)
 				st.advance(time.Second) // the first refresh at start learns each plane
 				if got := len(e.Snapshot().Approvals); got != c.waiting {
 					b.Fatalf("%d waiting in the snapshot, want %d", got, c.waiting)

@@ -220,7 +220,7 @@ func TestActivationAnHourLaterIsOneRequest(t *testing.T) {
 	st := loopStepper{tb: t, e: m.e, clk: m.clk}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	wg.Go(func() { m.e.Run(ctx) })
+	st.start(ctx, &wg)
 	defer func() { cancel(); wg.Wait() }()
 	st.advance(61 * time.Minute)
 	r, _ := rigRole(m.e, "Security Reader", "")
@@ -319,15 +319,21 @@ type loopStepper struct {
 	clk *clocktest.Fake
 }
 
+// start runs the engine's loop and waits until it began: it is at work from then on until it
+// waits (clock.Begin), so quiet returns only once it waits.
+func (s loopStepper) start(ctx context.Context, wg *sync.WaitGroup) {
+	s.tb.Helper()
+	begun := s.clk.Begun()
+	wg.Go(func() { s.e.Run(ctx) })
+	if !s.clk.Wait(10*time.Second, func() bool { return s.clk.Begun() > begun }) {
+		s.tb.Fatal("the engine's loop did not start")
+	}
+}
+
 func (s loopStepper) quiet() {
 	s.tb.Helper()
-	deadline := time.After(10 * time.Second)
-	for !s.e.quiescent(s.clk.Now()) {
-		select {
-		case <-s.e.loopCh:
-		case <-deadline:
-			s.tb.Fatalf("the engine did not settle at %v", s.clk.Now())
-		}
+	if !s.clk.WaitIdle(10 * time.Second) {
+		s.tb.Fatalf("the engine did not settle at %v", s.clk.Now())
 	}
 }
 
@@ -346,11 +352,8 @@ func (s loopStepper) advance(d time.Duration) {
 	}
 }
 
-func (s loopStepper) wakeups() int {
-	s.e.loopMu.Lock()
-	defer s.e.loopMu.Unlock()
-	return s.e.wakeups
-}
+// wakeups are the engine's timed wake-ups so far: the timers fired on its clock.
+func (s loopStepper) wakeups() int { return s.clk.Fired() }
 
 // trayTicks counts the tray's label redraws over d from now: each one NextTick later.
 func trayTicks(e *Engine, clk *clocktest.Fake, d time.Duration) int {
@@ -400,7 +403,7 @@ func BenchmarkBackground(b *testing.B) {
 				st := loopStepper{tb: b, e: m.e, clk: m.clk}
 				ctx, cancel := context.WithCancel(context.Background())
 				var wg sync.WaitGroup
-				wg.Go(func() { m.e.Run(ctx) })
+				st.start(ctx, &wg)
 				st.advance(time.Second) // the first refresh at start
 				c.setup(b, m, st)
 				st.advance(time.Second)

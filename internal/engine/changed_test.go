@@ -21,11 +21,8 @@ func drained(e *Engine) bool {
 	}
 }
 
-func (h *harness) wakeups() int {
-	h.e.loopMu.Lock()
-	defer h.e.loopMu.Unlock()
-	return h.e.wakeups
-}
+// wakeups are the engine's timed wake-ups so far: the timers fired on its clock.
+func (h *harness) wakeups() int { return h.clk.Fired() }
 
 // Changed fires only when the snapshot (Now aside) changed: a timed wake-up that changes
 // nothing the UI shows, or an action that changes nothing, costs the UI nothing.

@@ -206,7 +206,9 @@ type Engine struct {
 
 	changed chan struct{}
 	notices chan Notice
-	kick    chan struct{}
+	// kick wakes the loop to plan with a change; it carries the change's end of work under way
+	// (clock.Begin), ended once the loop has looked (a test's clock moves only then).
+	kick chan func()
 
 	promptMu  sync.Mutex // one dialog at a time
 	saveMu    sync.Mutex // state writes in order
@@ -254,15 +256,6 @@ type Engine struct {
 	polling         bool
 	firstRun        bool // no state file existed
 	noticeSeq       int
-
-	// What the loop is doing, so tests stepping a fake clock know when it has caught up
-	// (see quiescent).
-	loopMu    sync.Mutex
-	loopIdle  bool      // waiting in select
-	loopArmed time.Time // the wake-up it waits for (zero: none)
-	busy      int       // background goroutines running
-	wakeups   int       // timed wake-ups so far (tests and benchmarks count idle wake-ups)
-	loopCh    chan struct{}
 }
 
 // listing is what the tenant's listings show, for the role records' decisions.
@@ -323,8 +316,7 @@ func New(opts Options) (*Engine, error) {
 		jitter:    opts.Jitter,
 		changed:   make(chan struct{}, 1),
 		notices:   make(chan Notice, 64),
-		kick:      make(chan struct{}, 1),
-		loopCh:    make(chan struct{}, 1),
+		kick:      make(chan func(), 1),
 		sent:      map[string]time.Time{},
 		noticeRef: map[string]noticeRef{},
 		live:      map[string]liveNotice{},
@@ -382,9 +374,17 @@ func (e *Engine) Notices() <-chan Notice { return e.notices }
 // loop plan with it (always: not everything the loop plans with shows).
 func (e *Engine) signal() {
 	e.announce()
+	e.wake()
+}
+
+// wake lets the loop plan with what changed. Until it has looked, the change is work under
+// way for the clock (clock.Begin): a test's clock does not move past it.
+func (e *Engine) wake() {
+	done := clock.Begin(e.clk)
 	select {
-	case e.kick <- struct{}{}:
+	case e.kick <- done:
 	default:
+		done() // a wake-up is on its way already: the loop looks at this change with it
 	}
 }
 
@@ -421,53 +421,19 @@ func (e *Engine) notify(n Notice) {
 	}
 }
 
-// goBackground runs f in a goroutine tracked by Run's shutdown.
+// goBackground runs f in a goroutine tracked by Run's shutdown, as work under way for the
+// clock (clock.Begin) until the loop may plan with what f changed.
 func (e *Engine) goBackground(f func(ctx context.Context)) {
 	e.wg.Add(1)
-	e.setBusy(1)
+	end := clock.Begin(e.clk)
 	go func() {
 		defer e.wg.Done()
 		defer func() {
-			e.setBusy(-1)
-			select { // let the loop plan with what f changed
-			case e.kick <- struct{}{}:
-			default:
-			}
+			e.wake() // let the loop plan with what f changed
+			end()
 		}()
 		f(e.baseCtx)
 	}()
-}
-
-func (e *Engine) setBusy(d int) {
-	e.loopMu.Lock()
-	e.busy += d
-	e.loopMu.Unlock()
-	e.loopChanged()
-}
-
-func (e *Engine) setLoop(idle bool, armed time.Time) {
-	e.loopMu.Lock()
-	e.loopIdle, e.loopArmed = idle, armed
-	e.loopMu.Unlock()
-	if idle {
-		e.loopChanged()
-	}
-}
-
-func (e *Engine) loopChanged() {
-	select {
-	case e.loopCh <- struct{}{}:
-	default:
-	}
-}
-
-// quiescent reports whether nothing is left to do at now: no background work running, the
-// loop waiting with no change to look at and no wake-up due. Tests stepping a fake clock
-// wait for it (on loopCh) before each step.
-func (e *Engine) quiescent(now time.Time) bool {
-	e.loopMu.Lock()
-	defer e.loopMu.Unlock()
-	return e.busy == 0 && e.loopIdle && len(e.kick) == 0 && (e.loopArmed.IsZero() || e.loopArmed.After(now))
 }
 
 // Close stops the background work the engine started and waits for it: a configuration
@@ -485,6 +451,14 @@ func (e *Engine) Run(ctx context.Context) error {
 	defer func() {
 		e.stop()
 		e.wg.Wait()
+		for { // the wake-ups no loop will look at: no work under way any more
+			select {
+			case done := <-e.kick:
+				done()
+			default:
+				return
+			}
+		}
 	}()
 	go func() {
 		<-ctx.Done()
@@ -494,6 +468,9 @@ func (e *Engine) Run(ctx context.Context) error {
 	e.nextRefresh = e.clk.Now() // at once
 	e.mu.Unlock()
 	var planned time.Time
+	// The loop is work under way for the clock except while it waits (clock.Begin): a test's
+	// clock moves only while it waits with nothing to look at.
+	end := clock.Begin(e.clk)
 	for {
 		now := e.clk.Now()
 		if !planned.IsZero() {
@@ -515,33 +492,28 @@ func (e *Engine) Run(ctx context.Context) error {
 			tm = clock.TimerAt(e.clk, next)
 			c = tm.C()
 		}
-		e.setLoop(true, next)
+		end()
 		select {
 		case <-ctx.Done():
-			e.setLoop(false, time.Time{})
 			if tm != nil {
 				tm.Stop()
 			}
 			e.saveState()
 			return nil
-		case <-e.kick:
-			e.setLoop(false, time.Time{})
+		case done := <-e.kick:
+			end = clock.Begin(e.clk)
+			done()
 			if tm != nil {
 				select {
 				case <-c: // the timer fired as well: this wake-up is also the timer's
-					e.loopMu.Lock()
-					e.wakeups++
-					e.loopMu.Unlock()
 					planned = next
 				default:
-					tm.Stop()
 				}
+				tm.Stop() // (a timer that fired: its wake-up is taken over)
 			}
 		case <-c:
-			e.setLoop(false, time.Time{})
-			e.loopMu.Lock()
-			e.wakeups++
-			e.loopMu.Unlock()
+			end = clock.Begin(e.clk)
+			tm.Stop() // the wake-up is taken over
 			planned = next
 		}
 	}

@@ -727,11 +727,7 @@ func (f *failingAPI) Activate(ctx context.Context, req pim.ActivateRequest) (pim
 // Idle, the engine wakes only to refresh (every 5 minutes). While something counts down it
 // also looks at the wall clock once a minute (to notice a sleep), never more.
 func TestIdleWakeUps(t *testing.T) {
-	wakeups := func(h *harness) int {
-		h.e.loopMu.Lock()
-		defer h.e.loopMu.Unlock()
-		return h.e.wakeups
-	}
+	wakeups := func(h *harness) int { return h.clk.Fired() }
 	h := newHarness(t).start()
 	h.settle()
 	before := wakeups(h)

@@ -417,17 +417,13 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 	return h
 }
 
-// quiet waits (on the engine's loop signal, never sleeping) until the engine has nothing
-// left to do at the clock's now.
+// quiet waits (on the fake clock, never sleeping) until the engine has nothing left to do at
+// the clock's now: no background work running, its loop waiting with no change to look at and
+// no wake-up due (clocktest.Fake.WaitIdle).
 func (h *harness) quiet() {
 	h.t.Helper()
-	deadline := time.After(liveness)
-	for !h.e.quiescent(h.clk.Now()) {
-		select {
-		case <-h.e.loopCh:
-		case <-deadline:
-			h.t.Fatalf("the engine did not settle at %v", h.clk.Now())
-		}
+	if !h.clk.WaitIdle(liveness) {
+		h.t.Fatalf("the engine did not settle at %v", h.clk.Now())
 	}
 }
 
@@ -454,11 +450,17 @@ func (h *harness) start() *harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
 	h.done = make(chan struct{})
+	begun := h.clk.Begun()
 	go func() {
 		defer close(h.done)
 		h.e.Run(ctx)
 	}()
 	h.t.Cleanup(h.stop)
+	// The loop is at work from its start until it waits (clock.Begin): once it began, the
+	// clock is at rest only when the loop is (quiet).
+	if !h.clk.Wait(liveness, func() bool { return h.clk.Begun() > begun }) {
+		h.t.Fatal("the engine's loop did not start")
+	}
 	h.waitFor("first refresh", func(s Snapshot) bool { return !s.LastRefresh.IsZero() && !s.Refreshing })
 	return h
 }

@@ -85,19 +85,12 @@ func TestSlowActivationLabelSaysItStillWaits(t *testing.T) {
 		t.Fatalf("label at once: %q", l)
 	}
 	// The loop notes when it first saw the request in flight; only then does time pass.
-	deadline := time.After(liveness)
-	for {
+	if !h.clk.Wait(liveness, func() bool {
 		h.e.mu.Lock()
-		seen := !h.e.roles.Of(roleOwnerIT.Key()).InFlightSince.IsZero()
-		h.e.mu.Unlock()
-		if seen {
-			break
-		}
-		select {
-		case <-h.e.loopCh:
-		case <-deadline:
-			t.Fatal("the loop never saw the request in flight")
-		}
+		defer h.e.mu.Unlock()
+		return !h.e.roles.Of(roleOwnerIT.Key()).InFlightSince.IsZero()
+	}) {
+		t.Fatal("the loop never saw the request in flight")
 	}
 	h.clk.Set(h.clk.Now().Add(SlowAnswer))
 	s = h.waitFor("still waiting", func(s Snapshot) bool { return item(s, roleOwnerIT).Waiting })

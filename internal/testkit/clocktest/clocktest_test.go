@@ -64,3 +64,61 @@ func TestFakeSetBackwardsFiresNothing(t *testing.T) {
 		t.Fatal("the timer fires once its instant is reached")
 	}
 }
+
+// The fake knows when the code it drives is at rest: no work marked under way, no timer fired
+// that its receiver has not stopped; it counts the timers fired.
+func TestFakeIdle(t *testing.T) {
+	f := NewFake(t0)
+	if !f.Idle() || f.Fired() != 0 {
+		t.Fatal("a new clock is at rest")
+	}
+	end := clock.Begin(f)
+	if f.Idle() {
+		t.Fatal("at rest with work under way")
+	}
+	end()
+	end() // once only
+	if !f.Idle() {
+		t.Fatal("not at rest once the work ended")
+	}
+	tm := f.NewTimer(time.Minute)
+	waiting := f.NewTimer(time.Hour)
+	if !f.Idle() {
+		t.Fatal("a timer waiting is rest")
+	}
+	f.Advance(time.Minute)
+	if f.Idle() || f.Fired() != 1 {
+		t.Fatalf("a timer fired and not taken over is work: idle %v, fired %d", f.Idle(), f.Fired())
+	}
+	<-tm.C()
+	if tm.Stop() || !f.Idle() {
+		t.Fatal("stopping a fired timer returns false and hands its work over")
+	}
+	if !waiting.Stop() || !f.Idle() || f.Fired() != 1 {
+		t.Fatal("a timer stopped before it fired is no work and no wake-up")
+	}
+	if !fired(f.NewTimer(0)) || f.Idle() || f.Fired() != 2 {
+		t.Fatal("a timer due at once fires at once, and counts")
+	}
+}
+
+func TestFakeWaitIdle(t *testing.T) {
+	f := NewFake(t0)
+	end := f.Begin()
+	done := make(chan bool)
+	go func() { done <- f.WaitIdle(time.Minute) }()
+	select {
+	case <-done:
+		t.Fatal("WaitIdle returned with work under way")
+	case <-time.After(10 * time.Millisecond):
+	}
+	end()
+	if !<-done {
+		t.Fatal("WaitIdle did not see the rest")
+	}
+	end = f.Begin()
+	defer end()
+	if f.WaitIdle(time.Millisecond) {
+		t.Fatal("WaitIdle reported rest with work under way")
+	}
+}
