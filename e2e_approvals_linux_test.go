@@ -75,6 +75,7 @@ func (w *world) waiting(id string) fakeazure.Waiting {
 }
 
 func TestE2EApproveFromTheMenuAndFromTheNotification(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{Approvals: true})
 	w.signIn()
 	answer, calls := w.dialogAnswers(t)
@@ -191,6 +192,7 @@ func TestE2EApproveFromTheMenuAndFromTheNotification(t *testing.T) {
 // the first Approve line): one decision reaches the fake, the requester sees it approved and
 // the request leaves the menu.
 func TestE2EApproveFromTheNotificationWithDunst(t *testing.T) {
+	t.Parallel()
 	requireTools(t, "apt-get install xvfb dunst", "Xvfb", "dunst", "dunstctl")
 	w := newWorld(t, worldOptions{Approvals: true})
 	w.signIn()

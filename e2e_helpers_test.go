@@ -163,7 +163,7 @@ func newWorld(t *testing.T, o worldOptions) *world {
 		Tenants:                  []*fakeazure.Tenant{tenant},
 		AutoConfirmDeviceCode:    true,
 		AcceptScheduledExtension: o.AcceptScheduledExtension,
-		MinActivation:            10 * time.Second, // activations that end while the test watches
+		MinActivation:            5 * time.Second, // activations that end while the test watches
 		Now:                      func() time.Time { return time.Now().Add(time.Duration(w.offset.Load())) },
 	})
 	if err != nil {

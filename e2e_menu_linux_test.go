@@ -51,6 +51,7 @@ func (w *world) zenityAnswers(t *testing.T, answers ...string) (calls func() []s
 // the configuration file, which the test reads back; Sign out asks first, and Cancel keeps
 // the sign-in.
 func TestE2ESettingsFromTheMenuAreSavedToTheConfigFile(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{Favourites: []store.Favourite{securityReader(time.Hour)}})
 	w.signIn()
 	// The settings list's rows: Duration, Justification, Ticket number, Keep active until.
