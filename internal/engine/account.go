@@ -225,7 +225,7 @@ func (e *Engine) NoticeAction(noticeID, action string) {
 // of pimtray, whose ID this run doesn't know, still acts on its role, or says why it can't.
 func (e *Engine) NoticeActionFor(noticeID, action, key string) {
 	e.mu.Lock()
-	ref, ok := e.noticeRef[noticeID]
+	ref, ok := e.told.refs[noticeID]
 	if !ok && key != "" {
 		ref, ok = noticeRef{key: key}, true
 	}

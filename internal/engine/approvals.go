@@ -222,10 +222,10 @@ func (e *Engine) applyApprovals(ts *tenantState, planes []pim.Plane, l *pim.Appr
 		for _, a := range fresh {
 			ts.approvals = append(ts.approvals, a)
 			key := approvalKey(a)
-			if _, told := e.sent[key]; told {
+			if _, told := e.told.sent[key]; told {
 				continue
 			}
-			e.sent[key] = now
+			e.told.sent[key] = now
 			who := firstNonEmpty(a.Requester.DisplayName, a.Requester.UserPrincipalName, "Someone")
 			notices = append(notices, e.newNoticeLocked(NoticeApproval, key, "", who+" asks for your approval",
 				approvalBody(a, now), []string{ActionApprove, ActionDeny}, time.Time{}))
@@ -243,9 +243,9 @@ func (e *Engine) applyApprovals(ts *tenantState, planes []pim.Plane, l *pim.Appr
 // withdrawApprovalLocked takes the approval's notices off the screen.
 func (e *Engine) withdrawApprovalLocked(key string) []Notice {
 	var out []Notice
-	for id, l := range e.live {
+	for id, l := range e.told.live {
 		if l.key == key {
-			delete(e.live, id)
+			delete(e.told.live, id)
 			out = append(out, Notice{ID: id, Kind: NoticeWithdrawn, Key: key})
 		}
 	}

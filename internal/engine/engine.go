@@ -235,12 +235,8 @@ type Engine struct {
 	favouritePolicyReads int
 	// recentActivity is "Recent activity": the user's latest requests, read when asked.
 	recentActivity RecentActivity
-	// sent are the reminders and approvals told (by reminder id or approval key), so none repeats.
-	sent map[string]time.Time
-	// noticeRef is the role each notice with actions is about (by notice ID).
-	noticeRef map[string]noticeRef
-	// live are the notices on screen (by notice ID), withdrawn when no longer true.
-	live map[string]liveNotice
+	// told is what the engine told the user, by notice (notices.go).
+	told noticeLog
 
 	// announced is the snapshot (without Now, as JSON) at the last Changed.
 	announced []byte
@@ -309,17 +305,15 @@ func New(opts Options) (*Engine, error) {
 		return nil, errors.New("engine: no tenant to work in")
 	}
 	e := &Engine{
-		clk:       opts.Clock,
-		log:       opts.Log,
-		opts:      opts,
-		prompter:  opts.Prompter,
-		jitter:    opts.Jitter,
-		changed:   make(chan struct{}, 1),
-		notices:   make(chan Notice, 64),
-		kick:      make(chan func(), 1),
-		sent:      map[string]time.Time{},
-		noticeRef: map[string]noticeRef{},
-		live:      map[string]liveNotice{},
+		clk:      opts.Clock,
+		log:      opts.Log,
+		opts:     opts,
+		prompter: opts.Prompter,
+		jitter:   opts.Jitter,
+		changed:  make(chan struct{}, 1),
+		notices:  make(chan Notice, 64),
+		kick:     make(chan func(), 1),
+		told:     noticeLog{sent: map[string]time.Time{}, refs: map[string]noticeRef{}, live: map[string]liveNotice{}},
 	}
 	if e.clk == nil {
 		e.clk = clock.Real{}

@@ -519,7 +519,7 @@ func (h *harness) notice(kind NoticeKind) Notice {
 			h.t.Logf("skipping notice %s: %s", n.Kind, n.Title)
 		case <-deadline:
 			h.e.mu.Lock()
-			h.t.Logf("now %v records %+v sent %+v", h.clk.Now(), h.e.roles.Save(), h.e.sent)
+			h.t.Logf("now %v records %+v sent %+v", h.clk.Now(), h.e.roles.Save(), h.e.told.sent)
 			h.e.mu.Unlock()
 			h.t.Fatalf("timed out waiting for a %s notice", kind)
 		}

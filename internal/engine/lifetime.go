@@ -56,20 +56,20 @@ func (e *Engine) liveLocked(n Notice, now time.Time) {
 	if n.Key != "" {
 		l.subj = e.subjectLocked(n.Key, now)
 		// A newer notice about the role takes the older one's place on screen.
-		for id, o := range e.live {
+		for id, o := range e.told.live {
 			if o.key == n.Key {
-				delete(e.live, id)
+				delete(e.told.live, id)
 			}
 		}
 	}
-	e.live[n.ID] = l
+	e.told.live[n.ID] = l
 }
 
 // staleNoticesLocked withdraws the notices whose subject changed (or, about no role, that
 // are old), and returns the withdrawals to send.
 func (e *Engine) staleNoticesLocked(now time.Time) []Notice {
 	var out []Notice
-	for id, l := range e.live {
+	for id, l := range e.told.live {
 		stale := false
 		switch {
 		case l.key == "" && l.kind == NoticeSignInNeeded:
@@ -86,7 +86,7 @@ func (e *Engine) staleNoticesLocked(now time.Time) []Notice {
 			stale = e.subjectLocked(l.key, now) != l.subj
 		}
 		if stale {
-			delete(e.live, id)
+			delete(e.told.live, id)
 			out = append(out, Notice{ID: id, Kind: NoticeWithdrawn, Key: l.key})
 		}
 	}
@@ -97,7 +97,7 @@ func (e *Engine) staleNoticesLocked(now time.Time) []Notice {
 // wakes to withdraw it; zero: none.
 func (e *Engine) nextNoticeChangeLocked(now time.Time) time.Time {
 	var next time.Time
-	for _, l := range e.live {
+	for _, l := range e.told.live {
 		var t time.Time
 		switch {
 		case l.key == "" && l.kind != NoticeSignInNeeded:

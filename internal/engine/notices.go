@@ -12,6 +12,19 @@ import (
 // noticeRefKeep: a notification's actions are honoured this long.
 const noticeRefKeep = 48 * time.Hour
 
+// noticeLog is what the engine told the user, kept by notice rather than by role (a role has
+// many notices over time; an approval's notice is about no role of the user's).
+type noticeLog struct {
+	// sent are the reminders and approvals announced (by reminder id or approval key), so none
+	// repeats, across restarts too (the state file keeps them sentKeep).
+	sent map[string]time.Time
+	// refs is the role each notice about a role is about (by notice ID), so an action on it
+	// finds the role; kept noticeRefKeep.
+	refs map[string]noticeRef
+	// live are the notices on screen (by notice ID), withdrawn when no longer true (lifetime.go).
+	live map[string]liveNotice
+}
+
 // newNotice builds a notice and remembers its role, so an action on it finds the role.
 func (e *Engine) newNotice(kind NoticeKind, key, title, body string, actions []string) Notice {
 	e.mu.Lock()
@@ -29,12 +42,12 @@ func (e *Engine) newNoticeLocked(kind NoticeKind, key, id, title, body string, a
 		title += " — DEMO"
 	}
 	if key != "" {
-		for k, r := range e.noticeRef {
+		for k, r := range e.told.refs {
 			if now.Sub(r.at) > noticeRefKeep {
-				delete(e.noticeRef, k)
+				delete(e.told.refs, k)
 			}
 		}
-		e.noticeRef[id] = noticeRef{key: key, endsAt: endsAt, at: now}
+		e.told.refs[id] = noticeRef{key: key, endsAt: endsAt, at: now}
 	}
 	n := Notice{ID: id, Kind: kind, Key: key, Title: title, Body: body, Actions: slices.Clone(actions)}
 	e.liveLocked(n, now)
@@ -49,17 +62,17 @@ func policyOf(p policyEntry, _ bool) pim.Policy { return p.Policy }
 func (e *Engine) remindersLocked(now time.Time) ([]Notice, time.Time) {
 	acts := e.activationsForRemindersLocked(now)
 	sch := reminders.Scheduler{Thresholds: e.thresholds()}
-	sent := make(map[string]bool, len(e.sent))
-	for id, at := range e.sent {
+	sent := make(map[string]bool, len(e.told.sent))
+	for id, at := range e.told.sent {
 		if now.Sub(at) > sentKeep {
-			delete(e.sent, id)
+			delete(e.told.sent, id)
 			continue
 		}
 		sent[id] = true
 	}
 	var out []Notice
 	for _, r := range sch.Due(now, acts, sent) {
-		e.sent[r.ID] = now
+		e.told.sent[r.ID] = now
 		sent[r.ID] = true
 		out = append(out, e.reminderNoticeLocked(r, now))
 	}

@@ -110,7 +110,7 @@ func (e *Engine) loadState() error {
 	}
 	for id, at := range st.RemindersSent {
 		if now.Sub(at) < sentKeep {
-			e.sent[id] = at
+			e.told.sent[id] = at
 		}
 	}
 	for k, at := range st.LastUsed {
@@ -156,7 +156,7 @@ func (e *Engine) saveState() {
 		}
 		st.Tenants = append(st.Tenants, t)
 	}
-	copyMap(st.RemindersSent, e.sent)
+	copyMap(st.RemindersSent, e.told.sent)
 	e.mu.Unlock()
 	data, err := json.MarshalIndent(st, "", " ")
 	if err == nil {
