@@ -43,7 +43,7 @@ type PromptChecker interface {
 
 // ErrNoDialog is what a Prompter's error wraps when no dialog can be shown at all (no
 // display, no dialog program): the engine then says how to activate anyway.
-var ErrNoDialog = errors.New("no input dialog available")
+const ErrNoDialog = sentinel("no input dialog available")
 
 // canPrompt reports whether a dialog could be shown now.
 func (e *Engine) canPrompt() bool {

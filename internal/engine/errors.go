@@ -5,11 +5,17 @@ import (
 	"time"
 )
 
+// sentinel is the type of the engine's error constants: no caller can reassign them (as pim's
+// and store's); errors.Is compares them as values.
+type sentinel string
+
+func (e sentinel) Error() string { return string(e) }
+
 // ErrInFlight: a request for this role is already on its way; nothing more was sent.
-var ErrInFlight = errors.New("a request for this role is already on its way")
+const ErrInFlight = sentinel("a request for this role is already on its way")
 
 // ErrCancelled: the user cancelled a question (justification, ticket); nothing was sent.
-var ErrCancelled = errors.New("cancelled: nothing was sent")
+const ErrCancelled = sentinel("cancelled: nothing was sent")
 
 // InputError is bad input caught before any request was sent: an unknown role, a duration
 // over the policy maximum, a justification or ticket the policy requires and nobody gave.

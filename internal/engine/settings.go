@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -89,7 +88,7 @@ func FormatReminders(ds []time.Duration) string {
 }
 
 // ErrNotFavourite is a setting asked for a role that is not a favourite.
-var ErrNotFavourite = errors.New("not a favourite")
+const ErrNotFavourite = sentinel("not a favourite")
 
 // changeFavourite checks a change to the favourite key (check runs under e.mu, on the
 // favourite as the engine has it) and has it made and saved: apply is an edit of the
