@@ -124,10 +124,7 @@ func (r *runner) activate(o *activateOptions) int {
 			}
 			return r.fail(ExitUsage, msg)
 		}
-		if errors.Is(err, pim.ErrSignInNeeded) {
-			return r.fail(ExitFailed, "sign in needed: run 'pimtray signin'"+r.tenantFlag())
-		}
-		return r.fail(ExitFailed, "could not activate "+it.Role.Label()+": "+engine.HumanError(err))
+		return r.failed("could not activate "+it.Role.Label()+": ", err)
 	}
 	now := r.eng.Snapshot().Now
 	code = ExitOK
@@ -135,11 +132,7 @@ func (r *runner) activate(o *activateOptions) int {
 		code = ExitPending
 	}
 	if asJSON {
-		after := r.eng.Snapshot()
-		out := findItem(after, it.Key)
-		if out.Key == "" {
-			out = it
-		}
+		out := itemIn(r.eng.Snapshot(), it)
 		if out.Policy == nil {
 			if p, ok := r.eng.Policy(r.ctx, it.Key); ok {
 				out.Policy = &p

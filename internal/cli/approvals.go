@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -63,10 +62,7 @@ func (r *runner) loadApprovals() (engine.Snapshot, int, bool) {
 		return engine.Snapshot{}, code, false
 	}
 	if err := r.eng.RefreshApprovals(r.ctx); err != nil {
-		if errors.Is(err, pim.ErrSignInNeeded) {
-			return engine.Snapshot{}, r.fail(ExitFailed, "sign in needed: run 'pimtray signin'"+r.tenantFlag()), false
-		}
-		return engine.Snapshot{}, r.fail(ExitFailed, "could not list the requests waiting for you: "+engine.HumanError(err)), false
+		return engine.Snapshot{}, r.failed("could not list the requests waiting for you: ", err), false
 	}
 	return r.eng.Snapshot(), ExitOK, true
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -39,33 +38,20 @@ ended with 'pimtray deactivate'.`,
 }
 
 func (r *runner) cancel(o *cancelOptions) int {
-	if len(o.Args) != 1 {
-		return r.usage(roleArgMessage("cancel", o.Args))
-	}
-	if code, ok := r.open(); !ok {
-		return code
-	}
-	it, code, ok := r.matchRole(o.Args[0], o.Scope, true)
+	it, code, ok := r.roleArg("cancel", o.Args, o.Scope)
 	if !ok {
 		return code
 	}
 	a, err := r.eng.CancelNow(r.ctx, it.Key)
 	if err != nil {
-		switch {
-		case engine.IsInput(err):
+		if engine.IsInput(err) {
 			return r.fail(ExitUsage, engine.HumanError(err))
-		case errors.Is(err, pim.ErrSignInNeeded):
-			return r.fail(ExitFailed, "sign in needed: run 'pimtray signin'"+r.tenantFlag())
 		}
-		return r.fail(ExitFailed, "could not cancel "+it.Role.Label()+": "+engine.HumanError(err))
+		return r.failed("could not cancel "+it.Role.Label()+": ", err)
 	}
 	after := r.eng.Snapshot()
 	if o.JSON {
-		out := findItem(after, it.Key)
-		if out.Key == "" {
-			out = it
-		}
-		return r.printJSON(toJSON(out, after.Now))
+		return r.printJSON(toJSON(itemIn(after, it), after.Now))
 	}
 	r.demoLine()
 	name := it.Role.Label()

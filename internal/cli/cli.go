@@ -253,12 +253,30 @@ func (r *runner) refreshed(err error) (int, bool) {
 		if engine.IsInput(err) {
 			return r.fail(ExitUsage, engine.HumanError(err)), false
 		}
-		if errors.Is(err, pim.ErrSignInNeeded) {
-			return r.fail(ExitFailed, "sign in needed: run 'pimtray signin'"+r.tenantFlag()), false
-		}
-		return r.fail(ExitFailed, engine.HumanError(err)), false
+		return r.failed("", err), false
 	}
 	return 0, true
+}
+
+// failed says that what was asked failed (exit 1): that a sign-in is needed, or doing (its
+// words and a colon, or "") and the engine's words for err.
+func (r *runner) failed(doing string, err error) int {
+	if errors.Is(err, pim.ErrSignInNeeded) {
+		return r.fail(ExitFailed, "sign in needed: run 'pimtray signin'"+r.tenantFlag())
+	}
+	return r.fail(ExitFailed, doing+engine.HumanError(err))
+}
+
+// roleArg opens the engine for command's one ROLE (and --scope) and finds that role, the
+// active or pending one first.
+func (r *runner) roleArg(command string, args []string, scope string) (engine.Item, int, bool) {
+	if len(args) != 1 {
+		return engine.Item{}, r.usage(roleArgMessage(command, args)), false
+	}
+	if code, ok := r.open(); !ok {
+		return engine.Item{}, code, false
+	}
+	return r.matchRole(args[0], scope, true)
 }
 
 func (r *runner) tenantFlag() string {

@@ -1,13 +1,9 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
-
-	"github.com/pimtray/pimtray/internal/engine"
-	"github.com/pimtray/pimtray/pim"
 )
 
 // deactivateOptions are deactivate's flags and arguments.
@@ -39,31 +35,17 @@ while it waits for approval. Of several roles of that name, the one that is acti
 }
 
 func (r *runner) deactivate(o *deactivateOptions) int {
-	scope, asJSON, pos := o.Scope, o.JSON, o.Args
-	if len(pos) != 1 {
-		return r.usage(roleArgMessage("deactivate", pos))
-	}
-	if code, ok := r.open(); !ok {
-		return code
-	}
-	it, code, ok := r.matchRole(pos[0], scope, true)
+	it, code, ok := r.roleArg("deactivate", o.Args, o.Scope)
 	if !ok {
 		return code
 	}
 	d, err := r.eng.DeactivateNow(r.ctx, it.Key)
 	if err != nil {
-		if errors.Is(err, pim.ErrSignInNeeded) {
-			return r.fail(ExitFailed, "sign in needed: run 'pimtray signin'"+r.tenantFlag())
-		}
-		return r.fail(ExitFailed, "could not deactivate "+it.Role.Label()+": "+engine.HumanError(err))
+		return r.failed("could not deactivate "+it.Role.Label()+": ", err)
 	}
 	after := r.eng.Snapshot()
-	if asJSON {
-		out := findItem(after, it.Key)
-		if out.Key == "" {
-			out = it
-		}
-		return r.printJSON(toJSON(out, after.Now))
+	if o.JSON {
+		return r.printJSON(toJSON(itemIn(after, it), after.Now))
 	}
 	r.demoLine()
 	name := it.Role.Label()

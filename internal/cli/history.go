@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -12,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pimtray/pimtray/internal/engine"
-	"github.com/pimtray/pimtray/pim"
 )
 
 // DefaultHistoryDays is how far back `pimtray history` reads without --days.
@@ -90,13 +88,10 @@ func (r *runner) history(o *historyOptions) int {
 	since := now.Add(-time.Duration(days) * 24 * time.Hour)
 	hs, problems, err := r.eng.HistoryNow(r.ctx, r.g.Tenant, since)
 	if err != nil {
-		switch {
-		case engine.IsInput(err):
+		if engine.IsInput(err) {
 			return r.fail(ExitUsage, engine.HumanError(err))
-		case errors.Is(err, pim.ErrSignInNeeded):
-			return r.fail(ExitFailed, "sign in needed: run 'pimtray signin'"+r.tenantFlag())
 		}
-		return r.fail(ExitFailed, "could not read your history: "+engine.HumanError(err))
+		return r.failed("could not read your history: ", err)
 	}
 	code := ExitOK
 	if len(problems) > 0 {

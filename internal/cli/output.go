@@ -69,13 +69,14 @@ func (r *runner) printProblems(s engine.Snapshot) {
 	}
 }
 
-func findItem(s engine.Snapshot, key string) engine.Item {
-	for _, it := range s.All {
-		if it.Key == key {
-			return it
+// itemIn is the role it as the snapshot s has it now (it itself when s lists it no more).
+func itemIn(s engine.Snapshot, it engine.Item) engine.Item {
+	for _, now := range s.All {
+		if now.Key == it.Key {
+			return now
 		}
 	}
-	return engine.Item{}
+	return it
 }
 
 // status is the role's status for scripts: eligible, active or pending.
