@@ -98,14 +98,9 @@ type race struct {
 func (s *Server) RaceNextDecision(tenantID, requestID string, by User, approve bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.syncLocked()
-	t := s.tenant(tenantID)
-	if t == nil {
-		return fmt.Errorf("fakeazure: no tenant %s", tenantID)
-	}
-	rec := s.st.tenant(t.ID).approval(requestID)
-	if rec == nil {
-		return fmt.Errorf("fakeazure: no waiting request %s", requestID)
+	rec, err := s.waitingLocked(tenantID, requestID)
+	if err != nil {
+		return err
 	}
 	rec.Race = &race{By: by, Approve: approve}
 	s.saveLocked()
@@ -238,19 +233,28 @@ func (s *Server) RequestApproval(tenantID string, w WaitingRequest) (string, err
 	return rec.ID, nil
 }
 
+// waitingLocked is the tenant's request requestID by another user (waiting for approval, or
+// decided), with the fake's state brought up to its Now. s.mu must be held.
+func (s *Server) waitingLocked(tenantID, requestID string) (*approvalRecord, error) {
+	s.syncLocked()
+	t := s.tenant(tenantID)
+	if t == nil {
+		return nil, fmt.Errorf("fakeazure: no tenant %s", tenantID)
+	}
+	if rec := s.st.tenant(t.ID).approval(requestID); rec != nil {
+		return rec, nil
+	}
+	return nil, fmt.Errorf("fakeazure: no waiting request %s", requestID)
+}
+
 // DecideAs decides a waiting request as another approver would (the portal, a colleague): the
 // tenant user's own decision then gets 409. approverName names an approver of it, or anyone.
 func (s *Server) DecideAs(tenantID, requestID string, approver User, approve bool, justification string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.syncLocked()
-	t := s.tenant(tenantID)
-	if t == nil {
-		return fmt.Errorf("fakeazure: no tenant %s", tenantID)
-	}
-	rec := s.st.tenant(t.ID).approval(requestID)
-	if rec == nil {
-		return fmt.Errorf("fakeazure: no waiting request %s", requestID)
+	rec, err := s.waitingLocked(tenantID, requestID)
+	if err != nil {
+		return err
 	}
 	if st := rec.statusAt(s.now()); st != "PendingApproval" {
 		return fmt.Errorf("fakeazure: request %s is %s", requestID, st)

@@ -1,7 +1,5 @@
 package fakeazure
 
-import "time"
-
 // autoApproveLocked approves every request that has waited Options.AutoApproveAfter, as the
 // demo tenant's approver does: the activation starts when it was approved (or at the asked
 // start, if later). It reports whether anything changed. s.mu must be held.
@@ -21,17 +19,7 @@ func (s *Server) autoApproveLocked() bool {
 			if now.Before(at) {
 				continue
 			}
-			req.Completed = at
-			start := req.Start
-			if start.Before(at) {
-				start = at
-			}
-			if start.After(now.Add(time.Minute)) {
-				req.Status = "Granted"
-			} else {
-				req.Status = "Provisioned"
-			}
-			s.grantLocked(t, req, start)
+			s.approveLocked(t, req, at, now)
 			changed = true
 		}
 	}

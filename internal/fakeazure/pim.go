@@ -276,6 +276,23 @@ func (s *Server) activateLocked(c *caller, in changeRequest) (*pimRequest, *fail
 	return req, nil
 }
 
+// approveLocked approves a request waiting for approval at 'at' (seen at now): its activation
+// starts then, or at the asked start if that is later (Granted while the start is over a
+// minute away, else Provisioned).
+func (s *Server) approveLocked(t *Tenant, req *pimRequest, at, now time.Time) {
+	req.Completed = at
+	start := req.Start
+	if start.Before(at) {
+		start = at
+	}
+	if start.After(now.Add(time.Minute)) {
+		req.Status = "Granted"
+	} else {
+		req.Status = "Provisioned"
+	}
+	s.grantLocked(t, req, start)
+}
+
 // grantLocked creates the activation a request asked for, starting at start.
 func (s *Server) grantLocked(t *Tenant, req *pimRequest, start time.Time) {
 	dur := req.End.Sub(req.Start)
@@ -373,22 +390,11 @@ func (s *Server) decide(requestID string, approve bool) error {
 			if st := req.statusAt(now); st != "PendingApproval" {
 				return fmt.Errorf("fakeazure: request %s is %s, not PendingApproval", requestID, st)
 			}
-			req.Completed = now
-			if !approve {
-				req.Status = "Denied"
-				s.saveLocked()
-				return nil
-			}
-			start := req.Start
-			if start.Before(now) {
-				start = now
-			}
-			if start.After(now.Add(time.Minute)) {
-				req.Status = "Granted"
+			if approve {
+				s.approveLocked(t, req, now, now)
 			} else {
-				req.Status = "Provisioned"
+				req.Completed, req.Status = now, "Denied"
 			}
-			s.grantLocked(t, req, start)
 			s.saveLocked()
 			return nil
 		}
