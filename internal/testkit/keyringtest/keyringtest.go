@@ -145,7 +145,10 @@ func runInChild(t testing.TB, limit time.Duration, files []*os.File, env []strin
 	defer cancel()
 	args := []string{"-test.run=" + runPattern(t.Name()), "-test.count=1", "-test.v"}
 	cmd := exec.CommandContext(ctx, os.Args[0], args...)
-	cmd.Env = append(append(cleanEnv(), childEnv+"=1"), env...)
+	// Under -race the child would wait a second on its way out (the race detector's
+	// atexit_sleep_ms); a race it finds still fails it.
+	gorace := strings.TrimSpace(os.Getenv("GORACE") + " atexit_sleep_ms=0")
+	cmd.Env = append(append(cleanEnv(), childEnv+"=1", "GORACE="+gorace), env...)
 	cmd.ExtraFiles = files
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -176,7 +179,7 @@ func cleanEnv() []string {
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
-		case "DBUS_SESSION_BUS_ADDRESS", childEnv:
+		case "DBUS_SESSION_BUS_ADDRESS", childEnv, "GORACE":
 			continue
 		}
 		out = append(out, kv)
