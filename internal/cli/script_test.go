@@ -97,7 +97,7 @@ func TestScripts(t *testing.T) {
 			// Under -race each pimtray the scripts run would wait a second on its way out
 			// (the race detector's atexit_sleep_ms), a second a command; a race it finds
 			// is still reported, and fails the command (exit 66).
-			env.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
+			env.Setenv("GORACE", strings.TrimSpace("atexit_sleep_ms=0 "+os.Getenv("GORACE")))
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){

@@ -147,7 +147,7 @@ func runInChild(t testing.TB, limit time.Duration, files []*os.File, env []strin
 	cmd := exec.CommandContext(ctx, os.Args[0], args...)
 	// Under -race the child would wait a second on its way out (the race detector's
 	// atexit_sleep_ms); a race it finds still fails it.
-	gorace := strings.TrimSpace(os.Getenv("GORACE") + " atexit_sleep_ms=0")
+	gorace := strings.TrimSpace("atexit_sleep_ms=0 " + os.Getenv("GORACE")) // options of one's own win
 	cmd.Env = append(append(cleanEnv(), childEnv+"=1", "GORACE="+gorace), env...)
 	cmd.ExtraFiles = files
 	out, err := cmd.CombinedOutput()
