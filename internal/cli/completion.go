@@ -119,10 +119,11 @@ var scriptFixes = map[string][]struct{ old, new string }{
     words=(${=words[1]} "${(@)${(@q)${(@Q)words[2,CURRENT-1]}}}" "${cur:+${(q)cur}}")` + "\n",
 	}},
 	// fish: "commandline -opc" gives the words unquoted, which cobra then puts into its eval
-	// unquoted; "commandline -ct" gives the word being completed as typed, with its quote.
+	// unquoted; "commandline -ct" gives the word being completed as typed, with its quote
+	// (kept as typed where it does not unquote, as in Security\ before the space).
 	"fish": {{
 		old: `    set -l lastArg (string escape -- (commandline -ct))` + "\n",
-		new: `    set -l lastArg (string escape -- (commandline -ct | string unescape))
+		new: `    set -l lastArg (string escape -- (commandline -ct | string unescape; or commandline -ct))
     set -l escapedArgs (string escape -- $args[2..-1])` + "\n",
 	}, {
 		old: ` __complete $args[2..-1] $lastArg"`,
