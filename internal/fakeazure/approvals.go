@@ -221,12 +221,11 @@ func (a *approvalRecord) approver(u User) bool {
 func (s *Server) RequestApproval(tenantID string, w WaitingRequest) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.syncLocked()
-	t := s.tenant(tenantID)
+	t, now := s.syncedLocked(tenantID)
 	if t == nil {
 		return "", fmt.Errorf("fakeazure: no tenant %s", tenantID)
 	}
-	rec := newApprovalRecord(t, w, s.now())
+	rec := newApprovalRecord(t, w, now)
 	ts := s.st.tenant(t.ID)
 	ts.Approvals = append(ts.Approvals, rec)
 	s.saveLocked()
@@ -236,8 +235,7 @@ func (s *Server) RequestApproval(tenantID string, w WaitingRequest) (string, err
 // waitingLocked is the tenant's request requestID by another user (waiting for approval, or
 // decided), with the fake's state brought up to its Now. s.mu must be held.
 func (s *Server) waitingLocked(tenantID, requestID string) (*approvalRecord, error) {
-	s.syncLocked()
-	t := s.tenant(tenantID)
+	t, _ := s.syncedLocked(tenantID)
 	if t == nil {
 		return nil, fmt.Errorf("fakeazure: no tenant %s", tenantID)
 	}
@@ -299,12 +297,10 @@ type Waiting struct {
 func (s *Server) WaitingRequests(tenantID string) []Waiting {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.syncLocked()
-	t := s.tenant(tenantID)
+	t, now := s.syncedLocked(tenantID)
 	if t == nil {
 		return nil
 	}
-	now := s.now()
 	var out []Waiting
 	for _, a := range s.st.tenant(t.ID).Approvals {
 		w := Waiting{ID: a.ID, ApprovalID: a.ApprovalID, Plane: a.Plane, Requester: a.Requester, RoleName: a.RoleName, ScopeName: a.ScopeName,

@@ -276,6 +276,13 @@ func (s *Server) activateLocked(c *caller, in changeRequest) (*pimRequest, *fail
 	return req, nil
 }
 
+// syncedLocked brings the fake's state up to its Now and finds the tenant (nil: none), for the
+// test controls. s.mu must be held.
+func (s *Server) syncedLocked(tenantID string) (*Tenant, time.Time) {
+	s.syncLocked()
+	return s.tenant(tenantID), s.now()
+}
+
 // approveLocked approves a request waiting for approval at 'at' (seen at now): its activation
 // starts then, or at the asked start if that is later (Granted while the start is over a
 // minute away, else Provisioned).
@@ -420,12 +427,10 @@ type Activation struct {
 func (s *Server) Activations(tenantID string) []Activation {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.syncLocked()
-	t := s.tenant(tenantID)
+	t, now := s.syncedLocked(tenantID)
 	if t == nil {
 		return nil
 	}
-	now := s.now()
 	var out []Activation
 	for _, a := range s.st.tenant(t.ID).Activations {
 		e := s.roleIndex[t][a.Key]
@@ -452,12 +457,10 @@ type PendingRequest struct {
 func (s *Server) PendingRequests(tenantID string) []PendingRequest {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.syncLocked()
-	t := s.tenant(tenantID)
+	t, now := s.syncedLocked(tenantID)
 	if t == nil {
 		return nil
 	}
-	now := s.now()
 	var out []PendingRequest
 	for _, r := range s.st.tenant(t.ID).Requests {
 		if !r.open(now) {
