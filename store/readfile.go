@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 )
 
 // Size limits of the files pimtray reads. Each is far above what pimtray writes and far below
@@ -25,9 +26,20 @@ const (
 type FileError struct {
 	Path string
 	Msg  string // "is not a regular file (a named pipe)"
+	What string // what the file is, said before its path ("the sign-in file"); "" says only the path
 }
 
-func (e *FileError) Error() string { return displayPath(e.Path) + " " + e.Msg }
+func (e *FileError) Error() string {
+	if e.What != "" {
+		return e.What + " " + displayPath(e.Path) + " " + e.Msg
+	}
+	return displayPath(e.Path) + " " + e.Msg
+}
+
+// UnusableFile marks the error for packages that cannot name this type (pim/auth sees the
+// sealed cache only as an MSAL cache): the file is there but pimtray will not read it, which
+// is for the user to fix, not a sign-out.
+func (e *FileError) UnusableFile() bool { return true }
 
 // ReadFile reads a regular file of at most limit bytes. A missing file is fs.ErrNotExist (as
 // os.ReadFile says); a folder, a named pipe, a device or a socket — also through a symlink — or
@@ -36,21 +48,11 @@ func (e *FileError) Error() string { return displayPath(e.Path) + " " + e.Msg }
 // between cannot slip past them; it is opened non-blocking, so a named pipe with no writer
 // cannot hang the read.
 func ReadFile(path string, limit int64) ([]byte, error) {
-	f, err := openNonBlocking(path)
+	f, err := openChecked(path, limit)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, &FileError{Path: path, Msg: "is not a regular file (" + kindOf(st.Mode()) + "): pimtray reads only ordinary files"}
-	}
-	if st.Size() > limit {
-		return nil, tooLarge(path, limit)
-	}
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, err
@@ -59,6 +61,38 @@ func ReadFile(path string, limit int64) ([]byte, error) {
 		return nil, tooLarge(path, limit)
 	}
 	return data, nil
+}
+
+// CheckFile tells, without reading it, what ReadFile would refuse: nil for a regular file
+// within limit, fs.ErrNotExist when there is none, else a *FileError (or the open's error).
+func CheckFile(path string, limit int64) error {
+	f, err := openChecked(path, limit)
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// openChecked opens path non-blocking and checks the opened file: regular, within limit.
+func openChecked(path string, limit int64) (*os.File, error) {
+	f, err := openNonBlocking(path)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, &FileError{Path: path, Msg: "is not a regular file (" + kindOf(st.Mode()) + "): pimtray reads only ordinary files"}
+	}
+	if st.Size() > limit {
+		f.Close()
+		return nil, tooLarge(path, limit)
+	}
+	return f, nil
 }
 
 func tooLarge(path string, limit int64) error {

@@ -39,6 +39,9 @@ const WarningKeyringUnavailable = "not remembered: keyring unavailable"
 //
 // It implements MSAL Go's cache.ExportReplace. Nothing it meets is fatal:
 //   - key missing, file missing or unreadable, seal broken: an empty cache, that is signed out;
+//   - but a sealed file that is not a regular file (a folder, a named pipe, a link to a device)
+//     or is too large is the user's to fix, not a sign-out: Check and Replace say so
+//     (*FileError, "the sign-in file … is not a regular file (a named pipe): …");
 //   - keyring unavailable (none, locked, hung past the timeout): the cache lives in memory for
 //     this run, Storage() is "memory" and Warning() says "not remembered: keyring unavailable".
 //     Never a plaintext fallback.
@@ -121,6 +124,25 @@ func NewSealedCache(opts SealedCacheOptions) (*SealedCache, error) {
 	return c, nil
 }
 
+// Check tells, without reading it or asking the keyring, whether the sealed file is one
+// pimtray will read: nil when it is a regular file within MaxSealedSize or there is none
+// (signed out), else a *FileError naming it. Commands check it at start: one sentence and
+// exit 2, as for the configuration and the state file.
+func (c *SealedCache) Check() error {
+	if c.kr == nil {
+		return nil // memory only: no file
+	}
+	err := CheckFile(c.file, MaxSealedSize)
+	if err == nil || errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	var fe *FileError
+	if errors.As(err, &fe) {
+		return &FileError{Path: fe.Path, Msg: fe.Msg, What: "the sign-in file"}
+	}
+	return nil // unreadable (permissions, …): Replace logs it, signed out
+}
+
 // File is the sealed file's path.
 func (c *SealedCache) File() string { return c.file }
 
@@ -144,7 +166,8 @@ func (c *SealedCache) Warning() string {
 
 // Replace loads the stored cache into MSAL (cache.ExportReplace). With nothing usable stored
 // it leaves MSAL's cache as it is (empty in a new process: signed out) and returns nil; it
-// returns only the context's error.
+// returns only the context's error and, for a sealed file that is not a regular file or is
+// too large, the *FileError Check returns (the user must move it; never a silent sign-out).
 func (c *SealedCache) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.ReplaceHints) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -160,6 +183,11 @@ func (c *SealedCache) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.
 		return nil
 	}
 	data, err := ReadFile(c.file, MaxSealedSize)
+	var fe *FileError
+	if errors.As(err, &fe) {
+		c.log.Warn("sealed sign-in file is not a file pimtray reads", "file", c.file, "err", fe.Msg)
+		return &FileError{Path: fe.Path, Msg: fe.Msg, What: "the sign-in file"}
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		// Nothing stored: still find out now whether the keyring answers, so Storage()
 		// tells the truth before a sign-in.

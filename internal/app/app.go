@@ -257,6 +257,11 @@ func msalBackend(ctx context.Context, a *App, t Tenant) (engine.TenantBackend, e
 	if err != nil {
 		return engine.TenantBackend{}, err
 	}
+	if err := cache.Check(); err != nil {
+		// Not a file pimtray wrote (a folder, a pipe, a device): say so, as for the
+		// configuration and the state file, rather than sign out over it.
+		return engine.TenantBackend{}, cli.BadInput(fmt.Errorf("%w.", err))
+	}
 	sess, err := auth.New(auth.Options{
 		Cloud: t.Cloud, TenantID: tc.ID, TenantName: tc.Name,
 		ClientID: tc.ClientID, GraphClientID: tc.GraphClientID, ARMClientID: tc.ARMClientID,
@@ -301,6 +306,9 @@ func demoBackend(ctx context.Context, a *App, _ Tenant) (engine.TenantBackend, e
 	})
 	if err != nil {
 		return engine.TenantBackend{}, err
+	}
+	if err := cache.Check(); err != nil {
+		return engine.TenantBackend{}, cli.BadInput(fmt.Errorf("%w.", err))
 	}
 	sess, err := auth.New(auth.Options{
 		Cloud: cloud, TenantID: demo.ID, TenantName: demo.Name,

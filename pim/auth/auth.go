@@ -109,7 +109,9 @@ func GraphScopes(c pim.Cloud) []string {
 }
 
 // TokenCache is where a Session keeps its MSAL token cache: store.SealedCache (sealed file,
-// key in the OS keyring). One TokenCache per Session.
+// key in the OS keyring). One TokenCache per Session. A Replace error with a method
+// UnusableFile() bool that says true (store.FileError: the sealed file is a folder, a named
+// pipe, a device or too large) is told to the user as it is, never as a sign-out.
 type TokenCache interface {
 	cache.ExportReplace
 	// Storage is where the sign-in is kept: "keyring" or "memory".
@@ -310,13 +312,19 @@ func toAccount(a public.Account) Account {
 // msalAccount finds the signed-in account in c's cache: the one this session signed in with,
 // else one of this tenant.
 func (s *Session) msalAccount(ctx context.Context, c *client) (public.Account, bool) {
+	a, ok, _ := s.msalAccountErr(ctx, c)
+	return a, ok
+}
+
+// msalAccountErr is msalAccount with the reason the cache could not be read.
+func (s *Session) msalAccountErr(ctx context.Context, c *client) (public.Account, bool, error) {
 	s.mu.Lock()
 	known := s.account
 	s.mu.Unlock()
 	accounts, err := c.pca.Accounts(ctx)
 	if err != nil {
 		s.log.Debug("accounts unreadable", "err", err)
-		return public.Account{}, false
+		return public.Account{}, false, err
 	}
 	var pick *public.Account
 	for i := range accounts {
@@ -330,7 +338,7 @@ func (s *Session) msalAccount(ctx context.Context, c *client) (public.Account, b
 		}
 	}
 	if pick == nil {
-		return public.Account{}, false
+		return public.Account{}, false, nil
 	}
 	if c == s.graph {
 		s.mu.Lock()
@@ -340,7 +348,7 @@ func (s *Session) msalAccount(ctx context.Context, c *client) (public.Account, b
 		}
 		s.mu.Unlock()
 	}
-	return *pick, true
+	return *pick, true, nil
 }
 
 func (s *Session) accountFitsTenant(a public.Account) bool {

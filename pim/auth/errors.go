@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	msalerrors "github.com/AzureAD/microsoft-authentication-library-for-go/apps/errors"
 
@@ -83,6 +85,9 @@ func isNetwork(err error) bool {
 // account, no or a revoked refresh token, a claims challenge, consent), as opposed to the
 // network, the service or the caller's context.
 func needsInteraction(err error) bool {
+	if unusableFile(err) != nil {
+		return false // a sign-in would not help: the cache's file must be moved first
+	}
 	if errors.Is(err, errNoAccount) {
 		return true
 	}
@@ -126,6 +131,9 @@ func (s *Session) failure(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return fmt.Errorf("token for %s: %w", name, ctx.Err())
 	}
+	if f := unusableFile(err); f != nil {
+		return &pim.Error{Kind: pim.KindOther, Text: sentence(f.Error())}
+	}
 	host := s.authorityHost()
 	if e, ok := asIdpError(err); ok {
 		switch {
@@ -161,6 +169,8 @@ func (s *Session) failure(ctx context.Context, err error) error {
 func (s *Session) interactiveFailure(parent, ctx context.Context, err error, opened bool) error {
 	name := s.displayTenant()
 	switch {
+	case unusableFile(err) != nil:
+		return s.failure(parent, err)
 	case parent.Err() != nil:
 		return fmt.Errorf("sign in to %s: %w", name, parent.Err())
 	case ctx.Err() != nil:
@@ -251,4 +261,27 @@ func firstLine(s string) string {
 		s = s[:i]
 	}
 	return strings.TrimSpace(s)
+}
+
+// unusableFile is the TokenCache's error for a stored file pimtray will not read (see
+// TokenCache), nil for any other error.
+func unusableFile(err error) error {
+	var f interface {
+		error
+		UnusableFile() bool
+	}
+	if err != nil && errors.As(err, &f) && f.UnusableFile() {
+		return f
+	}
+	return nil
+}
+
+// sentence is s with a capital first letter and a full stop.
+func sentence(s string) string {
+	s = strings.TrimSuffix(strings.TrimSpace(s), ".")
+	if s == "" {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:] + "."
 }

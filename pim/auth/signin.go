@@ -39,6 +39,10 @@ func (s *Session) SignIn(ctx context.Context, o SignInOptions) (Account, error) 
 	s.renewed = nil
 	s.renewMu.Unlock()
 	if n, err := s.shared.dropAccessTokens(ctx, ""); err != nil || n > 0 {
+		if unusableFile(err) != nil {
+			// The sign-in could not be kept: say why before a browser round trip, not after.
+			return Account{}, s.failure(ctx, err)
+		}
 		s.log.Debug("access tokens dropped before the sign-in", "dropped", n, "err", err)
 	}
 	ar, err := s.interactive(ctx, s.graph, GraphScopes(s.opts.Cloud), "", o)

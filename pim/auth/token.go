@@ -193,7 +193,10 @@ func (s *Session) token(plane tokenPlane, ar public.AuthResult) azcore.AccessTok
 var errNoAccount = errors.New("no account in the token cache")
 
 func (s *Session) silent(ctx context.Context, c *client, scopes []string, claims string) (public.AuthResult, error) {
-	acct, ok := s.msalAccount(ctx, c)
+	acct, ok, aerr := s.msalAccountErr(ctx, c)
+	if unusableFile(aerr) != nil {
+		return public.AuthResult{}, aerr // not a sign-out: the user must move the file
+	}
 	if !ok && c != s.graph {
 		// This client has no account of its own yet: the Graph sign-in's account may still
 		// work with it (a family refresh token).
