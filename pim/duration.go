@@ -8,6 +8,12 @@ import (
 	"time"
 )
 
+// MinActivation is the shortest activation Azure accepts ("can't be assigned for a duration of
+// less than five minutes", Assign Microsoft Entra roles in PIM). Durations are checked
+// against it before anything is sent: --for on the command line, a favourite's "duration"
+// and "defaultDuration" in the configuration.
+const MinActivation = 5 * time.Minute
+
 // ParseISODuration reads an ISO 8601 duration as Azure writes them in policies and schedules:
 // PT8H, PT30M, P1D, P1DT2H, PT1H30M, PT90S, PT0.5H. Years count 365 days, months 30 days and
 // weeks 7 days (Azure uses only days and smaller for activations). Case does not matter.

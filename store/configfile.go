@@ -238,6 +238,8 @@ func (c *Config) problem() *problem {
 	}
 	if d := c.DefaultDuration; d < 0 {
 		return at("defaultDuration", `"defaultDuration": %q must be positive`, d.String())
+	} else if d > 0 && d.D() < pim.MinActivation {
+		return at("defaultDuration", `"defaultDuration": %q is shorter than Azure allows: an activation lasts at least %s`, d.String(), Duration(pim.MinActivation))
 	}
 	if d := c.RefreshInterval; d != 0 && d.D() < MinRefreshInterval {
 		return at("refreshInterval", `"refreshInterval": %q is too short (at least %s)`, d.String(), Duration(MinRefreshInterval))
@@ -310,6 +312,11 @@ func (c *Config) problem() *problem {
 		}
 		if f.Duration < 0 {
 			return at(p+".duration", `"duration": %q must be positive`, f.Duration.String())
+		}
+		if f.Duration > 0 && f.Duration.D() < pim.MinActivation {
+			// The check --for has (engine.checkDuration), made when the file is read: a
+			// favourite of "1m" is never sent as PT1M.
+			return at(p+".duration", `"duration": %q is shorter than Azure allows: an activation lasts at least %s`, f.Duration.String(), Duration(pim.MinActivation))
 		}
 		if f.KeepActiveUntil != "" && !hhmmRE.MatchString(f.KeepActiveUntil) {
 			return at(p+".keepActiveUntil", `"keepActiveUntil": %q is not a time of day (use HH:MM, like "18:00")`, f.KeepActiveUntil)

@@ -17,7 +17,7 @@ import (
 // the justification or the ticket fields, so pimtray keeps them to what an approver reads in
 // an email or the portal's request list.
 const (
-	MinActivation    = 5 * time.Minute
+	MinActivation    = pim.MinActivation
 	MaxJustification = 500 // characters
 	MaxTicketField   = 100 // characters, for the ticket number and the ticket system each
 )
