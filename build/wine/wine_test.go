@@ -574,7 +574,6 @@ func (e *env) testTray(t *testing.T) {
 	for i, want := range []bool{true, false} {
 		menu, groups = e.lookAtMenu(t, icon)
 		startAtLogin := groups[len(groups)-2][0]
-		t.Logf("Start at login at %v in the menu at %v, rows by group %v", startAtLogin, menu, groups)
 		e.clickItem(t, menu, startAtLogin)
 		e.waitFor(t, 60*time.Second, fmt.Sprintf("click %d on Start at login: Run value present=%v", i+1, want), func() bool {
 			r := e.wine(cmdTimeout, "reg", "query", runKey, "/v", "pimtray")
