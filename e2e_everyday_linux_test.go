@@ -114,9 +114,10 @@ func savedFavourite(t *testing.T, w *world, key string) store.Favourite {
 func TestE2EATypedJustificationIsRememberedForTheNextClick(t *testing.T) {
 	t.Parallel()
 	// 5s: the answer saved and the countdown came within 0.2 s of the click on two cores at a
-	// load average of 20; the second click waits for the end.
+	// load average of 20; the second click waits for the end. The favourite asks for an hour,
+	// the role's policy allows only dur (see shortPolicy).
 	const dur = 5 * time.Second
-	w := newWorld(t, worldOptions{Favourites: []store.Favourite{ownerIT(dur)}})
+	w := newWorld(t, worldOptions{Favourites: []store.Favourite{ownerIT(time.Hour)}, Tenant: shortPolicy(dur)})
 	w.signIn()
 	calls := w.zenityStandIn(t, "patch night")
 	desktoptest.StartNotifyServer(t, w.bus, desktoptest.NotifyOptions{})

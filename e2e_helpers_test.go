@@ -112,6 +112,8 @@ type worldOptions struct {
 	// Approvals keeps the demo tenant's two requests waiting for the user's approval (the
 	// approver's tests); without it the world is the requester's alone.
 	Approvals bool
+	// Tenant changes the demo tenant before the fake serves it (a role's policy).
+	Tenant func(*fakeazure.Tenant)
 }
 
 // world is one private user: folders, bus, keyring, the fake Azure and its configuration.
@@ -158,6 +160,9 @@ func newWorld(t *testing.T, o worldOptions) *world {
 	tenant := fakeazure.Demo()
 	if !o.Approvals {
 		tenant.ClearWaitingRequests()
+	}
+	if o.Tenant != nil {
+		o.Tenant(tenant)
 	}
 	fake, err := fakeazure.New(fakeazure.Options{
 		Tenants:                  []*fakeazure.Tenant{tenant},
