@@ -29,10 +29,11 @@ import (
 )
 
 // benchBinaryEnv names a prebuilt pimtray binary to measure (build/bench.sh sets it, so one
-// build serves every benchmark); unset, each test builds its own.
+// build serves every benchmark); unset, the test run builds one (pimtrayBinary).
 const benchBinaryEnv = "PIMTRAY_BENCH_BINARY"
 
-// benchBinary is the real pimtray binary, built without -race from this module.
+// benchBinary is the real pimtray binary, built without -race from this module: the one
+// the end-to-end tests run (pimtrayBinary, built once per test run).
 func benchBinary(tb testing.TB) string {
 	tb.Helper()
 	if p := os.Getenv(benchBinaryEnv); p != "" {
@@ -41,17 +42,7 @@ func benchBinary(tb testing.TB) string {
 		}
 		return p
 	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		goTool = "/usr/local/go/bin/go"
-	}
-	out := filepath.Join(tb.TempDir(), "pimtray")
-	cmd := exec.Command(goTool, "build", "-o", out, ".")
-	cmd.Env = append(os.Environ(), "GOFLAGS=") // never -race from the environment
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		tb.Fatalf("go build: %v\n%s", err, msg)
-	}
-	return out
+	return pimtrayBinary(tb)
 }
 
 // benchDesktop is a private Linux desktop for one test: a session bus with a tray host and

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -28,6 +29,10 @@ var forbiddenSymbols = []string{
 
 // fakeServerSymbol is how the linker names a method of the fake's server.
 const fakeServerSymbol = "github.com/pimtray/pimtray/internal/fakeazure.(*Server)."
+
+// sharedBinary, when set (on Linux, by the end-to-end helpers), is the pimtray binary this
+// package's tests run, built once (without -race, as shipped).
+var sharedBinary func(testing.TB) string
 
 func goTool(t *testing.T) string {
 	t.Helper()
@@ -71,11 +76,16 @@ func TestShippedBinaryHasNoFakeAzureControls(t *testing.T) {
 	for _, goos := range []string{"linux", "windows"} {
 		t.Run(goos, func(t *testing.T) {
 			t.Parallel()
-			bin := filepath.Join(t.TempDir(), "pimtray")
-			build := exec.Command(goBin, "build", "-o", bin, ".")
-			build.Env = append(os.Environ(), "GOOS="+goos)
-			if out, err := build.CombinedOutput(); err != nil {
-				t.Fatalf("go build (GOOS=%s): %v\n%s", goos, err, out)
+			var bin string
+			if goos == runtime.GOOS && sharedBinary != nil {
+				bin = sharedBinary(t)
+			} else {
+				bin = filepath.Join(t.TempDir(), "pimtray")
+				build := exec.Command(goBin, "build", "-o", bin, ".")
+				build.Env = append(os.Environ(), "GOOS="+goos)
+				if out, err := build.CombinedOutput(); err != nil {
+					t.Fatalf("go build (GOOS=%s): %v\n%s", goos, err, out)
+				}
 			}
 			out, err := exec.Command(goBin, "tool", "nm", bin).Output()
 			if err != nil {

@@ -15,6 +15,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"image"
 	"image/png"
@@ -66,17 +67,40 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	// A whole run (no -run) builds the binary at once, while the tests that run in this
+	// process (the demo's, first) go on: the end-to-end tests then find it built.
+	prebuild := flag.Lookup("test.run").Value.String() == ""
+	if prebuild {
+		go buildPimtray()
+	}
 	code := m.Run()
+	if prebuild {
+		buildPimtray() // waits for the build before its folder goes
+	}
 	if binDir != "" {
 		os.RemoveAll(binDir)
 	}
 	os.Exit(code)
 }
 
+// The end-to-end tests, the files-at-rest test and the deps test's linux build share the
+// one binary.
+func init() { sharedBinary = pimtrayBinary }
+
 // pimtrayBinary builds the real binary once per test run (only when an end-to-end test
-// runs). It is built without -race on purpose: fyne.io/systray has an internal data race.
-func pimtrayBinary(t *testing.T) string {
-	t.Helper()
+// runs, or the whole package). It is built without -race on purpose: fyne.io/systray has an
+// internal data race.
+func pimtrayBinary(tb testing.TB) string {
+	tb.Helper()
+	buildPimtray()
+	if binErr != nil {
+		tb.Fatalf("build pimtray: %v", binErr)
+	}
+	return binPath
+}
+
+func buildPimtray() {
 	binOnce.Do(func() {
 		goTool, err := exec.LookPath("go")
 		if err != nil {
@@ -93,10 +117,6 @@ func pimtrayBinary(t *testing.T) string {
 			binErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
 	})
-	if binErr != nil {
-		t.Fatalf("build pimtray: %v", binErr)
-	}
-	return binPath
 }
 
 // ---- one user's world ----
