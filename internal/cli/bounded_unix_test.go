@@ -14,6 +14,7 @@ import (
 // sentence and exit 2 — before, /dev/zero grew the process until the kernel killed it, and a
 // pipe hung forever. The same for the state file, which the command line only reads.
 func TestFilesThatAreNotFilesAreOneSentenceAndExit2(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name, want string
 		make       func(w *world) error

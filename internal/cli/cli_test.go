@@ -113,6 +113,7 @@ func (w *world) activations() []fakeazure.Request {
 }
 
 func TestActivate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		args     []string
@@ -186,6 +187,7 @@ func TestActivate(t *testing.T) {
 }
 
 func TestStatusAfterActivate(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	if r := w.run("--demo", "activate", "Owner", "--scope", "IT", "--reason", "deploy"); r.code != 0 {
 		t.Fatalf("activate: %+v", r)
@@ -225,6 +227,7 @@ func TestStatusAfterActivate(t *testing.T) {
 }
 
 func TestListJSON(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.run("activate", "Reader", "--scope", "Prod")
 	r := w.run("list", "--json")
@@ -301,6 +304,7 @@ func equalMaps(a, b map[string]any) bool {
 }
 
 func TestListHuman(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	r := w.run("--demo", "list")
 	if r.code != 0 || !strings.HasPrefix(r.stdout, "DEMO — ") {
@@ -318,6 +322,7 @@ func TestListHuman(t *testing.T) {
 }
 
 func TestDeactivate(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.run("activate", "Owner", "--scope", "IT", "--reason", "x")
 	// Within 5 minutes Azure refuses: one clear line, exit 1.
@@ -345,6 +350,7 @@ func TestDeactivate(t *testing.T) {
 }
 
 func TestPendingThenApproved(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	r := w.run("activate", "User Administrator", "--reason", "onboarding", "--json")
 	if r.code != 3 {
@@ -368,6 +374,7 @@ func TestPendingThenApproved(t *testing.T) {
 }
 
 func TestUsage(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args   []string
 		code   int
@@ -413,6 +420,7 @@ func TestUsage(t *testing.T) {
 }
 
 func TestMalformedConfig(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	os.WriteFile(w.config, []byte("{\n  \"defaultDuration\": \"8 hours\"\n}\n"), 0o600)
 	r := w.run("list")
@@ -425,6 +433,7 @@ func TestMalformedConfig(t *testing.T) {
 }
 
 func TestConfiguredDefaultDuration(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.writeConfig(`{"tenants": [{"id": "` + fakeazure.DemoTenantID + `"}], "defaultDuration": "2h"}`)
 	r := w.run("activate", "Security Reader")
@@ -434,6 +443,7 @@ func TestConfiguredDefaultDuration(t *testing.T) {
 }
 
 func TestSignInAndOutWithoutAuthenticator(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	r := w.run("--demo", "signin")
 	if r.code != 0 || !strings.Contains(r.stdout, "Signed in to Contoso as admin@contoso.example.") {
@@ -448,6 +458,7 @@ func TestSignInAndOutWithoutAuthenticator(t *testing.T) {
 // TestTrayOrCommand: pimtray with no command (global flags only) starts the tray with those
 // flags; a command, --version or --help never does.
 func TestTrayOrCommand(t *testing.T) {
+	t.Parallel()
 	for args, want := range map[string]bool{
 		"":                   true,
 		"--demo":             true,
@@ -499,6 +510,7 @@ func twoTenants(t *testing.T) (*world, cli.Env) {
 }
 
 func TestSeveralTenants(t *testing.T) {
+	t.Parallel()
 	w, env := twoTenants(t)
 	run := func(args ...string) result {
 		var out, errb bytes.Buffer
@@ -545,6 +557,7 @@ func TestSeveralTenants(t *testing.T) {
 // TestRoleSuggestions: a typo'd role or scope name gets "did you mean", one line, exit 2,
 // nothing sent.
 func TestRoleSuggestions(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args   []string
 		stderr string

@@ -58,6 +58,7 @@ func (w *world) complete(args ...string) (names []string, directive string) {
 // TestCompletionOffline: role names and scopes come from the last known state file alone:
 // no request to Azure, no engine, no sign-in.
 func TestCompletionOffline(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	// Before any state file: nothing to offer, and still no request.
 	if names, _ := w.complete("activate", ""); len(names) != 0 {
@@ -128,6 +129,7 @@ func TestCompletionOffline(t *testing.T) {
 // the cobra it is built with (the scripts themselves are run in their shells by
 // testdata/script/completion_*.txtar, where the shells are installed).
 func TestCompletionScriptFixes(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	for shell, want := range map[string]string{
 		"bash":       "        quoted=${cur:0:1}\n",

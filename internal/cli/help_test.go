@@ -26,6 +26,7 @@ func files(t *testing.T, dir string) map[string]string {
 // that command's usage and exits 0; it sends nothing to Azure and changes no file — the
 // command itself never runs ("activate --help" once activated the role).
 func TestHelpRunsNothing(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args  []string
 		usage string // the usage line

@@ -20,6 +20,7 @@ func historyWorld(t *testing.T, past int) *world {
 // newest first: when, the plane, the role, how it ended, the length asked, the justification.
 // It reads the three request lists and nothing else (Graph's in one page, ARM's whole).
 func TestHistoryHuman(t *testing.T) {
+	t.Parallel()
 	w := historyWorld(t, 10)
 	if r := w.run("activate", "Owner", "--scope", "IT", "--for", "2h", "--reason", "deploy"); r.code != 0 {
 		t.Fatalf("activate: %+v", r)
@@ -89,6 +90,7 @@ const wantHistory = `2025-03-10 09:00  Entra ID  Security Reader                
 `
 
 func TestHistoryJSON(t *testing.T) {
+	t.Parallel()
 	w := historyWorld(t, 10)
 	w.run("activate", "Contributor", "--scope", "MySubscription", "--reason", "fix", "--ticket", "CHG-1", "--ticket-system", "SNOW", "--for", "1h")
 	r := w.run("history", "--json", "--days", "400")
@@ -121,6 +123,7 @@ func TestHistoryJSON(t *testing.T) {
 }
 
 func TestHistoryBadDays(t *testing.T) {
+	t.Parallel()
 	w := historyWorld(t, 0)
 	for _, days := range []string{"0", "-3", "x", "9999"} {
 		r := w.run("history", "--days", days)

@@ -18,6 +18,7 @@ import (
 // justification or ticket too long; a reason with line breaks, carriage returns and terminal
 // escape sequences is sent as one clean line. The fake Azure enforces the same limits.
 func TestActivateInputRefusedOrCleaned(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("x", 501)
 	tests := []struct {
 		name   string
@@ -80,6 +81,7 @@ func TestActivateInputRefusedOrCleaned(t *testing.T) {
 // rather than 30–45 seconds of silence. (The fake answers after a second; the notice is set
 // to come after a millisecond, so the test does not depend on the machine's speed.)
 func TestSlowActivationSaysItIsStillWaiting(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.fake.SetPlaneLatency("azure", time.Second)
 	env := w.env()
@@ -105,6 +107,7 @@ func TestSlowActivationSaysItIsStillWaiting(t *testing.T) {
 // once signed in ("Signed in to Contoso", not "Signed in to organizations" or a GUID), and
 // the next commands still know it.
 func TestSignInNamesTheTenantByItsDisplayName(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.writeConfig(`{"tenants": [{"id": "` + fakeazure.DemoTenantID + `"}]}`)
 	r := w.run("signin")

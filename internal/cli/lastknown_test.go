@@ -12,6 +12,7 @@ import (
 
 // A role whose plane refuses the sign-in is listed as last known, without a countdown.
 func TestStatusTextOfALastKnownRole(t *testing.T) {
+	t.Parallel()
 	r := &runner{ctx: context.Background(), stdout: io.Discard, stderr: io.Discard, env: Env{Location: time.UTC}}
 	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	it := engine.Item{Role: pim.Role{Plane: pim.PlaneAzure, RoleName: "Owner"}, State: engine.StateActive, ExpiresAt: now.Add(2 * time.Hour)}

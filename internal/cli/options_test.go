@@ -13,6 +13,7 @@ import (
 // TestActivateOptions maps command lines to activate's options through its run seam:
 // nothing is opened or sent.
 func TestActivateOptions(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args string
 		want activateOptions
@@ -43,6 +44,7 @@ func TestActivateOptions(t *testing.T) {
 
 // TestGlobalsAnywhere: the global flags work before and after the command.
 func TestGlobalsAnywhere(t *testing.T) {
+	t.Parallel()
 	for _, args := range []string{
 		"--demo --tenant t1 --config c.json --debug list",
 		"list --demo --tenant t1 --config c.json --debug",

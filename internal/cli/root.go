@@ -17,12 +17,16 @@ below do the same from a terminal, beside a running tray.
 Roles and scopes match exactly (any case), by display name or id.
 Exit codes: 0 active or done, 3 pending approval, 1 failed, 2 bad usage or input.`
 
-// newRootCmd is `pimtray`: the tray when no command is given, and the commands.
-func newRootCmd(r *runner) *cobra.Command {
+// cobra's package settings, once (not per command line: Main runs side by side in tests).
+func init() {
 	// pimtray.exe is a GUI program started from Explorer or at login: never cobra's "this
 	// is a command line tool" notice and 5-second pause.
 	cobra.MousetrapHelpText = ""
 	cobra.EnableCommandSorting = false // help lists the commands in the order added below
+}
+
+// newRootCmd is `pimtray`: the tray when no command is given, and the commands.
+func newRootCmd(r *runner) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "pimtray",
 		Short: "Azure PIM in the tray, and on the command line",

@@ -46,6 +46,7 @@ func largeWorld(t testing.TB, opts ...func(*fakeazure.Options)) *world {
 // A command starts from what is known: after a listing, an activation of a listed role sends
 // the activation and nothing else, in every plane; the list says how fresh each policy is.
 func TestActivationOfAListedRoleIsOneRequest(t *testing.T) {
+	t.Parallel()
 	w := largeWorld(t)
 	r := w.run("list", "--json")
 	if r.code != 0 {
@@ -116,6 +117,7 @@ func findListed(t *testing.T, c *pim.Client, plane pim.Plane, name, scope string
 // activations: a role deactivated elsewhere is activated; one activated elsewhere is "already
 // active"; one whose eligibility ended says so, and the next listing no longer shows it.
 func TestStaleKnowledgeGivesTheTrueOutcome(t *testing.T) {
+	t.Parallel()
 	demo := fakeazure.Demo()
 	demo.AddEntraRole(fakeazure.EntraRole{RoleDefinitionID: "194ae4cb-b126-40b2-bd5b-6091b380977d", Name: "Security Administrator",
 		Policy: fakeazure.Policy{MaxDuration: 8 * time.Hour}, EligibleUntil: t0.Add(30 * time.Minute)})

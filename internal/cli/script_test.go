@@ -81,6 +81,7 @@ func scriptTrayOnce() int {
 // TestScripts runs testdata/script/*.txtar: pimtray's commands on the demo tenant, each
 // script in a home of its own, with their exact output and exit codes.
 func TestScripts(t *testing.T) {
+	t.Parallel()
 	testscript.Run(t, testscript.Params{
 		Dir: filepath.Join("testdata", "script"),
 		Setup: func(env *testscript.Env) error {

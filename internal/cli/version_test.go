@@ -6,6 +6,7 @@ import (
 )
 
 func TestVersionText(t *testing.T) {
+	t.Parallel()
 	vcs := func(main string, settings ...string) *debug.BuildInfo {
 		info := &debug.BuildInfo{Main: debug.Module{Path: "github.com/pimtray/pimtray", Version: main}}
 		for i := 0; i+1 < len(settings); i += 2 {
