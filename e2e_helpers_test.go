@@ -64,10 +64,15 @@ var (
 	binDir  string
 	binPath string
 	binErr  error
+	// buildEnv is the environment as the test binary started: the build runs beside the
+	// in-process demo tests, which set HOME and XDG folders of their own (t.Setenv) — a go
+	// build seeing those downloaded the modules again into an empty home and failed.
+	buildEnv []string
 )
 
 func TestMain(m *testing.M) {
 	flag.Parse()
+	buildEnv = os.Environ()
 	// A whole run (no -run) builds the binary at once, while the tests that run in this
 	// process (the demo's, first) go on: the end-to-end tests then find it built.
 	prebuild := flag.Lookup("test.run").Value.String() == ""
@@ -112,7 +117,11 @@ func buildPimtray() {
 		}
 		binPath = filepath.Join(binDir, "pimtray")
 		cmd := exec.Command(goTool, "build", "-o", binPath, ".")
-		cmd.Env = append(os.Environ(), "GOFLAGS=") // never -race from the environment
+		env := buildEnv
+		if env == nil {
+			env = os.Environ()
+		}
+		cmd.Env = append(slices.Clip(env), "GOFLAGS=") // never -race from the environment
 		if out, err := cmd.CombinedOutput(); err != nil {
 			binErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
