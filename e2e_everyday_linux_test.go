@@ -48,27 +48,7 @@ func contributorSub(d time.Duration) store.Favourite {
 // it and presses OK) and appends its arguments, one call per line, to the returned file.
 func (w *world) zenityStandIn(t *testing.T, answer string) (calls func() []string) {
 	t.Helper()
-	dir := filepath.Join(w.root, "dialog")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	log := filepath.Join(w.root, "zenity-calls")
-	script := "#!/bin/sh\nprintf '%s\\037' \"$@\" >> '" + log + "'\necho >> '" + log + "'\nprintf '%s\\n' '" + answer + "'\n"
-	if err := os.WriteFile(filepath.Join(dir, "zenity"), []byte(script), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	w.binPath = dir
-	w.extraEnv = append(w.extraEnv, "DISPLAY=:99")
-	return func() []string {
-		b, _ := os.ReadFile(log)
-		var out []string
-		for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-			if l != "" {
-				out = append(out, strings.ReplaceAll(strings.TrimSuffix(l, "\x1f"), "\x1f", " | "))
-			}
-		}
-		return out
-	}
+	return w.fakeZenity(t, "printf '%s\\n' '"+answer+"'\n")
 }
 
 // armRequest is what the tests read of an ARM schedule request's body.

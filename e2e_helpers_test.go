@@ -490,12 +490,8 @@ func describeRequests(rs []fakeazure.Request) string {
 // waitFor polls cond until it holds or timeout passes; what names it in the failure.
 func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited %v for %s", timeout, what)
-		}
-		time.Sleep(50 * time.Millisecond)
+	if !waitUntil(timeout, cond) {
+		t.Fatalf("waited %v for %s", timeout, what)
 	}
 }
 

@@ -18,17 +18,25 @@ import (
 // arguments, one call a line.
 func (w *world) zenityAnswers(t *testing.T, answers ...string) (calls func() []string) {
 	t.Helper()
+	count, file := filepath.Join(w.root, "zenity-count"), filepath.Join(w.root, "zenity-answers")
+	if err := os.WriteFile(file, []byte(strings.Join(answers, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return w.fakeZenity(t, "n=0; [ -f '"+count+"' ] && read -r n < '"+count+"'; n=$((n+1)); echo $n > '"+count+"'\n"+
+		"i=0; while IFS= read -r line; do i=$((i+1)); if [ $i -eq $n ]; then printf '%s\\n' \"$line\"; exit 0; fi; done < '"+file+"'\nexit 1\n")
+}
+
+// fakeZenity puts a zenity on the children's PATH that appends its arguments, one call per
+// line, to a log and then runs answer (shell lines that print the answer and exit); calls
+// reads the log back.
+func (w *world) fakeZenity(t *testing.T, answer string) (calls func() []string) {
+	t.Helper()
 	dir := filepath.Join(w.root, "dialog")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	log, count, file := filepath.Join(w.root, "zenity-calls"), filepath.Join(w.root, "zenity-count"), filepath.Join(w.root, "zenity-answers")
-	if err := os.WriteFile(file, []byte(strings.Join(answers, "\n")+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	script := "#!/bin/sh\nprintf '%s\\037' \"$@\" >> '" + log + "'\necho >> '" + log + "'\n" +
-		"n=0; [ -f '" + count + "' ] && read -r n < '" + count + "'; n=$((n+1)); echo $n > '" + count + "'\n" +
-		"i=0; while IFS= read -r line; do i=$((i+1)); if [ $i -eq $n ]; then printf '%s\\n' \"$line\"; exit 0; fi; done < '" + file + "'\nexit 1\n"
+	log := filepath.Join(w.root, "zenity-calls")
+	script := "#!/bin/sh\nprintf '%s\\037' \"$@\" >> '" + log + "'\necho >> '" + log + "'\n" + answer
 	if err := os.WriteFile(filepath.Join(dir, "zenity"), []byte(script), 0o700); err != nil {
 		t.Fatal(err)
 	}
